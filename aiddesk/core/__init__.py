@@ -1,0 +1,1 @@
+"""The domain rules of AidDesk: pure Python, no Qt and no SQL."""

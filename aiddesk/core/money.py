@@ -1,0 +1,47 @@
+"""Money: integer 分 in storage, ``Decimal`` 元 in Python, never float."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .errors import UserError
+
+CENT = Decimal("0.01")
+
+
+def to_fen(yuan: Decimal | int | str | None) -> int | None:
+    """元 (Decimal, int or numeric text) → integer 分; refuses more than 2 decimals."""
+    if yuan is None or yuan == "":
+        return None
+    value = parse_yuan(yuan) if isinstance(yuan, str) else Decimal(yuan)
+    if value != value.quantize(CENT):
+        raise UserError(f"金额 {value} 超过两位小数，请改为精确到分的金额")
+    return int(value * 100)
+
+
+def from_fen(fen: int | None) -> Decimal | None:
+    """Integer 分 → ``Decimal`` 元 with two decimals."""
+    if fen is None:
+        return None
+    return (Decimal(fen) / 100).quantize(CENT)
+
+
+def parse_yuan(text: str) -> Decimal:
+    """Parse user text such as ``1000``, ``1000.5`` or ``1,000.00`` into 元."""
+    cleaned = text.strip().replace(",", "").replace("，", "").replace("元", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50") from None
+    if not value.is_finite():
+        raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50")
+    if value != value.quantize(CENT):
+        raise UserError(f"金额“{text}”超过两位小数，请精确到分")
+    return value
+
+
+def format_yuan(value: Decimal | None) -> str:
+    """``Decimal`` 元 → ``1,234.50``-style text for screens and forms ("" for None)."""
+    if value is None:
+        return ""
+    return f"{value.quantize(CENT):,.2f}"
