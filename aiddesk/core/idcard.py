@@ -1,0 +1,145 @@
+"""Chinese resident ID numbers (GB 11643-1999): parse, check, build and mask."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from ..paths import resource
+from .errors import UserError
+from .text import normalise
+
+FIELD = "id_number"
+
+# ISO 7064 MOD 11-2 as specified by GB 11643-1999: weight of position i is 2**(17-i) mod 11.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
+
+_EARLIEST_BIRTH = date(1900, 1, 1)
+_SHAPE = re.compile(r"[0-9]*X?")  # digits, optionally ending in X
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    """What an ID number says about its holder."""
+
+    number: str  # normalised 18-character form (upgraded if entered as 15 digits)
+    birth_date: date
+    gender: str  # "男" or "女"
+    area_code: str  # first 6 digits
+    upgraded_from_15: bool
+
+
+@cache
+def provinces() -> dict[str, str]:
+    """Province-level codes (first two ID digits) → Chinese name."""
+    with open(resource("codes", "id_provinces.json"), encoding="utf-8") as f:
+        data = json.load(f)
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def check_digit(first17: str) -> str:
+    """The 18th character for the given first 17 digits ('0'–'9' or 'X')."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise ValueError(f"check_digit needs 17 ASCII digits, got {first17!r}")
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    return _CHECK_CHARS[total % 11]
+
+
+def _fail(message: str) -> UserError:
+    return UserError(message, field=FIELD)
+
+
+def parse_id(raw: str, *, today: date | None = None) -> IdInfo:
+    """Check an ID number as typed or pasted and return what it says.
+
+    Accepts 18 characters or a legacy 15-digit number (upgraded to 18).
+    Raises ``UserError`` (field ``id_number``) with a message saying what to fix.
+    """
+    number = normalise(raw or "").upper()
+    if not number:
+        raise _fail("请填写身份证号")
+    # Shape before length: a pasted "1101-05…" is better explained as a bad
+    # character than as a wrong length.
+    if not _SHAPE.fullmatch(number):
+        raise _fail("身份证号只能包含数字，最后一位可以是X")
+    if len(number) not in (15, 18):
+        raise _fail(f"身份证号应为18位（或旧版15位），现在是{len(number)}位")
+    legacy = len(number) == 15
+    if legacy and number.endswith("X"):
+        raise _fail("旧版15位身份证号全部是数字，最后一位不能是X；请核对号码或改填18位新号码")
+
+    province = number[:2]
+    if province not in provinces():
+        raise _fail(f"身份证号前两位“{province}”不是有效的省级行政区划代码")
+
+    # Legacy numbers carry a 2-digit year; all were issued to people born 19YY.
+    birth_text = "19" + number[6:12] if legacy else number[6:14]
+    positions = "第7–12位" if legacy else "第7–14位"
+    try:
+        birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:]))
+    except ValueError:
+        raise _fail(f"身份证号中的出生日期{birth_text}不存在，请核对{positions}") from None
+    if birth > (today or date.today()):
+        raise _fail("身份证号中的出生日期在今天之后")
+    if birth < _EARLIEST_BIRTH:
+        raise _fail(f"身份证号中的出生日期{birth_text}早于1900年，请核对{positions}")
+
+    # Date before check digit: a typo in the date trips both, and the date
+    # message points at the exact digits to look at.
+    if legacy:
+        first17 = number[:6] + "19" + number[6:]
+        number = first17 + check_digit(first17)
+    else:
+        expected = check_digit(number[:17])
+        if number[17] != expected:
+            raise _fail(
+                f"身份证号校验位错误：最后一位应为{expected}，现在是{number[17]}，请核对号码"
+            )
+
+    return IdInfo(
+        number=number,
+        birth_date=birth,
+        gender="男" if int(number[16]) % 2 else "女",
+        area_code=number[:6],
+        upgraded_from_15=legacy,
+    )
+
+
+def make_id(area_code: str, birth: date, seq: int) -> str:
+    """A valid 18-digit number (demo data and tests); ``seq`` 0–999, odd = 男."""
+    if len(area_code) != 6 or not area_code.isascii() or not area_code.isdigit():
+        raise ValueError(f"area_code must be 6 digits, got {area_code!r}")
+    if area_code[:2] not in provinces():
+        raise ValueError(f"area_code {area_code!r} has no valid province prefix")
+    if not 0 <= seq <= 999:
+        raise ValueError(f"seq must be 0–999, got {seq}")
+    if birth < _EARLIEST_BIRTH:
+        raise ValueError(f"birth {birth} is before 1900 and would not parse")
+    first17 = f"{area_code}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_digit(first17)
+
+
+def mask_id(number: str) -> str:
+    """Hide the birth date and sequence for public notices: ``460100********1234``."""
+    number = normalise(number or "").upper()
+    if len(number) <= 10:
+        # Too short to keep 6 + 4 without showing nearly all of it.
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def cross_check(info: IdInfo, *, gender: str | None, birth_date: date | None) -> list[str]:
+    """Warnings where separately entered gender / birth date disagree with the ID."""
+    warnings: list[str] = []
+    if gender and gender != info.gender:
+        warnings.append(f"性别填的是“{gender}”，但身份证号显示为{info.gender}")
+    if birth_date is not None and birth_date != info.birth_date:
+        warnings.append(
+            f"出生日期填的是{birth_date.isoformat()}，"
+            f"但身份证号显示为{info.birth_date.isoformat()}"
+        )
+    return warnings
