@@ -1,0 +1,43 @@
+"""The archive lifecycle: 临时 → 在档 → 脱困 / 注销, and reopening."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .codes import code_groups
+from .errors import UserError
+
+# (from, to) pairs allowed; a closed archive may be reopened, keeping its history.
+TRANSITIONS = {
+    ("临时", "在档"), ("临时", "注销"),
+    ("在档", "脱困"), ("在档", "注销"),
+    ("脱困", "在档"), ("注销", "在档"), ("脱困", "临时"), ("注销", "临时"),
+}
+CLOSED = ("脱困", "注销")
+OPEN = ("在档", "临时")
+
+ACTION_NAMES = {"在档": "转为在档", "临时": "重新建档（临时）", "脱困": "脱困", "注销": "注销"}
+
+
+def allowed_targets(status: str) -> list[str]:
+    return [to for (frm, to) in sorted(TRANSITIONS) if frm == status]
+
+
+def check_transition(current: str, target: str, *, exit_date: date | None, reason: str,
+                     created_date: date | None, today: date) -> None:
+    """Refuse an illegal status change with the reason, in Chinese."""
+    if current == target:
+        raise UserError(f"档案已经是“{current}”状态")
+    if (current, target) not in TRANSITIONS:
+        choices = "、".join(ACTION_NAMES[t] for t in allowed_targets(current)) or "无"
+        raise UserError(f"“{current}”的档案不能直接改为“{target}”。可以进行的操作：{choices}")
+    if target in CLOSED:
+        reasons = code_groups("exit_kind")[target]
+        if reason not in reasons:
+            raise UserError(f"请选择{target}原因：{'、'.join(reasons)}", field="exit_reason")
+        if exit_date is None:
+            raise UserError(f"请填写{target}日期", field="exit_date")
+        if exit_date > today:
+            raise UserError(f"{target}日期不能晚于今天", field="exit_date")
+        if created_date and exit_date < created_date:
+            raise UserError(f"{target}日期不能早于建档日期 {created_date.isoformat()}", field="exit_date")

@@ -1,0 +1,188 @@
+"""Opening an AidDesk database safely: checks, pragmas, upgrades, transactions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..core.errors import UserError
+from ..paths import SCHEMA_FILE
+from . import migrations
+
+APPLICATION_ID = 0x41494444  # 'AIDD', set by db_schema.sql
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class DatabaseOpenError(UserError):
+    """The file cannot be opened as an AidDesk database; the file is left untouched."""
+
+
+def _schema_version() -> int:
+    for line in SCHEMA_FILE.read_text(encoding="utf-8").splitlines():
+        if line.upper().startswith("PRAGMA USER_VERSION"):
+            return int(line.split("=")[1].strip().rstrip(";"))
+    raise RuntimeError("db_schema.sql sets no user_version")
+
+
+CURRENT_VERSION = _schema_version()
+
+
+def _is_locked(err: sqlite3.OperationalError) -> bool:
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
+
+
+def _locked_error(path: Path) -> DatabaseOpenError:
+    return DatabaseOpenError(
+        f"数据库“{path.name}”正被另一台电脑或另一个程序使用（已加锁），暂时无法打开。"
+        "请等对方完成操作或关闭程序后再试。"
+    )
+
+
+class Database:
+    """One open AidDesk database file.
+
+    ``conn`` belongs to the thread that opened it; a worker thread gets its own
+    connection from :meth:`connect_for_thread`.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, busy_timeout_ms: int):
+        self.path = path
+        self.conn = conn
+        self.busy_timeout_ms = busy_timeout_ms
+        self._depth = 0
+        self._lock = threading.RLock()
+
+    @property
+    def attachment_dir(self) -> Path:
+        """Managed folder of attachment files, beside the database file."""
+        return self.path.with_name(self.path.stem + "_附件")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One unit of work: everything inside commits together or not at all.
+
+        Nested use joins the outer transaction through a savepoint, so a
+        service may call another service without splitting the user's action.
+        """
+        with self._lock:
+            if self._depth == 0:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute(f"SAVEPOINT sp{self._depth}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                    self.conn.execute(f"RELEASE sp{self._depth}")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def connect_for_thread(self) -> "Database":
+        """A second connection to the same file, for use on another thread."""
+        return Database(self.path, _connect(self.path, self.busy_timeout_ms), busy_timeout_ms=self.busy_timeout_ms)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves in transaction().
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Build a new database beside ``path`` and move it into place whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".creating")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(str(tmp), isolation_level=None)
+    try:
+        conn.executescript(SCHEMA_FILE.read_text(encoding="utf-8"))
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before touching it, a file we must not open for writing."""
+    if path.is_dir():
+        raise DatabaseOpenError(f"“{path}”是一个文件夹，不是数据库文件。请选择 .sqlite 数据库文件。")
+    with open(path, "rb") as f:
+        header = f.read(16)
+    if header != SQLITE_HEADER:
+        raise DatabaseOpenError(
+            f"“{path.name}”不是帮扶工作台的数据库文件（文件格式不对）。请确认选择的文件是否正确。"
+        )
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise DatabaseOpenError(
+            f"数据库“{path.name}”或其所在文件夹是只读的，无法保存修改。"
+            "请把文件复制到有写权限的文件夹（如“文档”）后再打开，或请管理员开放写权限。"
+        )
+
+
+def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_ms: int = 5000) -> Database:
+    """Open (creating or upgrading if needed) the AidDesk database at ``path``.
+
+    Every refusal is a :class:`DatabaseOpenError` with a Chinese message, and
+    leaves the file exactly as it was.
+    """
+    path = Path(path).expanduser().absolute()
+    if not path.exists():
+        if not create:
+            raise DatabaseOpenError(f"找不到数据库文件“{path}”。")
+        _create(path)
+    _check_file(path)
+    try:
+        conn = _connect(path, busy_timeout_ms)
+    except sqlite3.Error as err:
+        raise DatabaseOpenError(f"无法打开数据库“{path.name}”：{err}") from err
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise DatabaseOpenError(
+                f"“{path.name}”是一个 SQLite 文件，但不是帮扶工作台的数据库。请确认选择的文件是否正确。"
+            )
+        if version > CURRENT_VERSION:
+            raise DatabaseOpenError(
+                f"数据库“{path.name}”由更新版本的帮扶工作台创建（数据版本 {version}，本程序支持到 {CURRENT_VERSION}）。"
+                "请先升级本程序再打开，以免损坏数据。"
+            )
+        # Probe for a writer lock before changing anything (journal mode, upgrade).
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        if version < CURRENT_VERSION:
+            migrations.upgrade(conn, path, version, CURRENT_VERSION)
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as err:
+        conn.close()
+        if _is_locked(err):
+            raise _locked_error(path) from err
+        raise DatabaseOpenError(f"无法打开数据库“{path.name}”：{err}") from err
+    except sqlite3.DatabaseError as err:  # e.g. a damaged file
+        conn.close()
+        raise DatabaseOpenError(
+            f"数据库“{path.name}”已损坏或不是数据库文件（{err}）。请用备份恢复。"
+        ) from err
+    except BaseException:
+        conn.close()
+        raise
+    return Database(path, conn, busy_timeout_ms=busy_timeout_ms)

@@ -1,0 +1,281 @@
+"""Repository of households (困难职工档案) with their members: rows in, rows out."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ..core.household import Household, Member
+from ..core.money import from_fen, to_fen
+
+# Columns stored 1:1 from Household attributes of the same name.
+_PLAIN = (
+    "archive_no", "unit_code", "name", "id_number", "gender", "ethnicity", "political_status", "health",
+    "disability", "work_status", "phone", "employer", "employer_type", "hukou_type", "marital_status",
+    "housing_type", "address", "hukou_area_code", "household_size", "rule_set", "hardship_category",
+    "main_cause", "bank_name", "bank_card", "archive_status", "exit_reason", "exit_note", "created_by",
+    "reviewed_by", "union_opinion", "note",
+)
+_MONEY = {
+    "monthly_income_fen": "monthly_income", "other_annual_income_fen": "other_annual_income",
+    "rigid_expenses_fen": "rigid_expenses", "hardship_costs_fen": "hardship_costs",
+    "annual_income_fen": "annual_income", "per_capita_income_fen": "per_capita_income",
+    "dibao_line_fen": "dibao_line",
+}
+_DATES = ("birth_date", "created_date", "exit_date")
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _row_values(h: Household, *, initials: str, pinyin: str, updated_at: str) -> dict:
+    values = {c: getattr(h, c) for c in _PLAIN}
+    values.update({col: to_fen(getattr(h, attr)) for col, attr in _MONEY.items()})
+    values.update({c: (getattr(h, c).isoformat() if getattr(h, c) else None) for c in _DATES})
+    values.update(
+        is_migrant_worker=int(h.is_migrant_worker), secondary_causes="、".join(h.secondary_causes),
+        missing_docs="、".join(h.missing_docs), name_initials=initials, name_pinyin=pinyin,
+        updated_at=updated_at,
+    )
+    for col in ("monthly_income_fen", "other_annual_income_fen", "rigid_expenses_fen",
+                "hardship_costs_fen", "annual_income_fen", "per_capita_income_fen"):
+        values[col] = values[col] or 0
+    return values
+
+
+def _household(row: sqlite3.Row, members: list[Member]) -> Household:
+    h = Household(id=row["id"], members=members, updated_at=row["updated_at"])
+    for c in _PLAIN:
+        setattr(h, c, row[c] if row[c] is not None else ("" if c != "household_size" else 1))
+    for col, attr in _MONEY.items():
+        setattr(h, attr, from_fen(row[col]))
+    for c in _DATES:
+        setattr(h, c, _d(row[c]))
+    h.is_migrant_worker = bool(row["is_migrant_worker"])
+    h.secondary_causes = [c for c in row["secondary_causes"].split("、") if c]
+    h.missing_docs = [c for c in row["missing_docs"].split("、") if c]
+    return h
+
+
+def _member(row: sqlite3.Row) -> Member:
+    return Member(
+        id=row["id"], name=row["name"], relation=row["relation"], id_number=row["id_number"] or "",
+        gender=row["gender"] or "", birth_date=_d(row["birth_date"]), health=row["health"] or "",
+        identity=row["identity"] or "", monthly_income=from_fen(row["monthly_income_fen"]),
+        employer_or_school=row["employer_or_school"] or "",
+    )
+
+
+def get_household(conn: sqlite3.Connection, household_id: int) -> Household | None:
+    row = conn.execute("SELECT * FROM households WHERE id = ?", (household_id,)).fetchone()
+    if row is None:
+        return None
+    members = [_member(m) for m in conn.execute(
+        "SELECT * FROM members WHERE household_id = ? ORDER BY seq", (household_id,))]
+    return _household(row, members)
+
+
+def find_household_id(conn: sqlite3.Connection, key: str) -> int | None:
+    """A household by 档案编号, or by the head's 身份证号 (the open archive first)."""
+    row = conn.execute("SELECT id FROM households WHERE archive_no = ?", (key,)).fetchone()
+    if row is None:
+        row = conn.execute(
+            "SELECT id FROM households WHERE id_number = ?"
+            " ORDER BY archive_status IN ('在档', '临时') DESC, id DESC LIMIT 1", (key,)
+        ).fetchone()
+    return row[0] if row else None
+
+
+def insert_household(conn: sqlite3.Connection, h: Household, *, initials: str, pinyin: str, updated_at: str) -> int:
+    values = _row_values(h, initials=initials, pinyin=pinyin, updated_at=updated_at)
+    cols = ", ".join(values)
+    marks = ", ".join(f":{c}" for c in values)
+    household_id = conn.execute(f"INSERT INTO households ({cols}) VALUES ({marks})", values).lastrowid
+    _write_members(conn, household_id, h.members)
+    return household_id
+
+
+def update_household(conn: sqlite3.Connection, h: Household, *, initials: str, pinyin: str, updated_at: str) -> None:
+    values = _row_values(h, initials=initials, pinyin=pinyin, updated_at=updated_at)
+    sets = ", ".join(f"{c} = :{c}" for c in values)
+    conn.execute(f"UPDATE households SET {sets} WHERE id = :id", {**values, "id": h.id})
+    conn.execute("DELETE FROM members WHERE household_id = ?", (h.id,))
+    _write_members(conn, h.id, h.members)
+
+
+def _write_members(conn: sqlite3.Connection, household_id: int, members: list[Member]) -> None:
+    conn.executemany(
+        "INSERT INTO members (household_id, seq, name, relation, id_number, gender, birth_date, health,"
+        " identity, monthly_income_fen, employer_or_school) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(household_id, i + 1, m.name, m.relation, m.id_number or None, m.gender,
+          m.birth_date.isoformat() if m.birth_date else None, m.health, m.identity,
+          to_fen(m.monthly_income) or 0, m.employer_or_school) for i, m in enumerate(members)],
+    )
+
+
+def set_status(conn: sqlite3.Connection, household_id: int, *, status: str, exit_date: date | None,
+               exit_reason: str, exit_note: str, updated_at: str) -> None:
+    conn.execute(
+        "UPDATE households SET archive_status = ?, exit_date = ?, exit_reason = ?, exit_note = ?, updated_at = ?"
+        " WHERE id = ?",
+        (status, exit_date.isoformat() if exit_date else None, exit_reason, exit_note, updated_at, household_id),
+    )
+
+
+def set_missing_docs(conn: sqlite3.Connection, household_id: int, missing: list[str]) -> None:
+    conn.execute("UPDATE households SET missing_docs = ? WHERE id = ?", ("、".join(missing), household_id))
+
+
+def next_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
+    """档案编号 as <单位代码>-<年>-<4-digit sequence>, the next free one."""
+    prefix = f"{unit_code}-{year}-"
+    row = conn.execute(
+        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE archive_no LIKE ? || '%'",
+        (len(prefix) + 1, prefix),
+    ).fetchone()
+    return f"{prefix}{(row[0] or 0) + 1:04d}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """An open archive in which an ID number, card or phone already appears."""
+
+    household_id: int
+    archive_no: str
+    name: str
+    role: str  # 户主 or the member's relation
+
+
+def open_archives_holding(conn: sqlite3.Connection, id_numbers: list[str], *, exclude_id: int | None) -> dict[str, Holder]:
+    """For each ID number, an archive in 在档/临时 that it heads or belongs to (others than ``exclude_id``)."""
+    found: dict[str, Holder] = {}
+    if not id_numbers:
+        return found
+    marks = ", ".join("?" * len(id_numbers))
+    exclude = exclude_id if exclude_id is not None else -1
+    rows = conn.execute(
+        f"SELECT h.id_number AS num, h.id, h.archive_no, h.name, '户主' AS role FROM households h"
+        f" WHERE h.id_number IN ({marks}) AND h.archive_status IN ('在档', '临时') AND h.id != ?"
+        f" UNION ALL"
+        f" SELECT m.id_number, h.id, h.archive_no, h.name, m.relation FROM members m"
+        f" JOIN households h ON h.id = m.household_id"
+        f" WHERE m.id_number IN ({marks}) AND h.archive_status IN ('在档', '临时') AND h.id != ?",
+        (*id_numbers, exclude, *id_numbers, exclude),
+    ).fetchall()
+    for r in rows:
+        found.setdefault(r[0], Holder(r[1], r[2], r[3], r[4]))
+    return found
+
+
+def open_archives_with(conn: sqlite3.Connection, column: str, value: str, *, exclude_id: int | None) -> list[Holder]:
+    """Open archives sharing a bank card or phone number with the one being saved."""
+    assert column in ("bank_card", "phone")
+    if not value:
+        return []
+    rows = conn.execute(
+        f"SELECT id, archive_no, name FROM households WHERE {column} = ?"
+        f" AND archive_status IN ('在档', '临时') AND id != ?", (value, exclude_id if exclude_id is not None else -1)
+    ).fetchall()
+    return [Holder(r[0], r[1], r[2], "户主") for r in rows]
+
+
+# ---- the archive list -------------------------------------------------------
+
+@dataclass
+class HouseholdFilter:
+    """What the archive list shows; every field narrows the list."""
+
+    statuses: tuple[str, ...] = ("在档", "临时")
+    unit_codes: tuple[str, ...] = ()
+    category: str = ""
+    cause: str = ""
+    migrant: bool | None = None
+    text: str = ""
+    stale: bool = False          # 一年未更新
+    incomplete: bool = False     # 资料不全
+    today: date = field(default_factory=date.today)
+
+
+SORT_COLUMNS = {
+    "archive_no": "h.archive_no", "name": "h.name_pinyin", "id_number": "h.id_number",
+    "unit": "h.unit_code", "category": "h.hardship_category", "status": "h.archive_status",
+    "cause": "h.main_cause", "per_capita": "h.per_capita_income_fen", "size": "h.household_size",
+    "updated_at": "h.updated_at", "created_date": "h.created_date", "phone": "h.phone",
+}
+
+_DIGITS = re.compile(r"^[0-9]+[Xx]?$")
+_LETTERS = re.compile(r"^[A-Za-z]+$")
+
+
+def _where(flt: HouseholdFilter) -> tuple[str, list]:
+    clauses, args = [], []
+    if flt.statuses:
+        clauses.append(f"h.archive_status IN ({', '.join('?' * len(flt.statuses))})")
+        args += flt.statuses
+    if flt.unit_codes:
+        clauses.append(f"h.unit_code IN ({', '.join('?' * len(flt.unit_codes))})")
+        args += flt.unit_codes
+    if flt.category:
+        clauses.append("h.hardship_category = ?")
+        args.append(flt.category)
+    if flt.cause:
+        clauses.append("(h.main_cause = ? OR instr('、' || h.secondary_causes || '、', '、' || ? || '、') > 0)")
+        args += [flt.cause, flt.cause]
+    if flt.migrant is not None:
+        clauses.append("h.is_migrant_worker = ?")
+        args.append(int(flt.migrant))
+    if flt.stale:
+        clauses.append("h.updated_at < ?")
+        args.append((flt.today - timedelta(days=365)).isoformat())
+    if flt.incomplete:
+        clauses.append("h.missing_docs != ''")
+    text = re.sub(r"\s+", "", flt.text or "")
+    if text:
+        if _DIGITS.match(text):
+            # whole ID number, its last digits, a phone number or an archive number
+            text = text.upper()
+            clauses.append("(h.id_number LIKE '%' || ? OR instr(h.phone, ?) > 0 OR h.archive_no LIKE ? || '%'"
+                           " OR h.id IN (SELECT household_id FROM members WHERE id_number = ?))")
+            args += [text, text, text, text]
+        elif _LETTERS.match(text):
+            # pinyin initials (zs → 张三) or the start of the full pinyin (zhang)
+            text = text.lower()
+            clauses.append("(instr(' ' || h.name_initials, ' ' || ?) > 0 OR instr(' ' || h.name_pinyin, ' ' || ?) > 0)")
+            args += [text, text]
+        else:
+            clauses.append("(instr(h.name, ?) > 0 OR h.archive_no LIKE ? || '%')")
+            args += [text, text]
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+LIST_COLUMNS = (
+    "h.id, h.archive_no, h.name, h.gender, h.id_number, h.unit_code, u.name AS unit_name, h.hardship_category,"
+    " h.archive_status, h.main_cause, h.per_capita_income_fen, h.household_size, h.phone, h.is_migrant_worker,"
+    " h.missing_docs, h.updated_at, h.created_date, h.exit_date, h.exit_reason"
+)
+
+
+def list_households(conn: sqlite3.Connection, flt: HouseholdFilter, *, sort: str = "archive_no",
+                    descending: bool = False, offset: int = 0, limit: int = 200) -> list[sqlite3.Row]:
+    """One page of the archive list."""
+    where, args = _where(flt)
+    order = SORT_COLUMNS.get(sort, "h.archive_no") + (" DESC" if descending else "")
+    return conn.execute(
+        f"SELECT {LIST_COLUMNS} FROM households h LEFT JOIN units u ON u.code = h.unit_code{where}"
+        f" ORDER BY {order}, h.id LIMIT ? OFFSET ?", (*args, limit, offset)
+    ).fetchall()
+
+
+def count_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> int:
+    where, args = _where(flt)
+    return conn.execute(f"SELECT count(*) FROM households h{where}", args).fetchone()[0]
+
+
+def count_by_status(conn: sqlite3.Connection, flt: HouseholdFilter) -> dict[str, int]:
+    """Counts per 档案状态 of what the filter would show with every status allowed."""
+    where, args = _where(HouseholdFilter(**{**flt.__dict__, "statuses": ()}))
+    return {r[0]: r[1] for r in conn.execute(
+        f"SELECT h.archive_status, count(*) FROM households h{where} GROUP BY h.archive_status", args)}

@@ -1,0 +1,52 @@
+"""Settings stored in the database: key/value pairs and the 低保 lines."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..core.money import from_fen, to_fen
+from decimal import Decimal
+
+
+def get_setting(conn: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def set_dibao_line(conn: sqlite3.Connection, area_code: str, year: int, line: Decimal) -> None:
+    conn.execute(
+        "INSERT INTO dibao_lines (area_code, year, line_fen) VALUES (?, ?, ?)"
+        " ON CONFLICT(area_code, year) DO UPDATE SET line_fen = excluded.line_fen",
+        (area_code, year, to_fen(line)),
+    )
+
+
+def dibao_lines(conn: sqlite3.Connection) -> list[tuple[str, int, Decimal]]:
+    return [(r[0], r[1], from_fen(r[2])) for r in
+            conn.execute("SELECT area_code, year, line_fen FROM dibao_lines ORDER BY year DESC, area_code")]
+
+
+def find_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> Decimal | None:
+    """The line for an area and year: the county's own, else its city's, else its province's.
+
+    A year without a line falls back to the latest earlier year, since lines
+    are often published late in the year.
+    """
+    if not area_code or len(area_code) != 6:
+        return None
+    candidates = [area_code, area_code[:4] + "00", area_code[:2] + "0000"]
+    for code in candidates:
+        row = conn.execute(
+            "SELECT line_fen FROM dibao_lines WHERE area_code = ? AND year <= ? ORDER BY year DESC LIMIT 1",
+            (code, year),
+        ).fetchone()
+        if row:
+            return from_fen(row[0])
+    return None

@@ -1,0 +1,1 @@
+"""Services: one user action each, in one transaction, audited. Called by the GUI and the CLI alike."""

@@ -1,0 +1,88 @@
+"""User accounts: the first administrator, login, adding users and changing passwords."""
+
+from __future__ import annotations
+
+from ..core.codes import code_list
+from ..core.errors import UserError
+from ..core.passwords import check_password_strength, hash_password, verify_password
+from ..db import Database
+from ..db import users as repo
+from ..db.audit import Actor, now_text, record
+
+
+def needs_first_admin(db: Database) -> bool:
+    """True on an empty database: the first start asks for an administrator account."""
+    return repo.count_users(db.conn) == 0
+
+
+def _check_new_user(username: str, display_name: str, password: str, roles: tuple[str, ...]) -> None:
+    if not username.strip():
+        raise UserError("请填写用户名", field="username")
+    if not display_name.strip():
+        raise UserError("请填写姓名", field="display_name")
+    weak = check_password_strength(password)
+    if weak:
+        raise UserError(weak, field="password")
+    unknown = [r for r in roles if r not in code_list("role")]
+    if unknown or not roles:
+        raise UserError(f"请至少选择一个角色：{'、'.join(code_list('role'))}", field="roles")
+
+
+def add_user(db: Database, actor: Actor, *, username: str, display_name: str, password: str,
+             roles: tuple[str, ...]) -> int:
+    """Add an account; only an administrator may (checked by the caller's session)."""
+    _check_new_user(username, display_name, password, roles)
+    with db.transaction() as conn:
+        if repo.find_user(conn, username.strip()):
+            raise UserError(f"用户名“{username}”已存在，请换一个", field="username")
+        user_id = repo.insert_user(conn, username=username.strip(), display_name=display_name.strip(),
+                                   password_hash=hash_password(password), roles=roles, created_at=now_text())
+        record(conn, actor, table="users", key=username.strip(), action="insert",
+               new={"display_name": display_name.strip(), "roles": "、".join(roles)})
+    return user_id
+
+
+def create_first_admin(db: Database, *, username: str, display_name: str, password: str) -> repo.User:
+    """The administrator account of a new database; refused once any account exists."""
+    if not needs_first_admin(db):
+        raise UserError("已有用户账号，不能再创建初始管理员")
+    add_user(db, Actor(username.strip()), username=username, display_name=display_name, password=password,
+             roles=("管理员", "经办人"))
+    return repo.find_user(db.conn, username.strip())
+
+
+def login(db: Database, username: str, password: str) -> repo.User:
+    user = repo.find_user(db.conn, username.strip())
+    # The same message whether the name or the password is wrong: no hint to a guesser.
+    if user is None or not verify_password(password, user.password_hash):
+        raise UserError("用户名或密码不正确")
+    if not user.active:
+        raise UserError("该账号已停用，请联系管理员")
+    return user
+
+
+def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, roles: tuple[str, ...],
+                active: bool) -> None:
+    if not roles:
+        raise UserError("请至少选择一个角色", field="roles")
+    with db.transaction() as conn:
+        users = {u.id: u for u in repo.all_users(conn)}
+        old = users[user_id]
+        admins_left = [u for u in users.values() if u.active and "管理员" in u.roles and u.id != user_id]
+        if not admins_left and ("管理员" not in roles or not active):
+            raise UserError("至少要保留一个启用的管理员账号")
+        repo.update_user(conn, user_id, display_name=display_name, roles=roles, active=active)
+        record(conn, actor, table="users", key=old.username, action="update",
+               old={"display_name": old.display_name, "roles": "、".join(old.roles), "active": old.active},
+               new={"display_name": display_name, "roles": "、".join(roles), "active": active})
+
+
+def change_password(db: Database, actor: Actor, user_id: int, new_password: str) -> None:
+    weak = check_password_strength(new_password)
+    if weak:
+        raise UserError(weak, field="password")
+    with db.transaction() as conn:
+        repo.set_password_hash(conn, user_id, hash_password(new_password))
+        # The log says that it changed, never what to.
+        record(conn, actor, table="users", key=str(user_id), action="update",
+               old={"password": "******"}, new={"password": "（已修改）"})
