@@ -1,0 +1,67 @@
+"""Shared fixtures: real database files in a temporary folder, a unit tree, a household factory."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from aiddesk.core.household import Household, Member  # noqa: E402
+from aiddesk.core.idcard import make_id  # noqa: E402
+from aiddesk.db import open_database  # noqa: E402
+from aiddesk.db.audit import Actor  # noqa: E402
+from aiddesk.db.settings import set_dibao_line  # noqa: E402
+from aiddesk.db.units import Unit  # noqa: E402
+from aiddesk.services import units  # noqa: E402
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor("测试员", "命令行")
+
+
+@pytest.fixture
+def db(tmp_path, actor):
+    """A new database file with the office's unit, two sub-units and 低保 lines for 海口."""
+    database = open_database(tmp_path / "office.sqlite")
+    units.save_unit(database, actor, Unit("460000", "海南省职工服务中心", "省级"), new=True)
+    units.save_unit(database, actor, Unit("460001", "省财贸工会", "基层", "460000"), new=True)
+    units.save_unit(database, actor, Unit("460002", "省旅游工会", "基层", "460000"), new=True)
+    with database.transaction() as conn:
+        set_dibao_line(conn, "460100", 2015, Decimal("460"))
+        set_dibao_line(conn, "460100", 2026, Decimal("700"))
+        set_dibao_line(conn, "460000", 2026, Decimal("650"))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def make_household():
+    """Build a valid household; ``seq`` varies the ID numbers so several can coexist."""
+
+    def build(seq: int = 1, *, name: str = "张三", members: int = 2, **overrides) -> Household:
+        h = Household(
+            name=name, id_number=make_id("460100", date(1975, 3, 2), seq * 3), unit_code="460001",
+            monthly_income=Decimal("900.00"), other_annual_income=Decimal("1200.00"),
+            hardship_category="低保户", main_cause="下岗失业", phone="13812345678",
+            address="海口市龙华区金贸路1号", bank_name="中国工商银行", bank_card="6222020200112233445",
+            created_date=date(2026, 3, 1), archive_status="在档",
+        )
+        for i in range(members):
+            h.members.append(Member(
+                name=["李四", "张小明", "张小红"][i % 3], relation=["配偶", "子", "女"][i % 3],
+                id_number=make_id("460100", date(1976 + 25 * (i > 0), 5, 2 + i), seq * 3 + i + 1),
+                monthly_income=Decimal("300.00") if i == 0 else Decimal("0.00"),
+                identity="在岗" if i == 0 else "学生"))
+        h.household_size = 1 + members
+        for key, value in overrides.items():
+            setattr(h, key, value)
+        return h
+
+    return build
