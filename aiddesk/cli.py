@@ -1,0 +1,115 @@
+"""Command-line entry: opens the app by default; scripted jobs as sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from .core.errors import UserError
+from .paths import default_database
+
+EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in Chinese and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"命令行参数有误：{message}\n请用 aiddesk --help 查看用法。\n")
+        sys.exit(EXIT_UNREADABLE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="aiddesk", description="工会帮扶工作台。不带命令时打开程序窗口。")
+    p.add_argument("--db", metavar="PATH", help=f"数据库文件（默认：{default_database()}）；不存在时新建")
+    sub = p.add_subparsers(dest="command", metavar="命令")
+    sub.add_parser("gui", help="打开程序窗口（默认）")
+    demo = sub.add_parser("demo", help="生成演示数据库（单位、档案、账号）")
+    demo.add_argument("--households", type=int, default=1431, metavar="N", help="档案户数（默认1431）")
+    demo.add_argument("--seed", type=int, default=2015, metavar="S", help="随机种子，相同种子生成相同数据")
+    prn = sub.add_parser("print", help="打印表格为 PDF")
+    what = prn.add_subparsers(dest="form", metavar="表格")
+    arc = what.add_parser("archive", help="困难职工档案登记表")
+    arc.add_argument("--household", required=True, action="append", metavar="档案编号或身份证号",
+                     help="要打印的档案；可重复多次，合并为一个 PDF")
+    arc.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    return p
+
+
+def _cli_actor():
+    from .db.audit import Actor
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (some services): still audit something meaningful
+        user = "unknown"
+    return Actor(user, "命令行")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    db_path = Path(args.db) if args.db else default_database()
+    command = args.command or "gui"
+    if command == "gui":
+        from .ui.app import run_gui
+
+        return run_gui(db_path)
+    try:
+        return _run_command(command, args, db_path)
+    except UserError as err:
+        sys.stderr.write(f"错误：{err.message}\n")
+        return EXIT_REFUSED
+    except OSError as err:
+        sys.stderr.write(f"错误：无法读写文件（{err.strerror or err}）：{err.filename or ''}\n")
+        return EXIT_UNREADABLE
+
+
+def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
+    from .db import open_database
+
+    db = open_database(db_path)
+    try:
+        if command == "demo":
+            return _demo(db, args)
+        if command == "print" and args.form == "archive":
+            return _print_archive(db, args)
+        _parser().parse_args([command, "--help"])
+        return EXIT_UNREADABLE
+    finally:
+        db.close()
+
+
+def _demo(db, args) -> int:
+    from .services.demo import build_demo
+
+    def progress(done: int, total: int) -> None:
+        if done % 200 == 0 or done == total:
+            sys.stderr.write(f"\r正在生成演示档案 {done}/{total} …")
+            sys.stderr.flush()
+
+    summary = build_demo(db, households=args.households, seed=args.seed, progress=progress)
+    sys.stderr.write("\n")
+    print(f"演示数据库已生成：{db.path}")
+    print(f"单位 {summary.units} 个，档案 {summary.households} 户，涉及人口 {summary.people} 人。")
+    print("演示账号（用户名 / 密码 / 角色）：")
+    for username, password, roles in summary.accounts:
+        print(f"  {username} / {password} / {'、'.join(roles)}")
+    return EXIT_OK
+
+
+def _print_archive(db, args) -> int:
+    from .services.archive import ArchiveService
+    from .services.printing import print_archive_forms
+
+    service = ArchiveService(db, _cli_actor())
+    ids = [service.find(key).id for key in args.household]
+    count = print_archive_forms(db, ids, Path(args.out))
+    print(f"已生成 {count} 份困难职工档案登记表：{args.out}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
