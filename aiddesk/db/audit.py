@@ -14,6 +14,15 @@ class Actor:
 
     username: str
     via: str = "界面"  # 界面 (GUI) or 命令行 (CLI)
+    # The logged-in user's roles; None on the command line, which has no login.
+    roles: tuple[str, ...] | None = None
+
+    def require(self, *roles: str) -> None:
+        """Refuse unless the user holds one of ``roles`` (the command line always may)."""
+        from ..core.errors import UserError
+
+        if self.roles is not None and not set(roles) & set(self.roles):
+            raise UserError(f"您的账号没有此权限，需要以下角色之一：{'、'.join(roles)}。请联系管理员")
 
 
 def now_text() -> str:

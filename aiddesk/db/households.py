@@ -204,6 +204,7 @@ SORT_COLUMNS = {
     "unit": "h.unit_code", "category": "h.hardship_category", "status": "h.archive_status",
     "cause": "h.main_cause", "per_capita": "h.per_capita_income_fen", "size": "h.household_size",
     "updated_at": "h.updated_at", "created_date": "h.created_date", "phone": "h.phone",
+    "gender": "h.gender", "missing": "h.missing_docs",
 }
 
 _DIGITS = re.compile(r"^[0-9]+[Xx]?$")

@@ -24,6 +24,8 @@ from ..db.units import get_unit
 from .archive_validation import validate_household
 
 DEFAULT_RULE_SET = "national_2010"
+# Roles that may create and change archives.
+EDITORS = ("经办人", "管理员")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class ArchiveService:
 
     def save(self, h: Household, *, today: date | None = None) -> SaveResult:
         """Insert a new household or update an existing one (members included)."""
+        self.actor.require(*EDITORS)
         today = today or date.today()
         h, warnings = validate_household(h, today=today)
         conn = self.db.conn
@@ -146,9 +149,19 @@ class ArchiveService:
                        old=_audit_values(old), new=_audit_values(h), household_id=h.id)
         return SaveResult(h.id, h.archive_no, tuple(warnings))
 
+    def save_with_attachments(self, h: Household, pending: list[tuple[str, Path]], *,
+                              today: date | None = None) -> SaveResult:
+        """Save a household and the files chosen in its form, as one user action (one transaction)."""
+        with self.db.transaction():
+            result = self.save(h, today=today)
+            for kind, path in pending:
+                self.add_attachment(result.household_id, kind, path)
+        return result
+
     def change_status(self, household_id: int, target: str, *, exit_date: date | None = None,
                       reason: str = "", note: str = "", today: date | None = None) -> None:
         """脱困, 注销, 转为在档 or reopen — the history stays."""
+        self.actor.require(*EDITORS)
         today = today or date.today()
         conn = self.db.conn
         with self.db.transaction():
@@ -175,6 +188,7 @@ class ArchiveService:
         """Copy a scan or photo into the managed folder and register it (with its SHA-256)."""
         from ..core.codes import check_code
 
+        self.actor.require(*EDITORS)
         check_code("attachment_kind", kind, "附件类型")
         source = Path(source)
         if not source.is_file():

@@ -1,0 +1,1 @@
+"""The archive area of the window: list, household form, status changes, history."""

@@ -1,0 +1,147 @@
+"""The archive list: search box, filters, quick filters, the table and its counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QTableView, QVBoxLayout, QWidget)
+
+from ...core.codes import code_list
+from ...db import Database
+from ...db.households import HouseholdFilter, count_by_status
+from ...db.units import all_units, subtree_codes
+from .list_model import COLUMNS, HouseholdTableModel
+
+# The archive views: the working archive, and the closed archives kept for 10 years.
+VIEWS = (
+    ("在档与临时", ("在档", "临时")), ("在档", ("在档",)), ("临时", ("临时",)),
+    ("脱困库", ("脱困",)), ("注销库", ("注销",)), ("全部档案", ()),
+)
+ALL = "全部"
+
+
+class ArchiveListView(QWidget):
+    """Finds households; emits ``open_requested`` with a household id on double-click."""
+
+    open_requested = Signal(int)
+    counts_changed = Signal(str)
+
+    def __init__(self, *, db: Database, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db = db
+        self.model = HouseholdTableModel(db=db, parent=self)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：姓名、拼音首字母（如 zs）、身份证号（全号或后几位）、电话、档案编号")
+        self.search.setClearButtonEnabled(True)
+        self.view_box = _combo([name for name, _ in VIEWS])
+        self.unit_box = QComboBox()
+        self.category_box = _combo([ALL, *code_list("hardship_category")])
+        self.cause_box = _combo([ALL, *code_list("hardship_cause")])
+        self.migrant_box = _combo([ALL, "农民工", "非农民工"])
+        self.stale_check = QCheckBox("一年未更新")
+        self.incomplete_check = QCheckBox("资料不全")
+        self.reload_units()
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.search, 3)
+        row1.addWidget(QLabel("档案库"))
+        row1.addWidget(self.view_box)
+        row2 = QHBoxLayout()
+        for label, box in (("单位", self.unit_box), ("困难类别", self.category_box),
+                           ("致困原因", self.cause_box), ("农民工", self.migrant_box)):
+            row2.addWidget(QLabel(label))
+            row2.addWidget(box)
+        row2.addWidget(self.stale_check)
+        row2.addWidget(self.incomplete_check)
+        row2.addStretch(1)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        for i, width in enumerate((130, 70, 45, 160, 150, 85, 70, 130, 110, 65, 110, 90, 160)):
+            self.table.setColumnWidth(i, width)
+        self.table.doubleClicked.connect(lambda index: self._open(index.row()))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.table)
+
+        # Typing waits a moment before searching, so each keystroke does not re-query.
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._debounce.start)
+        for box in (self.view_box, self.unit_box, self.category_box, self.cause_box, self.migrant_box):
+            box.currentIndexChanged.connect(self.apply_filter)
+        for check in (self.stale_check, self.incomplete_check):
+            check.toggled.connect(self.apply_filter)
+        self.apply_filter()
+
+    def reload_units(self) -> None:
+        current = self.unit_box.currentData()
+        self.unit_box.blockSignals(True)
+        self.unit_box.clear()
+        self.unit_box.addItem(ALL, "")
+        for unit in all_units(self._db.conn):
+            self.unit_box.addItem(f"{unit.name}（{unit.code}）", unit.code)
+        index = self.unit_box.findData(current)
+        self.unit_box.setCurrentIndex(max(index, 0))
+        self.unit_box.blockSignals(False)
+
+    def current_filter(self) -> HouseholdFilter:
+        unit = self.unit_box.currentData()
+        migrant = {"农民工": True, "非农民工": False}.get(self.migrant_box.currentText())
+        return HouseholdFilter(
+            statuses=VIEWS[self.view_box.currentIndex()][1],
+            unit_codes=tuple(subtree_codes(self._db.conn, unit)) if unit else (),
+            category="" if self.category_box.currentText() == ALL else self.category_box.currentText(),
+            cause="" if self.cause_box.currentText() == ALL else self.cause_box.currentText(),
+            migrant=migrant, text=self.search.text(),
+            stale=self.stale_check.isChecked(), incomplete=self.incomplete_check.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        flt = self.current_filter()
+        self.model.set_filter(flt)
+        counts = count_by_status(self._db.conn, flt)
+        parts = "，".join(f"{s} {counts.get(s, 0)}" for s in code_list("archive_status"))
+        self.counts_changed.emit(f"当前列表 {self.model.total} 户（{parts}）")
+
+    def refresh(self, select_id: int | None = None) -> None:
+        """Re-read after a change, keeping or moving the selection to ``select_id``."""
+        keep = select_id if select_id is not None else self.current_id()
+        self.apply_filter()
+        if keep is not None:
+            row = self.model.row_of(keep)
+            if row is not None:
+                self.table.selectRow(row)
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.household_id(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.household_id(r) for r in rows]
+
+    def _open(self, row: int) -> None:
+        household_id = self.model.household_id(row)
+        if household_id is not None:
+            self.open_requested.emit(household_id)
+
+
+def _combo(items: list[str]) -> QComboBox:
+    box = QComboBox()
+    box.addItems(items)
+    return box

@@ -1,0 +1,178 @@
+"""The main window: the archive list with its actions, and the administration menus."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QToolBar
+
+from .. import __version__
+from ..db import Database
+from ..db.audit import Actor
+from ..db.units import all_units
+from ..db.users import User
+from ..services.archive import EDITORS, ArchiveService
+from ..services.printing import print_archive_forms
+from . import messages
+from .archive.history_dialog import HistoryDialog
+from .archive.household_form import HouseholdDialog
+from .archive.list_view import ArchiveListView
+from .archive.status_dialog import StatusDialog
+from .pdf_preview import PdfPreviewDialog
+from .worker import describe_error, run_with_progress
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, db: Database, user: User, actor: Actor):
+        super().__init__()
+        self.db = db
+        self.user = user
+        self.actor = Actor(actor.username, actor.via, tuple(user.roles))
+        self.archive = ArchiveService(db, self.actor)
+        self.setWindowTitle(f"工会帮扶工作台 — {db.path.name}")
+        self.resize(1280, 760)
+        self.list_view = ArchiveListView(db=db, parent=self)
+        self.setCentralWidget(self.list_view)
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.count_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(f"用户：{user.display_name}（{'、'.join(user.roles)}）"))
+        self.list_view.counts_changed.connect(self.count_label.setText)
+        self.list_view.open_requested.connect(self.edit_household)
+        self.list_view.apply_filter()
+        self._build_actions()
+        self._tmp = tempfile.TemporaryDirectory(prefix="aiddesk-print-")
+
+    def _action(self, text: str, slot, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(lambda checked=False: slot())
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_actions(self) -> None:
+        can_edit = bool(set(EDITORS) & set(self.user.roles))
+        is_admin = "管理员" in self.user.roles
+        self.new_action = self._action("新建档案", self.new_household, "Ctrl+N")
+        self.edit_action = self._action("查看/修改", lambda: self.edit_household(self.list_view.current_id()))
+        self.status_action = self._action("状态变更（转在档/脱困/注销）", self.change_status)
+        self.print_action = self._action("打印登记表", self.print_selected, "Ctrl+P")
+        self.history_action = self._action("修改记录", self.show_history)
+        for action in (self.new_action, self.status_action):
+            action.setEnabled(can_edit)
+        toolbar = QToolBar("档案")
+        toolbar.setObjectName("archiveToolbar")
+        toolbar.setMovable(False)
+        for action in (self.new_action, self.edit_action, self.status_action, self.print_action,
+                       self.history_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("文件")
+        file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
+        archive_menu = menu.addMenu("档案")
+        for action in (self.new_action, self.edit_action, self.status_action, self.print_action,
+                       self.history_action):
+            archive_menu.addAction(action)
+        admin_menu = menu.addMenu("管理")
+        self.units_action = self._action("单位管理", self.manage_units)
+        self.users_action = self._action("用户管理", self.manage_users)
+        self.dibao_action = self._action("低保标准", self.manage_dibao)
+        for action in (self.units_action, self.users_action, self.dibao_action):
+            action.setEnabled(is_admin)
+            admin_menu.addAction(action)
+        help_menu = menu.addMenu("帮助")
+        help_menu.addAction(self._action("关于", self.about))
+
+    # ---- archive actions ------------------------------------------------------
+
+    def new_household(self) -> None:
+        units = all_units(self.db.conn)
+        if not units:
+            messages.error(self, "还没有任何单位。请先在“管理 → 单位管理”中添加本单位。")
+            return
+        dialog = HouseholdDialog(service=self.archive, units=units, parent=self)
+        if dialog.exec() == QDialog.Accepted and dialog.result_:
+            self.list_view.refresh(dialog.result_.household_id)
+
+    def edit_household(self, household_id: int | None) -> None:
+        if household_id is None:
+            messages.info(self, "请先在列表中选中一户档案。")
+            return
+        household = self.archive.get(household_id)
+        dialog = HouseholdDialog(service=self.archive, units=all_units(self.db.conn), household=household,
+                                 parent=self)
+        if not set(EDITORS) & set(self.user.roles):
+            dialog.save_button.setEnabled(False)
+            dialog.save_button.setToolTip("您的账号只能查看档案")
+        if dialog.exec() == QDialog.Accepted:
+            self.list_view.refresh(household_id)
+
+    def change_status(self) -> None:
+        household_id = self.list_view.current_id()
+        if household_id is None:
+            messages.info(self, "请先在列表中选中一户档案。")
+            return
+        dialog = StatusDialog(service=self.archive, household=self.archive.get(household_id), parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            self.list_view.refresh(household_id)
+
+    def show_history(self) -> None:
+        household_id = self.list_view.current_id()
+        if household_id is None:
+            messages.info(self, "请先在列表中选中一户档案。")
+            return
+        h = self.archive.get(household_id)
+        HistoryDialog(title=f"{h.name}（{h.archive_no}）", entries=self.archive.history(household_id),
+                      parent=self).exec()
+
+    def print_selected(self) -> None:
+        """Print the selected households' registration forms into one PDF, off the GUI thread."""
+        ids = self.list_view.selected_ids()
+        if not ids:
+            messages.info(self, "请先在列表中选中要打印的档案（可按住 Ctrl 或 Shift 多选）。")
+            return
+        out = Path(self._tmp.name) / (f"困难职工档案登记表-{len(ids)}户.pdf")
+        db = self.db
+
+        def job(report):
+            worker_db = db.connect_for_thread()
+            try:
+                return print_archive_forms(worker_db, ids, out, progress=lambda i: report(i, len(ids)))
+            finally:
+                worker_db.close()
+
+        run_with_progress(
+            self, title="打印登记表", label=f"正在生成 {len(ids)} 户的登记表 …", job=job,
+            on_done=lambda count: PdfPreviewDialog(pdf_path=out, title=f"困难职工档案登记表（{count}户）",
+                                                   parent=self).exec(),
+            on_error=lambda err: messages.error(self, describe_error(err)))
+
+    # ---- administration ---------------------------------------------------------
+
+    def manage_units(self) -> None:
+        from .admin.units_dialog import UnitsDialog
+
+        UnitsDialog(db=self.db, actor=self.actor, parent=self).exec()
+        self.list_view.reload_units()
+        self.list_view.refresh()
+
+    def manage_users(self) -> None:
+        from .admin.users_dialog import UsersDialog
+
+        UsersDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def manage_dibao(self) -> None:
+        from .admin.dibao_dialog import DibaoDialog
+
+        DibaoDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def about(self) -> None:
+        messages.info(self, f"工会帮扶工作台 {__version__}\n\n数据库：{self.db.path}\n附件文件夹：{self.db.attachment_dir}",
+                      "关于")
+
+    def closeEvent(self, event) -> None:
+        self._tmp.cleanup()
+        super().closeEvent(event)

@@ -1,0 +1,93 @@
+"""Long work off the GUI thread, with a progress dialog and a cancel that leaves nothing half-done."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from ..core.errors import UserError
+
+
+class Cancelled(Exception):
+    """Raised inside a job when the user pressed 取消."""
+
+
+class _Job(QObject):
+    progressed = Signal(int, int)
+    finished = Signal(object, object)  # result, error
+
+    def __init__(self, fn: Callable[[Callable[[int, int], bool]], Any]):
+        super().__init__()
+        self._fn = fn
+        self.cancelled = False
+
+    def run(self) -> None:
+        def report(done: int, total: int) -> bool:
+            self.progressed.emit(done, total)
+            return not self.cancelled
+
+        try:
+            result = self._fn(report)
+        except BaseException as err:  # handed to the GUI thread, shown there
+            self.finished.emit(None, err)
+        else:
+            self.finished.emit(result, None)
+
+
+def run_with_progress(parent: QWidget | None, *, title: str, label: str,
+                      job: Callable[[Callable[[int, int], bool]], Any],
+                      on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+    """Run ``job(report)`` on a worker thread. ``report(done, total)`` returns False once cancelled.
+
+    The job must not touch widgets, and must use its own database connection
+    (``Database.connect_for_thread``). ``on_done``/``on_error`` run on the GUI thread.
+    """
+    dialog = QProgressDialog(label, "取消", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    thread = QThread(parent)
+    worker = _Job(job)
+    worker.moveToThread(thread)
+
+    def progressed(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+
+    def finished(result: Any, err: BaseException | None) -> None:
+        thread.quit()
+        thread.wait()
+        dialog.close()
+        worker.deleteLater()
+        thread.deleteLater()
+        if err is not None:
+            on_error(err)
+        else:
+            on_done(result)
+
+    def cancel() -> None:
+        worker.cancelled = True
+        dialog.setLabelText("正在取消 …")
+
+    worker.progressed.connect(progressed)
+    worker.finished.connect(finished)
+    dialog.canceled.connect(cancel)
+    thread.started.connect(worker.run)
+    thread.start()
+    # Keep Python references alive while the thread runs.
+    dialog._aiddesk_job = (thread, worker)
+
+
+def describe_error(err: BaseException) -> str:
+    """The Chinese text to show for an error raised by a job."""
+    if isinstance(err, UserError):
+        return err.message
+    if isinstance(err, Cancelled) or type(err).__name__ == "Cancelled":
+        return "已取消，未生成任何文件。"
+    if isinstance(err, OSError):
+        return f"无法读写文件：{err.strerror or err}（{err.filename or ''}）。请检查文件是否被其他程序打开、磁盘是否已满。"
+    return f"发生了意外错误：{err!r}。数据未被修改。请把这段文字告诉技术支持人员。"
