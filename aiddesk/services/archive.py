@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +33,22 @@ class SaveResult:
     household_id: int
     archive_no: str
     warnings: tuple[str, ...]
+
+
+def _next_stamp(previous: str) -> str:
+    """``updated_at`` for a change to a row last stamped ``previous``: now, but always later.
+
+    ``updated_at`` is what tells a stale form from a fresh one, so every change
+    must move it on, even two saves within the same second (or a clock behind
+    the one that wrote ``previous``).
+    """
+    stamp = now_text()
+    if previous and stamp <= previous:
+        try:
+            stamp = (datetime.fromisoformat(previous) + timedelta(seconds=1)).isoformat(timespec="seconds")
+        except ValueError:
+            pass
+    return stamp
 
 
 def _members_text(h: Household) -> str:
@@ -144,7 +160,8 @@ class ArchiveService:
                     raise UserError("该档案在您打开后已被别人修改，为避免覆盖，请关闭后重新打开再修改")
                 kinds = {a.kind for a in attachment_repo.for_household(conn, h.id)}
                 h.missing_docs = missing_proofs(h.hardship_category, h.causes(), kinds)
-                repo.update_household(conn, h, initials=initials, pinyin=full, updated_at=stamp)
+                repo.update_household(conn, h, initials=initials, pinyin=full,
+                                      updated_at=_next_stamp(old.updated_at))
                 record(conn, self.actor, table="households", key=h.archive_no, action="update",
                        old=_audit_values(old), new=_audit_values(h), household_id=h.id)
         return SaveResult(h.id, h.archive_no, tuple(warnings))
@@ -178,7 +195,7 @@ class ArchiveService:
             old = {"archive_status": h.archive_status, "exit_date": str(h.exit_date or ""),
                    "exit_reason": h.exit_reason, "exit_note": h.exit_note}
             repo.set_status(conn, household_id, status=target, exit_date=exit_date, exit_reason=reason,
-                            exit_note=note, updated_at=now_text())
+                            exit_note=note, updated_at=_next_stamp(h.updated_at))
             new = {"archive_status": target, "exit_date": str(exit_date or ""), "exit_reason": reason,
                    "exit_note": note}
             record(conn, self.actor, table="households", key=h.archive_no, action="status",
