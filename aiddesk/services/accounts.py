@@ -23,6 +23,10 @@ def _check_new_user(username: str, display_name: str, password: str, roles: tupl
     weak = check_password_strength(password)
     if weak:
         raise UserError(weak, field="password")
+    _check_roles(roles)
+
+
+def _check_roles(roles: tuple[str, ...]) -> None:
     unknown = [r for r in roles if r not in code_list("role")]
     if unknown or not roles:
         raise UserError(f"请至少选择一个角色：{'、'.join(code_list('role'))}", field="roles")
@@ -63,8 +67,7 @@ def login(db: Database, username: str, password: str) -> repo.User:
 
 def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, roles: tuple[str, ...],
                 active: bool) -> None:
-    if not roles:
-        raise UserError("请至少选择一个角色", field="roles")
+    _check_roles(roles)
     with db.transaction() as conn:
         users = {u.id: u for u in repo.all_users(conn)}
         old = users[user_id]
