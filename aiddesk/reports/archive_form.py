@@ -1,0 +1,441 @@
+"""The printed 困难职工档案登记表: one A4 form per household, many households in one PDF."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak,
+                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+
+from ..core.errors import UserError
+from ..core.household import Household
+from ..core.money import format_yuan
+from ..db.attachments import Attachment
+from .fonts import register_fonts
+
+TITLE = "困难职工档案登记表"
+
+PAGE_W, PAGE_H = A4
+MARGIN = 15 * mm
+FOOTER_H = 8 * mm
+CONTENT_W = PAGE_W - 2 * MARGIN
+
+MIN_MEMBER_ROWS = 4      # the paper form always has room to add members by hand
+BLANK_ROW_H = 7 * mm   # tall enough to write in
+
+GRID_COLOR = colors.black
+LABEL_BG = colors.HexColor("#EFEFEF")
+SECTION_BG = colors.HexColor("#D9D9D9")
+
+# The label/value grid: three label/value pairs a row. A label cell holds 7 CJK
+# characters a line; a value cell must hold an 18-digit ID number on one line.
+GRID_COLS = (25 * mm, 35 * mm) * 3
+
+
+class Cancelled(Exception):
+    """The user cancelled printing; no output file was left behind."""
+
+
+@dataclass(frozen=True)
+class ArchiveFormItem:
+    """One household to print, with what the form needs that the household does not hold."""
+
+    household: Household
+    unit_name: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+# ---- text styles -------------------------------------------------------------
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    # wordWrap="CJK" lets lines break between any two characters: Chinese has no spaces,
+    # and without it a long address would run straight out of its cell.
+    base = ParagraphStyle("cell", fontName=font, fontSize=9, leading=11.5, wordWrap="CJK")
+    return {
+        "meta": ParagraphStyle("meta", parent=base, fontSize=9.5, leading=12),
+        "section": ParagraphStyle("section", parent=base, fontSize=10, leading=13),
+        "label": ParagraphStyle("label", parent=base, alignment=TA_CENTER),
+        "value": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=10.5),
+        "small_c": ParagraphStyle("small_c", parent=base, fontSize=8.5, leading=10.5, alignment=TA_CENTER),
+        "small_r": ParagraphStyle("small_r", parent=base, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
+        "seal": ParagraphStyle("seal", parent=base, fontSize=10, leading=13, alignment=TA_RIGHT,
+                               rightIndent=12 * mm),
+        "sign": ParagraphStyle("sign", parent=base, fontSize=10, leading=13, alignment=TA_LEFT),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: user data may contain & or <, which Paragraph reads as markup."""
+    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
+
+
+# ---- value formatting ----------------------------------------------------------
+
+def _date(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def _yuan(value: Decimal | None) -> str:
+    return f"{format_yuan(value)} 元" if value is not None else ""
+
+
+# ---- tables --------------------------------------------------------------------
+
+def _table(data: list, col_widths: Sequence[float], style: list[tuple], **kwargs) -> Table:
+    # Tables set their font even for empty string cells: without FONTNAME every table
+    # would pull a non-embedded Helvetica into the PDF.
+    table = Table(data, colWidths=list(col_widths), **kwargs)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), register_fonts()), *style]))
+    return table
+
+
+def _base_style(n_cols: int) -> list[tuple]:
+    """Borders and padding shared by every section; row 0 is the section heading."""
+    return [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID_COLOR),
+        ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("SPAN", (0, 0), (n_cols - 1, 0)),
+        ("BACKGROUND", (0, 0), (-1, 0), SECTION_BG),
+    ]
+
+
+def _section_heading(title: str, n_cols: int, st: dict) -> list:
+    return [_p(title, st["section"])] + [""] * (n_cols - 1)
+
+
+def _field_section(title: str, rows: Sequence[Sequence[tuple]], st: dict) -> Table:
+    """A bordered label/value grid; the last pair of a row widens to fill the row.
+
+    Each row is a list of ``(label, value)`` or ``(label, value, value_cols)`` pairs.
+    A long label carries its own newline, placed where the words part, rather than
+    breaking wherever the cell happens to end.
+    """
+    n_cols = len(GRID_COLS)
+    data = [_section_heading(title, n_cols, st)]
+    style = _base_style(n_cols)
+    for r, pairs in enumerate(rows, start=1):
+        cells: list = []
+        for i, pair in enumerate(pairs):
+            label, value = pair[0], pair[1]
+            last = i == len(pairs) - 1
+            width = n_cols - len(cells) - 1 if last else (pair[2] if len(pair) > 2 else 1)
+            start = len(cells)
+            style.append(("BACKGROUND", (start, r), (start, r), LABEL_BG))
+            cells.append(_p(label, st["label"]))
+            cells.append(_p(value, st["value"]))
+            cells.extend([""] * (width - 1))
+            if width > 1:
+                style.append(("SPAN", (start + 1, r), (start + width, r)))
+        data.append(cells)
+    return _table(data, GRID_COLS, style)
+
+
+def _head_section(h: Household, st: dict) -> Table:
+    return _field_section("一、户主信息", [
+        [("姓名", h.name), ("性别", h.gender), ("民族", h.ethnicity)],
+        [("出生日期", _date(h.birth_date)), ("身份证号", h.id_number), ("政治面貌", h.political_status)],
+        [("健康状况", h.health), ("残疾类别", h.disability), ("工作状态", h.work_status)],
+        [("是否农民工", "是" if h.is_migrant_worker else "否"), ("手机号码", h.phone),
+         ("婚姻状况", h.marital_status)],
+        [("户口类型", h.hukou_type), ("住房类型", h.housing_type), ("户口所在地\n区划代码", h.hukou_area_code)],
+        [("工作单位", h.employer, 3), ("单位性质", h.employer_type)],
+        [("家庭住址", h.address)],
+    ], st)
+
+
+def _income_section(h: Household, st: dict) -> Table:
+    return _field_section("二、家庭收入", [
+        [("本人月收入", _yuan(h.monthly_income)), ("家庭其他年收入", _yuan(h.other_annual_income)),
+         ("刚性支出（年）", _yuan(h.rigid_expenses))],
+        [("家庭年总收入", _yuan(h.annual_income)), ("家庭人口", f"{h.household_size} 人"),
+         ("家庭月人均收入", _yuan(h.per_capita_income))],
+        [("当地低保标准\n（元/月）", _yuan(h.dibao_line)), ("困难类别", h.hardship_category)],
+    ], st)
+
+
+# 序号, 姓名, 关系, 身份证号, 性别, 出生日期, 健康状况, 身份, 月收入, 单位或学校 (fills the rest)
+_MEMBER_COLS = [9 * mm, 17 * mm, 10 * mm, 33 * mm, 9 * mm, 19.5 * mm, 14.5 * mm, 11 * mm, 19 * mm]
+_MEMBER_COLS.append(CONTENT_W - sum(_MEMBER_COLS))
+_MEMBER_HEADERS = ("序号", "姓名", "关系", "身份证号", "性别", "出生日期", "健康状况", "身份", "月收入", "单位或学校")
+
+
+def _members_section(h: Household, st: dict) -> Table:
+    n_cols = len(_MEMBER_COLS)
+    data = [_section_heading("三、家庭成员（不含户主）", n_cols, st),
+            [_p(t, st["small_c"]) for t in _MEMBER_HEADERS]]
+    heights: list[float | None] = [None, None]
+    for i, m in enumerate(h.members, start=1):
+        data.append([
+            _p(str(i), st["small_c"]), _p(m.name, st["small"]), _p(m.relation, st["small_c"]),
+            _p(m.id_number, st["small"]), _p(m.gender, st["small_c"]), _p(_date(m.birth_date), st["small_c"]),
+            _p(m.health, st["small_c"]), _p(m.identity, st["small_c"]), _p(_yuan(m.monthly_income), st["small_r"]),
+            _p(m.employer_or_school, st["small"]),
+        ])
+        heights.append(None)  # filled rows grow with their text
+    for i in range(len(h.members) + 1, MIN_MEMBER_ROWS + 1):
+        data.append([_p(str(i), st["small_c"])] + [""] * (n_cols - 1))
+        heights.append(BLANK_ROW_H)
+    style = _base_style(n_cols) + [("BACKGROUND", (0, 1), (-1, 1), LABEL_BG)]
+    # A long member list may break across pages: repeat the headings on the next page.
+    return _table(data, _MEMBER_COLS, style, rowHeights=heights, repeatRows=2)
+
+
+def _causes_and_bank_section(h: Household, st: dict) -> list[Table]:
+    causes = _field_section("四、致困原因", [
+        [("主要致困原因", h.main_cause), ("次要致困原因", "、".join(h.secondary_causes))],
+    ], st)
+    bank = _field_section("五、银行卡", [[("开户银行", h.bank_name), ("银行卡号", h.bank_card)]], st)
+    return [causes, bank]
+
+
+_ATTACH_COLS = [12 * mm, 38 * mm, 95 * mm]
+_ATTACH_COLS.append(CONTENT_W - sum(_ATTACH_COLS))
+
+
+def _attachments_section(h: Household, attachments: Sequence[Attachment], st: dict) -> Table:
+    n_cols = len(_ATTACH_COLS)
+    data = [_section_heading("六、附件材料", n_cols, st),
+            [_p(t, st["small_c"]) for t in ("序号", "材料类型", "文件名", "登记日期")]]
+    for i, a in enumerate(attachments, start=1):
+        data.append([_p(str(i), st["small_c"]), _p(a.kind, st["small"]), _p(a.original_name, st["small"]),
+                     _p(a.added_at[:10], st["small_c"])])
+    if not attachments:
+        data.append([_p("（未登记附件）", st["small_c"]), "", "", ""])
+    missing = "、".join(h.missing_docs) if h.missing_docs else "无"
+    # The "缺少材料" label is wider than the 序号 column, so it takes 序号 and 材料类型 both.
+    data.append([_p("缺少材料", st["label"]), "", _p(missing, st["value"]), ""])
+    last = len(data) - 1
+    style = _base_style(n_cols) + [
+        ("BACKGROUND", (0, 1), (-1, 1), LABEL_BG),
+        ("SPAN", (0, last), (1, last)),
+        ("SPAN", (2, last), (-1, last)),
+        ("BACKGROUND", (0, last), (1, last), LABEL_BG),
+    ]
+    if not attachments:
+        style.append(("SPAN", (0, 2), (-1, 2)))
+    return _table(data, _ATTACH_COLS, style, repeatRows=2)
+
+
+_REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
+
+
+def _review_section(h: Household, st: dict) -> Table:
+    blank = "_" * 12
+    date_blank = "______年____月____日"
+    opinion = [
+        _p(h.union_opinion, st["value"]),
+        # Room for a handwritten opinion and the union's seal above the date line.
+        Spacer(1, 12 * mm if h.union_opinion else 18 * mm),
+        Paragraph("（盖章）", st["seal"]),
+        Spacer(1, 2 * mm),
+        # Paragraph folds runs of spaces (even U+3000), so the date gaps are non-breaking spaces.
+        Paragraph("年" + "&nbsp;" * 8 + "月" + "&nbsp;" * 8 + "日", st["seal"]),
+    ]
+    data = [
+        _section_heading("七、审核", 3, st),
+        [_p(f"建档人（签字）{blank}　日期 {date_blank}", st["sign"]), "",
+         _p(f"审核人（签字）{blank}　日期 {date_blank}", st["sign"])],
+        [_p("工会意见", st["label"]), opinion, ""],
+    ]
+    style = _base_style(3) + [
+        ("SPAN", (0, 1), (1, 1)),
+        ("SPAN", (1, 2), (2, 2)),
+        ("BACKGROUND", (0, 2), (0, 2), LABEL_BG),
+        ("TOPPADDING", (0, 1), (-1, 1), 9),
+        ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
+        ("VALIGN", (1, 2), (1, 2), "TOP"),
+        ("TOPPADDING", (1, 2), (1, 2), 5),
+    ]
+    return _table(data, _REVIEW_COLS, style)
+
+
+def _meta_line(h: Household, unit_name: str, st: dict) -> Table:
+    """档案编号 / 所属单位 / 建档日期 / 档案状态 under the title, without borders."""
+    cells = [
+        _p(f"档案编号：{h.archive_no}", st["meta"]),
+        _p(f"所属单位：{unit_name or h.unit_code}", st["meta"]),
+        _p(f"建档日期：{_date(h.created_date)}", st["meta"]),
+        _p(f"档案状态：{h.archive_status}", st["meta"]),
+    ]
+    return _table([cells], [52 * mm, 64 * mm, 36 * mm, CONTENT_W - 152 * mm], [
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ])
+
+
+# ---- the document ------------------------------------------------------------
+
+class _Title(Flowable):
+    """The centred form title, drawn stroked as well as filled: the font has no bold face."""
+
+    SIZE = 20
+
+    def __init__(self, text: str, *, font: str):
+        super().__init__()
+        self.text = text
+        self.font = font
+
+    def wrap(self, avail_w, avail_h):
+        self.width = avail_w
+        return avail_w, self.SIZE * 1.3
+
+    def draw(self):
+        c = self.canv
+        c.saveState()
+        c.setLineWidth(0.6)
+        text = c.beginText()
+        text.setFont(self.font, self.SIZE)
+        text.setTextRenderMode(2)  # fill, then stroke the outline: a faux bold
+        text.setTextOrigin((self.width - c.stringWidth(self.text, self.font, self.SIZE)) / 2, self.SIZE * 0.3)
+        text.textOut(self.text)
+        c.drawText(text)
+        c.restoreState()
+
+
+class _Marker(Flowable):
+    """Takes no room; tells the document where a form starts or ends."""
+
+    def __init__(self, household: Household, *, end: bool):
+        super().__init__()
+        self.archive_no = household.archive_no
+        self.head_name = household.name
+        self.end = end
+
+    def wrap(self, avail_w, avail_h):
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
+def _form(item: ArchiveFormItem, st: dict) -> list[Flowable]:
+    h = item.household
+    # Sections sit edge to edge, sharing borders, so the form reads as one ruled sheet
+    # like the paper original; the small ones are kept whole, the member table may break.
+    return [
+        _Marker(h, end=False),
+        _Title(TITLE, font=st["value"].fontName),
+        Spacer(1, 3 * mm),
+        _meta_line(h, item.unit_name, st),
+        _head_section(h, st),
+        KeepTogether(_income_section(h, st)),
+        _members_section(h, st),
+        KeepTogether(_causes_and_bank_section(h, st)),
+        KeepTogether(_attachments_section(h, item.attachments, st)),
+        KeepTogether(_review_section(h, st)),
+        _Marker(h, end=True),
+    ]
+
+
+class _FormDocument(BaseDocTemplate):
+    """Counts forms as they are laid out (for progress) and numbers pages within each form."""
+
+    def __init__(self, filename: str, *, font: str, office_name: str, printed_on: date,
+                 progress: Callable[[int], bool] | None):
+        super().__init__(filename, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                         topMargin=MARGIN, bottomMargin=MARGIN, title=TITLE, author=office_name,
+                         creator="AidDesk", initialFontName=font)
+        frame = Frame(MARGIN, MARGIN + FOOTER_H, CONTENT_W, PAGE_H - 2 * MARGIN - FOOTER_H,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+        self.addPageTemplates([PageTemplate(id="form", frames=[frame], onPageEnd=self._footer)])
+        self.font = font
+        self.office_name = office_name
+        self.printed_on = printed_on
+        self.progress = progress
+        self.forms_done = 0
+        self._form_first_page = 1
+        self._archive_no = ""
+        self._head_name = ""
+
+    def afterFlowable(self, flowable):
+        if not isinstance(flowable, _Marker):
+            return
+        if not flowable.end:
+            self._form_first_page = self.page
+            self._archive_no = flowable.archive_no
+            self._head_name = flowable.head_name
+            return
+        self.forms_done += 1
+        if self.progress is not None and self.progress(self.forms_done) is False:
+            raise Cancelled()
+
+    def _footer(self, canvas, doc):
+        # Pages are numbered within each form: a filed form's pages belong together,
+        # and the 档案编号 lets a loose second page find its first.
+        y = MARGIN + 1 * mm
+        page = self.page - self._form_first_page + 1
+        canvas.saveState()
+        if page > 1:
+            # A continuation page starts mid-form: say whose form it continues.
+            canvas.setFont(self.font, 9)
+            canvas.drawString(MARGIN, PAGE_H - MARGIN + 3 * mm,
+                              f"（续页）户主：{self._head_name}　档案编号：{self._archive_no}")
+        canvas.setStrokeColor(colors.grey)
+        canvas.setLineWidth(0.4)
+        canvas.line(MARGIN, y + 4.5 * mm, PAGE_W - MARGIN, y + 4.5 * mm)
+        canvas.setFont(self.font, 8.5)
+        canvas.drawString(MARGIN, y, self.office_name)
+        canvas.drawCentredString(PAGE_W / 2, y, f"打印日期：{self.printed_on.isoformat()}")
+        canvas.drawRightString(PAGE_W - MARGIN, y, f"档案编号 {self._archive_no}　第 {page} 页")
+        canvas.restoreState()
+
+
+def write_archive_forms(path: str | os.PathLike, items: Iterable[ArchiveFormItem], *, office_name: str,
+                        printed_on: date, progress: Callable[[int], bool] | None = None) -> int:
+    """Write one PDF with a 困难职工档案登记表 per household; return how many forms.
+
+    ``progress(n)`` is called after the n-th form is laid out; returning ``False``
+    (not merely a falsy value) cancels: :class:`Cancelled` is raised and no file
+    is written. The PDF is built in a temporary file beside ``path`` and moved
+    into place only when complete, so an existing file there survives a failure.
+    """
+    path = Path(path)
+    font = register_fonts()
+    st = _styles(font)
+    story: list[Flowable] = []
+    count = 0
+    for item in items:
+        if count:
+            story.append(PageBreak())
+        story += _form(item, st)
+        count += 1
+    if not count:
+        raise UserError("没有选中任何档案，无法打印登记表")
+
+    # mkstemp's owner-only permissions are kept on purpose: the form carries full ID numbers.
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        doc = _FormDocument(tmp_name, font=font, office_name=office_name, printed_on=printed_on,
+                            progress=progress)
+        doc.build(story)
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            # On Windows this is nearly always the old PDF still open in a viewer.
+            raise UserError(f"无法写入“{path}”，该文件可能正在其他程序中打开。请关闭后重试，或换一个文件名") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
