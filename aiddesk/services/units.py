@@ -23,14 +23,17 @@ def _check(unit: repo.Unit) -> None:
 def save_unit(db: Database, actor: Actor, unit: repo.Unit, *, new: bool) -> None:
     """Add or edit a unit; the first unit of an empty database becomes the office's own."""
     unit.code, unit.name = unit.code.strip(), unit.name.strip()
+    unit.parent_code = (unit.parent_code or "").strip() or None
     _check(unit)
     with db.transaction() as conn:
         old = repo.get_unit(conn, unit.code)
+        if unit.parent_code and repo.get_unit(conn, unit.parent_code) is None:
+            raise UserError(f"上级单位代码“{unit.parent_code}”不存在，请先添加上级单位", field="parent_code")
         if new:
             if old:
                 raise UserError(f"单位代码“{unit.code}”已被“{old.name}”使用", field="code")
             if repo.own_unit(conn) is None:
-                unit.is_own, unit.parent_code = True, unit.parent_code or None
+                unit.is_own = True
             elif not unit.parent_code:
                 raise UserError("请选择上级单位", field="parent_code")
             repo.insert_unit(conn, unit)
@@ -38,6 +41,8 @@ def save_unit(db: Database, actor: Actor, unit: repo.Unit, *, new: bool) -> None
             return
         if old is None:
             raise UserError("该单位已不存在")
+        if not unit.parent_code and not old.is_own:
+            raise UserError("请选择上级单位", field="parent_code")
         if unit.parent_code and unit.parent_code in repo.subtree_codes(conn, unit.code):
             raise UserError("不能把单位放到它自己的下级单位之下", field="parent_code")
         unit.is_own = old.is_own
