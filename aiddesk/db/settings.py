@@ -50,3 +50,15 @@ def find_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> Deci
         if row:
             return from_fen(row[0])
     return None
+
+
+def get_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> Decimal | None:
+    """The line stored for exactly this area and year (no fallback), or None."""
+    row = conn.execute(
+        "SELECT line_fen FROM dibao_lines WHERE area_code = ? AND year = ?", (area_code, year)
+    ).fetchone()
+    return from_fen(row[0]) if row else None
+
+
+def delete_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> None:
+    conn.execute("DELETE FROM dibao_lines WHERE area_code = ? AND year = ?", (area_code, year))

@@ -1,0 +1,67 @@
+"""Settings edited by an administrator: the 低保 lines per area and year, audited."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..core.errors import UserError
+from ..core.money import CENT, parse_yuan
+from ..core.text import normalise
+from ..db import Database
+from ..db import settings as repo
+from ..db.audit import Actor, record
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+def normalised_area(area_code: str) -> str:
+    """The 6-digit area code as stored (full-width digits and spaces cleaned up), or a UserError."""
+    area = normalise(area_code or "")
+    if not re.fullmatch(r"[0-9]{6}", area):
+        raise UserError("地区代码应为6位数字的行政区划代码，例如 460100（海口市）", field="area_code")
+    return area
+
+
+def _year(year: int) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
+        raise UserError(f"年度应在{YEAR_MIN}至{YEAR_MAX}之间", field="year")
+    return year
+
+
+def _line(line: Decimal | str) -> Decimal:
+    if line is None or (isinstance(line, str) and not line.strip()):
+        raise UserError("请填写低保标准（元/月）", field="line")
+    try:
+        value = parse_yuan(line if isinstance(line, str) else str(line))
+    except UserError as err:
+        raise UserError(err.message, field="line") from None
+    if value <= 0:
+        raise UserError("低保标准应大于0", field="line")
+    return value.quantize(CENT)
+
+
+def _key(area: str, year: int) -> str:
+    return f"{area}/{year}"
+
+
+def save_dibao_line(db: Database, actor: Actor, area_code: str, year: int, line: Decimal | str) -> None:
+    """Set the monthly 低保 line of an area for a year; an existing line for the same area and year is replaced."""
+    area, year, value = normalised_area(area_code), _year(year), _line(line)
+    with db.transaction() as conn:
+        old = repo.get_dibao_line(conn, area, year)
+        repo.set_dibao_line(conn, area, year, value)
+        record(conn, actor, table="dibao_lines", key=_key(area, year),
+               action="insert" if old is None else "update",
+               old=None if old is None else {"line": str(old)}, new={"line": str(value)})
+
+
+def delete_dibao_line(db: Database, actor: Actor, area_code: str, year: int) -> None:
+    """Remove the line of an area and year; nothing happens if there is none."""
+    area, year = normalised_area(area_code), _year(year)
+    with db.transaction() as conn:
+        old = repo.get_dibao_line(conn, area, year)
+        if old is None:
+            return
+        repo.delete_dibao_line(conn, area, year)
+        record(conn, actor, table="dibao_lines", key=_key(area, year), action="delete", old={"line": str(old)})

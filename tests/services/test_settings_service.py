@@ -1,0 +1,83 @@
+"""The settings service: 低保 lines are checked, saved, replaced, deleted and audited."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from aiddesk.core.errors import UserError
+from aiddesk.db.settings import dibao_lines, get_dibao_line
+from aiddesk.services.settings import delete_dibao_line, save_dibao_line
+
+
+def audit_rows(db, key):
+    return db.conn.execute(
+        "SELECT user, via, action, old_values, new_values FROM audit_log"
+        " WHERE table_name = 'dibao_lines' AND row_key = ? ORDER BY id", (key,)
+    ).fetchall()
+
+
+@pytest.mark.parametrize("area, year, line, field, message", [
+    ("", 2026, "700", "area_code", "地区代码应为6位数字"),
+    ("4601", 2026, "700", "area_code", "地区代码应为6位数字"),
+    ("46010A", 2026, "700", "area_code", "地区代码应为6位数字"),
+    ("4601000", 2026, "700", "area_code", "地区代码应为6位数字"),
+    ("460100", 1999, "700", "year", "年度应在2000至2100之间"),
+    ("460100", 2101, "700", "year", "年度应在2000至2100之间"),
+    ("460100", 2026, "", "line", "请填写低保标准"),
+    ("460100", 2026, "七百", "line", "不是金额"),
+    ("460100", 2026, "700.123", "line", "超过两位小数"),
+    ("460100", 2026, Decimal("700.005"), "line", "超过两位小数"),
+    ("460100", 2026, "0", "line", "低保标准应大于0"),
+    ("460100", 2026, "-5", "line", "低保标准应大于0"),
+])
+def test_invalid_input_is_refused_with_a_chinese_message_and_nothing_written(db, actor, area, year, line,
+                                                                              field, message):
+    before = dibao_lines(db.conn)
+    with pytest.raises(UserError) as caught:
+        save_dibao_line(db, actor, area, year, line)
+    assert caught.value.field == field
+    assert message in caught.value.message
+    assert dibao_lines(db.conn) == before
+    assert db.conn.execute("SELECT count(*) FROM audit_log WHERE table_name = 'dibao_lines'").fetchone()[0] == 0
+
+
+def test_a_new_line_is_saved_and_audited(db, actor):
+    save_dibao_line(db, actor, "460200", 2026, Decimal("680.5"))
+    assert get_dibao_line(db.conn, "460200", 2026) == Decimal("680.50")
+    [(user, via, action, old, new)] = audit_rows(db, "460200/2026")
+    assert (user, via, action, old) == ("测试员", "命令行", "insert", None)
+    assert json.loads(new) == {"line": "680.50"}
+
+
+def test_full_width_digits_and_grouped_amounts_are_accepted(db, actor):
+    save_dibao_line(db, actor, "４６０２００", 2027, "1,050.00")
+    assert get_dibao_line(db.conn, "460200", 2027) == Decimal("1050.00")
+
+
+def test_saving_again_replaces_the_line_and_logs_old_and_new(db, actor):
+    save_dibao_line(db, actor, "460100", 2026, Decimal("720"))
+    assert get_dibao_line(db.conn, "460100", 2026) == Decimal("720.00")
+    assert [row for row in dibao_lines(db.conn) if row[:2] == ("460100", 2026)] == [("460100", 2026, Decimal("720.00"))]
+    [(_, _, action, old, new)] = audit_rows(db, "460100/2026")
+    assert action == "update"
+    assert json.loads(old) == {"line": "700.00"}
+    assert json.loads(new) == {"line": "720.00"}
+
+
+def test_saving_the_same_value_logs_nothing(db, actor):
+    save_dibao_line(db, actor, "460100", 2026, Decimal("700.00"))
+    assert audit_rows(db, "460100/2026") == []
+
+
+def test_delete_removes_the_line_and_logs_it(db, actor):
+    delete_dibao_line(db, actor, "460100", 2015)
+    assert get_dibao_line(db.conn, "460100", 2015) is None
+    assert get_dibao_line(db.conn, "460100", 2026) == Decimal("700.00")
+    [(_, _, action, old, new)] = audit_rows(db, "460100/2015")
+    assert (action, json.loads(old), new) == ("delete", {"line": "460.00"}, None)
+
+
+def test_deleting_a_missing_line_does_nothing(db, actor):
+    delete_dibao_line(db, actor, "469000", 2026)
+    assert audit_rows(db, "469000/2026") == []
