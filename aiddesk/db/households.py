@@ -89,6 +89,13 @@ def find_household_id(conn: sqlite3.Connection, key: str) -> int | None:
     return row[0] if row else None
 
 
+def archive_no_holder(conn: sqlite3.Connection, archive_no: str, *, exclude_id: int | None) -> Holder | None:
+    """The household (other than ``exclude_id``) that already has this 档案编号, if any."""
+    row = conn.execute("SELECT id, archive_no, name FROM households WHERE archive_no = ? AND id != ?",
+                       (archive_no, exclude_id if exclude_id is not None else -1)).fetchone()
+    return Holder(row[0], row[1], row[2], "户主") if row else None
+
+
 def insert_household(conn: sqlite3.Connection, h: Household, *, initials: str, pinyin: str, updated_at: str) -> int:
     values = _row_values(h, initials=initials, pinyin=pinyin, updated_at=updated_at)
     cols = ", ".join(values)
@@ -133,7 +140,7 @@ def next_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
     """档案编号 as <单位代码>-<年>-<4-digit sequence>, the next free one."""
     prefix = f"{unit_code}-{year}-"
     row = conn.execute(
-        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE archive_no LIKE ? || '%'",
+        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE instr(archive_no, ?) = 1",
         (len(prefix) + 1, prefix),
     ).fetchone()
     return f"{prefix}{(row[0] or 0) + 1:04d}"
@@ -238,7 +245,7 @@ def _where(flt: HouseholdFilter) -> tuple[str, list]:
         if _DIGITS.match(text):
             # whole ID number, its last digits, a phone number or an archive number
             text = text.upper()
-            clauses.append("(h.id_number LIKE '%' || ? OR instr(h.phone, ?) > 0 OR h.archive_no LIKE ? || '%'"
+            clauses.append("(h.id_number LIKE '%' || ? OR instr(h.phone, ?) > 0 OR instr(h.archive_no, ?) = 1"
                            " OR h.id IN (SELECT household_id FROM members WHERE id_number = ?))")
             args += [text, text, text, text]
         elif _LETTERS.match(text):
@@ -247,7 +254,7 @@ def _where(flt: HouseholdFilter) -> tuple[str, list]:
             clauses.append("(instr(' ' || h.name_initials, ' ' || ?) > 0 OR instr(' ' || h.name_pinyin, ' ' || ?) > 0)")
             args += [text, text]
         else:
-            clauses.append("(instr(h.name, ?) > 0 OR h.archive_no LIKE ? || '%')")
+            clauses.append("(instr(h.name, ?) > 0 OR instr(h.archive_no, ?) = 1)")
             args += [text, text]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 

@@ -138,6 +138,10 @@ class ArchiveService:
                 raise ValidationError({"id_number" if who == "户主" else "members": (
                     f"一户一档：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}，"
                     f"{holder.role}）中，不能再作为本档案的{who}。请先核实或注销那份档案")})
+            taken = repo.archive_no_holder(conn, h.archive_no, exclude_id=h.id) if h.archive_no else None
+            if taken:
+                raise ValidationError({"archive_no": f"档案编号 {h.archive_no} 已被 {taken.name} 的档案使用，"
+                                                     "请换一个编号，或留空由系统自动编号"})
             for column, label in (("bank_card", "银行卡号"), ("phone", "手机号码")):
                 for other in repo.open_archives_with(conn, column, getattr(h, column), exclude_id=h.id):
                     warnings.append(f"{label}与档案 {other.archive_no}（{other.name}）相同，请核实")
