@@ -43,6 +43,10 @@ def _locked_error(path: Path) -> DatabaseOpenError:
     )
 
 
+class DatabaseBusyError(UserError):
+    """Another computer or program holds the write lock; the action changed nothing."""
+
+
 class Database:
     """One open AidDesk database file.
 
@@ -71,7 +75,15 @@ class Database:
         """
         with self._lock:
             if self._depth == 0:
-                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as err:
+                    if _is_locked(err):
+                        raise DatabaseBusyError(
+                            f"数据库“{self.path.name}”正被另一台电脑或另一个程序修改（已加锁），"
+                            "本次操作没有保存任何内容。请稍等片刻再试。"
+                        ) from err
+                    raise
             else:
                 self.conn.execute(f"SAVEPOINT sp{self._depth}")
             self._depth += 1
