@@ -1,0 +1,155 @@
+"""Upgrading older databases step by step: backup first, one transaction per step."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from aiddesk.db import migrations, open_database
+from aiddesk.db.connection import CURRENT_VERSION
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def add_nickname(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE households ADD COLUMN nickname TEXT")
+
+
+def add_units_note(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE units ADD COLUMN note TEXT")
+
+
+def failing_step(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE users ADD COLUMN half_done TEXT")  # done, then the step fails
+    raise RuntimeError("step failed")
+
+
+def backups_of(path: Path) -> list[Path]:
+    return sorted(p for p in path.parent.iterdir() if p.name != path.name and p.name.startswith(path.stem + ".v"))
+
+
+@pytest.fixture
+def v1(tmp_path):
+    """A real database file at version 1, with a row in it."""
+    db = open_database(tmp_path / "office.sqlite")
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('marker', 'before')")
+    assert version(db.conn) == 1
+    yield db
+    db.close()
+
+
+def test_upgrade_backs_up_then_applies_step(v1):
+    path = v1.path
+    backup = migrations.upgrade(v1.conn, path, 1, 2, steps={2: add_nickname})
+
+    # The backup sits next to the database and is named after the old version.
+    assert backup.parent == path.parent
+    assert backup.is_file()
+    assert backup != path
+    assert ".v1-" in backup.name and backup.suffix == path.suffix
+    assert backups_of(path) == [backup]
+
+    # The backup holds the old schema and the data.
+    old = sqlite3.connect(backup)
+    try:
+        assert version(old) == 1
+        assert "nickname" not in columns(old, "households")
+        assert old.execute("SELECT value FROM settings WHERE key = 'marker'").fetchone()[0] == "before"
+    finally:
+        old.close()
+
+    # The database itself is now at version 2 with the new column, data kept.
+    assert version(v1.conn) == 2
+    assert "nickname" in columns(v1.conn, "households")
+    assert v1.conn.execute("SELECT value FROM settings WHERE key = 'marker'").fetchone()[0] == "before"
+    assert not v1.conn.in_transaction
+    # Seen from an independent connection: committed to the file.
+    other = sqlite3.connect(path)
+    try:
+        assert version(other) == 2
+        assert "nickname" in columns(other, "households")
+    finally:
+        other.close()
+
+
+def test_failing_step_rolls_back_and_stays_at_old_version(v1):
+    with pytest.raises(RuntimeError, match="step failed"):
+        migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: failing_step})
+    assert version(v1.conn) == 1
+    assert "half_done" not in columns(v1.conn, "users")
+    assert not v1.conn.in_transaction
+    # The backup is kept for the user.
+    assert len(backups_of(v1.path)) == 1
+
+
+def test_failing_later_step_keeps_the_completed_ones(v1):
+    with pytest.raises(RuntimeError):
+        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_units_note, 3: failing_step})
+    assert version(v1.conn) == 2
+    assert "note" in columns(v1.conn, "units")
+    assert "half_done" not in columns(v1.conn, "users")
+
+
+def test_several_steps_run_in_order(v1):
+    order = []
+
+    def step(n, fn):
+        def run(conn):
+            order.append(n)
+            fn(conn)
+        return run
+
+    migrations.upgrade(v1.conn, v1.path, 1, 3, steps={3: step(3, add_units_note), 2: step(2, add_nickname)})
+    assert order == [2, 3]
+    assert version(v1.conn) == 3
+    assert "nickname" in columns(v1.conn, "households")
+    assert "note" in columns(v1.conn, "units")
+
+
+def test_missing_step_refuses_before_touching_anything(v1):
+    with pytest.raises(RuntimeError, match="version 3"):
+        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_nickname})
+    assert version(v1.conn) == 1
+    assert "nickname" not in columns(v1.conn, "households")
+    assert backups_of(v1.path) == []
+
+
+def test_open_database_upgrades_an_older_file(tmp_path, monkeypatch):
+    """An older file opened by the app is copied aside and brought to the current version."""
+    path = tmp_path / "old.sqlite"
+    open_database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {CURRENT_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    ran = []
+
+    def step(conn):
+        ran.append(version(conn))
+        add_nickname(conn)
+
+    monkeypatch.setitem(migrations.STEPS, CURRENT_VERSION, step)
+    db = open_database(path)
+    try:
+        assert ran == [CURRENT_VERSION - 1]
+        assert version(db.conn) == CURRENT_VERSION
+        assert "nickname" in columns(db.conn, "households")
+        assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()
+    (backup,) = backups_of(path)
+    old = sqlite3.connect(backup)
+    try:
+        assert version(old) == CURRENT_VERSION - 1
+        assert "nickname" not in columns(old, "households")
+    finally:
+        old.close()
