@@ -146,9 +146,11 @@ class MainWindow(QMainWindow):
 
         run_with_progress(
             self, title="打印登记表", label=f"正在生成 {len(ids)} 户的登记表 …", job=job,
-            on_done=lambda count: PdfPreviewDialog(pdf_path=out, title=f"困难职工档案登记表（{count}户）",
-                                                   parent=self).exec(),
+            on_done=lambda count: self.open_preview(out, f"困难职工档案登记表（{count}户）"),
             on_error=lambda err: messages.error(self, describe_error(err)))
+
+    def open_preview(self, pdf: Path, title: str) -> None:
+        PdfPreviewDialog(pdf_path=pdf, title=title, parent=self).exec()
 
     # ---- administration ---------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..core.errors import UserError
@@ -36,9 +36,25 @@ class _Job(QObject):
             self.finished.emit(result, None)
 
 
+class _Relay(QObject):
+    """Lives on the GUI thread, so the worker's signals reach our callbacks queued, on this thread."""
+
+    def __init__(self, on_progress, on_finished, parent):
+        super().__init__(parent)
+        self._on_progress, self._on_finished = on_progress, on_finished
+
+    @Slot(int, int)
+    def progressed(self, done: int, total: int) -> None:
+        self._on_progress(done, total)
+
+    @Slot(object, object)
+    def finished(self, result: Any, err: Any) -> None:
+        self._on_finished(result, err)
+
+
 def run_with_progress(parent: QWidget | None, *, title: str, label: str,
                       job: Callable[[Callable[[int, int], bool]], Any],
-                      on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+                      on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> QProgressDialog:
     """Run ``job(report)`` on a worker thread. ``report(done, total)`` returns False once cancelled.
 
     The job must not touch widgets, and must use its own database connection
@@ -73,13 +89,15 @@ def run_with_progress(parent: QWidget | None, *, title: str, label: str,
         worker.cancelled = True
         dialog.setLabelText("正在取消 …")
 
-    worker.progressed.connect(progressed)
-    worker.finished.connect(finished)
+    relay = _Relay(progressed, finished, dialog)
+    worker.progressed.connect(relay.progressed)
+    worker.finished.connect(relay.finished)
     dialog.canceled.connect(cancel)
     thread.started.connect(worker.run)
     thread.start()
     # Keep Python references alive while the thread runs.
-    dialog._aiddesk_job = (thread, worker)
+    dialog._aiddesk_job = (thread, worker, relay)
+    return dialog
 
 
 def describe_error(err: BaseException) -> str:
