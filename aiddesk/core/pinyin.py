@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+
 from pypinyin import Style, lazy_pinyin, pinyin
+
+from ..paths import resource
+
+
+@cache
+def _surname_readings() -> dict[str, str]:
+    with open(resource("codes", "surname_readings.json"), encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
 
 
 def pinyin_keys(name: str) -> tuple[str, str]:
@@ -10,13 +21,19 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
     The first character is a surname and may be read several ways (曾 ceng /
     zeng, 单 dan / shan): every reading becomes a variant, so ``zxd`` and
-    ``cxd`` both find 曾小单. Non-Chinese characters are kept as they are.
+    ``cxd`` both find 曾小单, and the surname reading from
+    ``resources/codes/surname_readings.json`` comes first, so sorting is right.
+    Non-Chinese characters are kept as they are.
     """
     name = name.strip()
     if not name:
         return "", ""
     rest = [s.lower() for s in lazy_pinyin(name[1:], style=Style.NORMAL) if s.strip()]
     first_readings = [s.lower() for s in pinyin(name[0], style=Style.NORMAL, heteronym=True)[0]][:3]
+    # The surname's own reading goes first: the list sorts on the first variant.
+    surname = _surname_readings().get(name[0])
+    if surname:
+        first_readings.insert(0, surname)
     initials, fulls = [], []
     for first in dict.fromkeys(first_readings):
         syllables = [first, *rest]

@@ -173,10 +173,15 @@ class ArchiveService:
     def save_with_attachments(self, h: Household, pending: list[tuple[str, Path]], *,
                               today: date | None = None) -> SaveResult:
         """Save a household and the files chosen in its form, as one user action (one transaction)."""
-        with self.db.transaction():
-            result = self.save(h, today=today)
-            for kind, path in pending:
-                self.add_attachment(result.household_id, kind, path)
+        created: list[Path] = []
+        try:
+            with self.db.transaction():
+                result = self.save(h, today=today)
+                for kind, path in pending:
+                    self._attach(result.household_id, kind, path, created)
+        except BaseException:
+            _remove(created)  # the rows rolled back; the copied files go too
+            raise
         return result
 
     def change_status(self, household_id: int, target: str, *, exit_date: date | None = None,
@@ -207,6 +212,15 @@ class ArchiveService:
 
     def add_attachment(self, household_id: int, kind: str, source: str | Path) -> int:
         """Copy a scan or photo into the managed folder and register it (with its SHA-256)."""
+        created: list[Path] = []
+        try:
+            return self._attach(household_id, kind, source, created)
+        except BaseException:
+            _remove(created)
+            raise
+
+    def _attach(self, household_id: int, kind: str, source: str | Path, created: list[Path]) -> int:
+        """Copy the file in (noting a new copy in ``created``) and register it inside a transaction."""
         from ..core.codes import check_code
 
         self.actor.require(*EDITORS)
@@ -225,21 +239,22 @@ class ArchiveService:
             tmp = target.with_name(target.name + ".part")
             shutil.copyfile(source, tmp)
             tmp.replace(target)
-        try:
-            with self.db.transaction() as conn:
-                att_id = attachment_repo.insert(conn, household_id=household_id, kind=kind,
-                                                original_name=source.name, stored_name=stored_name,
-                                                sha256=digest, size=len(data), added_at=now_text(),
-                                                added_by=self.actor.username)
-                kinds = {a.kind for a in attachment_repo.for_household(conn, household_id)}
-                repo.set_missing_docs(conn, household_id, missing_proofs(h.hardship_category, h.causes(), kinds))
-                record(conn, self.actor, table="attachments", key=f"{h.archive_no}/{att_id}", action="insert",
-                       new={"kind": kind, "file": source.name, "sha256": digest}, household_id=household_id)
-        except BaseException:
-            if not existed:
-                target.unlink(missing_ok=True)
-            raise
+            created.append(target)
+        with self.db.transaction() as conn:
+            att_id = attachment_repo.insert(conn, household_id=household_id, kind=kind,
+                                            original_name=source.name, stored_name=stored_name,
+                                            sha256=digest, size=len(data), added_at=now_text(),
+                                            added_by=self.actor.username)
+            kinds = {a.kind for a in attachment_repo.for_household(conn, household_id)}
+            repo.set_missing_docs(conn, household_id, missing_proofs(h.hardship_category, h.causes(), kinds))
+            record(conn, self.actor, table="attachments", key=f"{h.archive_no}/{att_id}", action="insert",
+                   new={"kind": kind, "file": source.name, "sha256": digest}, household_id=household_id)
         return att_id
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _income_input(h: Household) -> IncomeInput:

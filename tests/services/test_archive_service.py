@@ -585,7 +585,6 @@ def test_save_with_attachments_failing_file_saves_nothing(db, archive, make_hous
     assert not db.conn.in_transaction
 
 
-@pytest.mark.xfail(strict=True, reason="files copied before a later failure stay in the attachment folder")
 def test_save_with_attachments_failing_file_leaves_no_copied_file(db, archive, make_household, tmp_path):
     (tmp_path / "id.jpg").write_bytes(b"id card scan")
     with pytest.raises(UserError):
