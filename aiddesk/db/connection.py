@@ -12,6 +12,7 @@ from typing import Iterator
 from ..core.errors import UserError
 from ..paths import SCHEMA_FILE
 from . import migrations
+from .filesystem import is_network_path
 
 APPLICATION_ID = 0x41494444  # 'AIDD', set by db_schema.sql
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -143,11 +144,18 @@ def _check_file(path: Path) -> None:
         raise DatabaseOpenError(
             f"“{path.name}”不是帮扶工作台的数据库文件（文件格式不对）。请确认选择的文件是否正确。"
         )
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+    # The mode check catches a file marked read-only even for an administrator (root),
+    # whom os.access would let write anyway.
+    marked_read_only = (path.stat().st_mode & 0o222) == 0
+    if marked_read_only or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise DatabaseOpenError(
             f"数据库“{path.name}”或其所在文件夹是只读的，无法保存修改。"
             "请把文件复制到有写权限的文件夹（如“文档”）后再打开，或请管理员开放写权限。"
         )
+
+
+def journal_mode_for(path: Path) -> str:
+    return "DELETE" if is_network_path(path) else "WAL"
 
 
 def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_ms: int = 5000) -> Database:
@@ -183,7 +191,10 @@ def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_
         conn.execute("ROLLBACK")
         if version < CURRENT_VERSION:
             migrations.upgrade(conn, path, version, CURRENT_VERSION)
-        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL needs memory shared between the processes using the file, which PCs
+        # sharing a network drive do not have: there SQLite's rollback journal is
+        # the safe choice (and locks whole-file, which network locking supports).
+        conn.execute(f"PRAGMA journal_mode = {journal_mode_for(path)}")
     except sqlite3.OperationalError as err:
         conn.close()
         if _is_locked(err):

@@ -259,10 +259,7 @@ def test_newer_user_version_is_refused(tmp_path):
 
 
 def test_read_only_file_is_refused(tmp_path):
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        # os.access(W_OK) is True for root even on a 0o444 file, and root can
-        # really write it: the check cannot see "read-only" when running as root.
-        pytest.skip("read-only check is not observable as root")
+    # Also as root: the file's mode says read-only even where os.access would allow writing.
     path = make_db(tmp_path / "ro.sqlite")
     path.chmod(0o444)
     try:
@@ -313,3 +310,32 @@ def test_directory_path_is_refused(tmp_path):
         open_database(folder)
     assert "文件夹" in str(info.value)
     assert sorted(p.name for p in folder.iterdir()) == ["inside.txt"]
+
+
+MOUNTS = """\
+/dev/vda / ext4 rw 0 0
+//server/帮扶 /mnt/share cifs rw 0 0
+nas:/export /srv/nfs nfs4 rw 0 0
+"""
+
+
+@pytest.mark.parametrize("path, network", [
+    ("/home/user/office.sqlite", False),
+    ("/mnt/share/office.sqlite", True),
+    ("/mnt/shared-not/office.sqlite", False),
+    ("/srv/nfs/sub/office.sqlite", True),
+])
+def test_network_drives_are_recognised(tmp_path, path, network):
+    from pathlib import Path
+
+    from aiddesk.db.filesystem import is_network_path
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text(MOUNTS, encoding="utf-8")
+    assert is_network_path(Path(path), mounts_file=str(mounts)) is network
+
+
+def test_local_database_uses_wal(tmp_path):
+    from aiddesk.db.connection import journal_mode_for
+
+    assert journal_mode_for(tmp_path / "x.sqlite") == "WAL"
