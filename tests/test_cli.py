@@ -1,0 +1,49 @@
+"""The command line: printing forms, new databases, refusals in Chinese with exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pypdf import PdfReader
+
+from aiddesk.cli import main
+from aiddesk.services.archive import ArchiveService
+
+
+def test_print_archive_by_archive_no_and_by_id_number(db, actor, make_household, tmp_path, capsys):
+    service = ArchiveService(db, actor)
+    first = service.save(make_household(1, name="符海燕"))
+    second = make_household(2, name="王建华")
+    service.save(second)
+    out = tmp_path / "登记表.pdf"
+    code = main(["--db", str(db.path), "print", "archive", "--household", first.archive_no,
+                 "--household", second.id_number, "--out", str(out)])
+    assert code == 0
+    assert "2 份" in capsys.readouterr().out
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert text.count("困难职工档案登记表") == 2 and "符海燕" in text and "王建华" in text
+
+
+def test_unknown_household_is_refused_in_chinese(db, tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    code = main(["--db", str(db.path), "print", "archive", "--household", "不存在-0001", "--out", str(out)])
+    assert code == 1
+    assert "找不到档案编号或身份证号为“不存在-0001”的档案" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_not_a_database_is_refused_without_traceback(tmp_path, capsys):
+    bogus = tmp_path / "账本.sqlite"
+    bogus.write_text("这不是数据库", encoding="utf-8")
+    code = main(["--db", str(bogus), "print", "archive", "--household", "1", "--out", str(tmp_path / "o.pdf")])
+    err = capsys.readouterr().err
+    assert code == 1 and "不是帮扶工作台的数据库文件" in err and "Traceback" not in err
+    assert bogus.read_text(encoding="utf-8") == "这不是数据库"
+
+
+def test_bad_arguments_say_so_in_chinese(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "aiddesk", "--db", str(tmp_path / "n.sqlite"), "print", "archive"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "命令行参数有误" in proc.stderr and "Traceback" not in proc.stderr
