@@ -65,6 +65,7 @@ class FirstAdminDialog(_Form):
         self.password = self._line("密码", password=True)
         self.repeat = self._line("再次输入密码", password=True)
         self.buttons.button(QDialogButtonBox.Ok).setText("创建")
+        self.username.setFocus()
 
     def submit(self) -> User:
         if self.password.text() != self.repeat.text():
@@ -83,6 +84,7 @@ class LoginDialog(_Form):
         self.password = self._line("密码", password=True)
         self.buttons.button(QDialogButtonBox.Ok).setText("登录")
         self.password.returnPressed.connect(self.try_accept)
+        self.username.setFocus()
 
     def submit(self) -> User:
         return accounts.login(self.db, self.username.text(), self.password.text())
