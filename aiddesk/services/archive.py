@@ -133,11 +133,7 @@ class ArchiveService:
             holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id) \
                 if h.archive_status in ("在档", "临时") else {}
             if holders:
-                number, holder = next(iter(holders.items()))
-                who = "户主" if number == h.id_number else "家庭成员"
-                raise ValidationError({"id_number" if who == "户主" else "members": (
-                    f"一户一档：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}，"
-                    f"{holder.role}）中，不能再作为本档案的{who}。请先核实或注销那份档案")})
+                raise ValidationError(_one_household_problems(h, holders))
             taken = repo.archive_no_holder(conn, h.archive_no, exclude_id=h.id) if h.archive_no else None
             if taken:
                 raise ValidationError({"archive_no": f"档案编号 {h.archive_no} 已被 {taken.name} 的档案使用，"
@@ -250,6 +246,19 @@ class ArchiveService:
             record(conn, self.actor, table="attachments", key=f"{h.archive_no}/{att_id}", action="insert",
                    new={"kind": kind, "file": source.name, "sha256": digest}, household_id=household_id)
         return att_id
+
+
+def _one_household_problems(h: Household, holders: dict[str, repo.Holder]) -> dict[str, str]:
+    """一户一档 refusals, each keyed to the field holding the ID number and naming the other archive."""
+    problems = {}
+    keys = {h.id_number: ("id_number", "户主")}
+    for i, m in enumerate(h.members, start=1):
+        keys.setdefault(m.id_number, (f"members.{i}.id_number", f"家庭成员（{m.name}）"))
+    for number, holder in holders.items():
+        key, who = keys[number]
+        problems[key] = (f"一户一档：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}，{holder.role}）中，"
+                         f"不能再作为本档案的{who}。请先核实或注销那份档案")
+    return problems
 
 
 def _remove(paths: list[Path]) -> None:
