@@ -92,6 +92,11 @@ CREATE INDEX households_unit ON households(unit_code);
 CREATE INDEX households_id_number ON households(id_number);
 CREATE INDEX households_pinyin ON households(name_pinyin);
 CREATE INDEX households_updated ON households(updated_at);
+-- Sortable list columns get an index, so a sorted page walks the index instead of sorting the archive.
+CREATE INDEX households_per_capita ON households(per_capita_income_fen);
+CREATE INDEX households_category ON households(hardship_category);
+CREATE INDEX households_created ON households(created_date);
+CREATE INDEX households_cause ON households(main_cause);
 
 CREATE TABLE members (
     id                 INTEGER PRIMARY KEY,

@@ -13,6 +13,7 @@ from ..core.errors import UserError
 from ..paths import SCHEMA_FILE
 from . import migrations
 from .filesystem import is_network_path
+from .households import analyze_if_needed
 
 APPLICATION_ID = 0x41494444  # 'AIDD', set by db_schema.sql
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -195,6 +196,7 @@ def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_
         # sharing a network drive do not have: there SQLite's rollback journal is
         # the safe choice (and locks whole-file, which network locking supports).
         conn.execute(f"PRAGMA journal_mode = {journal_mode_for(path)}")
+        analyze_if_needed(conn)
     except sqlite3.OperationalError as err:
         conn.close()
         if _is_locked(err):

@@ -264,3 +264,25 @@ def test_next_archive_no_sequence(db, archive, make_household):
     assert repo.next_archive_no(conn, "460001", 2026) == "460001-2026-0042"
     assert repo.next_archive_no(conn, "46000", 2026) == "46000-2026-0001"
     assert repo.next_archive_no(conn, "46000_", 2026) == "46000_-2026-0001"  # no wildcard matching
+
+
+@pytest.mark.parametrize("sort", ["archive_no", "name", "category", "per_capita", "phone"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_pages_walk_the_whole_list_in_order(db, actor, make_household, sort, descending):
+    from aiddesk.services.archive import ArchiveService
+
+    service = ArchiveService(db, actor)
+    names = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十", "郑一", "冯二", "陈三"]
+    for seq, name in enumerate(names, start=1):
+        service.save(make_household(seq, name=name, members=0, hardship_category=["低保户", "低保边缘户"][seq % 2],
+                                    monthly_income=Decimal(300 + 50 * (seq % 4)), phone=""), today=TODAY)
+    flt = HouseholdFilter(today=TODAY)
+    whole = [r["id"] for r in repo.list_households(db.conn, flt, sort=sort, descending=descending, limit=100)]
+    paged, after = [], None
+    while True:
+        page = repo.list_households(db.conn, flt, sort=sort, descending=descending, after=after, limit=3)
+        if not page:
+            break
+        paged += [r["id"] for r in page]
+        after = repo.page_key(page[-1])
+    assert paged == whole and len(whole) == len(names)

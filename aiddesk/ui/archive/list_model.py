@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ...core.money import format_yuan, from_fen
 from ...db import Database
-from ...db.households import HouseholdFilter, count_households, list_households
+from ...db.households import HouseholdFilter, count_households, list_households, page_key
 
 PAGE = 200
 
@@ -49,7 +49,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._total = count_households(self._db.conn, self._filter)
         self._rows = list_households(self._db.conn, self._filter, sort=self._sort,
-                                     descending=self._descending, offset=0, limit=PAGE)
+                                     descending=self._descending, limit=PAGE)
         self.endResetModel()
 
     def household_id(self, row: int) -> int | None:
@@ -69,8 +69,9 @@ class HouseholdTableModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:
         if parent.isValid():
             return
+        after = page_key(self._rows[-1]) if self._rows else None
         more = list_households(self._db.conn, self._filter, sort=self._sort, descending=self._descending,
-                               offset=len(self._rows), limit=PAGE)
+                               after=after, limit=PAGE)
         if not more:
             self._total = len(self._rows)
             return
