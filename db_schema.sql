@@ -97,6 +97,13 @@ CREATE INDEX households_per_capita ON households(per_capita_income_fen);
 CREATE INDEX households_category ON households(hardship_category);
 CREATE INDEX households_created ON households(created_date);
 CREATE INDEX households_cause ON households(main_cause);
+CREATE INDEX households_phone ON households(phone);          -- 同号提醒 on save
+CREATE INDEX households_bank_card ON households(bank_card);  -- 同卡提醒 on save
+-- Covers every list filter and the search texts: counting and searching read
+-- this narrow index instead of the wide rows (see aiddesk/db/household_list.py).
+CREATE INDEX households_search ON households(
+    archive_status, unit_code, hardship_category, main_cause, secondary_causes, is_migrant_worker,
+    updated_at, missing_docs, name, name_initials, name_pinyin, id_number, phone, archive_no);
 
 CREATE TABLE members (
     id                 INTEGER PRIMARY KEY,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from ..core.household import Household, Member
 from ..core.money import from_fen, to_fen
@@ -36,8 +35,11 @@ def _row_values(h: Household, *, initials: str, pinyin: str, updated_at: str) ->
     values.update({col: to_fen(getattr(h, attr)) for col, attr in _MONEY.items()})
     values.update({c: (getattr(h, c).isoformat() if getattr(h, c) else None) for c in _DATES})
     values.update(
-        is_migrant_worker=int(h.is_migrant_worker), secondary_causes="、".join(h.secondary_causes),
-        missing_docs="、".join(h.missing_docs), name_initials=initials, name_pinyin=pinyin,
+        # Search keys start with their separator, so the list can match " zs" or "、下岗失业、"
+        # with one instr per row (see household_list._where).
+        is_migrant_worker=int(h.is_migrant_worker),
+        secondary_causes=f"、{'、'.join(h.secondary_causes)}、" if h.secondary_causes else "",
+        missing_docs="、".join(h.missing_docs), name_initials=f" {initials}", name_pinyin=f" {pinyin}",
         updated_at=updated_at,
     )
     for col in ("monthly_income_fen", "other_annual_income_fen", "rigid_expenses_fen",
@@ -165,11 +167,11 @@ def open_archives_holding(conn: sqlite3.Connection, id_numbers: list[str], *, ex
     exclude = exclude_id if exclude_id is not None else -1
     rows = conn.execute(
         f"SELECT h.id_number AS num, h.id, h.archive_no, h.name, '户主' AS role FROM households h"
-        f" WHERE h.id_number IN ({marks}) AND h.archive_status IN ('在档', '临时') AND h.id != ?"
+        f" WHERE h.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时') AND h.id != ?"
         f" UNION ALL"
         f" SELECT m.id_number, h.id, h.archive_no, h.name, m.relation FROM members m"
         f" JOIN households h ON h.id = m.household_id"
-        f" WHERE m.id_number IN ({marks}) AND h.archive_status IN ('在档', '临时') AND h.id != ?",
+        f" WHERE m.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时') AND h.id != ?",
         (*id_numbers, exclude, *id_numbers, exclude),
     ).fetchall()
     for r in rows:
@@ -184,113 +186,9 @@ def open_archives_with(conn: sqlite3.Connection, column: str, value: str, *, exc
         return []
     rows = conn.execute(
         f"SELECT id, archive_no, name FROM households WHERE {column} = ?"
-        f" AND archive_status IN ('在档', '临时') AND id != ?", (value, exclude_id if exclude_id is not None else -1)
+        f" AND +archive_status IN ('在档', '临时') AND id != ?", (value, exclude_id if exclude_id is not None else -1)
     ).fetchall()
     return [Holder(r[0], r[1], r[2], "户主") for r in rows]
-
-
-# ---- the archive list -------------------------------------------------------
-
-@dataclass
-class HouseholdFilter:
-    """What the archive list shows; every field narrows the list."""
-
-    statuses: tuple[str, ...] = ("在档", "临时")
-    unit_codes: tuple[str, ...] = ()
-    category: str = ""
-    cause: str = ""
-    migrant: bool | None = None
-    text: str = ""
-    stale: bool = False          # 一年未更新
-    incomplete: bool = False     # 资料不全
-    today: date = field(default_factory=date.today)
-
-
-SORT_COLUMNS = {
-    "archive_no": "h.archive_no", "name": "h.name_pinyin", "id_number": "h.id_number",
-    "unit": "h.unit_code", "category": "h.hardship_category", "status": "h.archive_status",
-    "cause": "h.main_cause", "per_capita": "h.per_capita_income_fen", "size": "h.household_size",
-    "updated_at": "h.updated_at", "created_date": "h.created_date", "phone": "h.phone",
-    "gender": "h.gender", "missing": "h.missing_docs",
-}
-
-_DIGITS = re.compile(r"^[0-9]+[Xx]?$")
-_LETTERS = re.compile(r"^[A-Za-z]+$")
-
-
-def _where(flt: HouseholdFilter) -> tuple[str, list]:
-    clauses, args = [], []
-    if flt.statuses:
-        clauses.append(f"h.archive_status IN ({', '.join('?' * len(flt.statuses))})")
-        args += flt.statuses
-    if flt.unit_codes:
-        clauses.append(f"h.unit_code IN ({', '.join('?' * len(flt.unit_codes))})")
-        args += flt.unit_codes
-    if flt.category:
-        clauses.append("h.hardship_category = ?")
-        args.append(flt.category)
-    if flt.cause:
-        clauses.append("(h.main_cause = ? OR instr('、' || h.secondary_causes || '、', '、' || ? || '、') > 0)")
-        args += [flt.cause, flt.cause]
-    if flt.migrant is not None:
-        clauses.append("h.is_migrant_worker = ?")
-        args.append(int(flt.migrant))
-    if flt.stale:
-        clauses.append("h.updated_at < ?")
-        args.append((flt.today - timedelta(days=365)).isoformat())
-    if flt.incomplete:
-        clauses.append("h.missing_docs != ''")
-    text = re.sub(r"\s+", "", flt.text or "")
-    if text:
-        if _DIGITS.match(text):
-            # whole ID number, its last digits, a phone number or an archive number
-            text = text.upper()
-            clauses.append("(h.id_number LIKE '%' || ? OR instr(h.phone, ?) > 0 OR instr(h.archive_no, ?) = 1"
-                           " OR h.id IN (SELECT household_id FROM members WHERE id_number = ?))")
-            args += [text, text, text, text]
-        elif _LETTERS.match(text):
-            # pinyin initials (zs → 张三) or the start of the full pinyin (zhang)
-            text = text.lower()
-            clauses.append("(instr(' ' || h.name_initials, ' ' || ?) > 0 OR instr(' ' || h.name_pinyin, ' ' || ?) > 0)")
-            args += [text, text]
-        else:
-            clauses.append("(instr(h.name, ?) > 0 OR instr(h.archive_no, ?) = 1)")
-            args += [text, text]
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
-
-
-LIST_COLUMNS = (
-    "h.id, h.archive_no, h.name, h.gender, h.id_number, h.unit_code, u.name AS unit_name, h.hardship_category,"
-    " h.archive_status, h.main_cause, h.per_capita_income_fen, h.household_size, h.phone, h.is_migrant_worker,"
-    " h.missing_docs, h.updated_at, h.created_date, h.exit_date, h.exit_reason"
-)
-
-
-def list_households(conn: sqlite3.Connection, flt: HouseholdFilter, *, sort: str = "archive_no",
-                    descending: bool = False, after: tuple | None = None, offset: int = 0,
-                    limit: int = 200) -> list[sqlite3.Row]:
-    """One page of the archive list.
-
-    Pass ``after=page_key(last_row)`` for the next page: it continues from the
-    last row's sort key (keyset paging), so page 500 costs what page 1 does,
-    where an OFFSET would re-read every earlier row.
-    """
-    where, args = _where(flt)
-    column = SORT_COLUMNS.get(sort, "h.archive_no")
-    direction = "DESC" if descending else "ASC"
-    if after is not None:
-        where += (" AND " if where else " WHERE ") + f"({column}, h.id) {'<' if descending else '>'} (?, ?)"
-        args = [*args, *after]
-    return conn.execute(
-        f"SELECT {LIST_COLUMNS}, {column} AS sort_key FROM households h"
-        f" LEFT JOIN units u ON u.code = h.unit_code{where}"
-        f" ORDER BY {column} {direction}, h.id {direction} LIMIT ? OFFSET ?", (*args, limit, offset)
-    ).fetchall()
-
-
-def page_key(row: sqlite3.Row) -> tuple:
-    """Where the next page starts: the last row's sort key and id."""
-    return row["sort_key"], row["id"]
 
 
 def analyze_if_needed(conn: sqlite3.Connection) -> bool:

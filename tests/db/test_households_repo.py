@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from aiddesk.db import household_list as listing
 from aiddesk.db import households as repo
-from aiddesk.db.households import HouseholdFilter
+from aiddesk.db.household_list import HouseholdFilter
 from aiddesk.services.archive import ArchiveService
 
 TODAY = date(2026, 11, 26)
@@ -45,13 +46,13 @@ def office(db, archive, make_household):
 
 
 def names(db, flt=None, **kwargs) -> list[str]:
-    return [r["name"] for r in repo.list_households(db.conn, flt or HouseholdFilter(today=TODAY), **kwargs)]
+    return [r["name"] for r in listing.list_households(db.conn, flt or HouseholdFilter(today=TODAY), **kwargs)]
 
 
 def found(db, **filter_args) -> set[str]:
     flt = HouseholdFilter(today=TODAY, **filter_args)
-    rows = repo.list_households(db.conn, flt)
-    assert repo.count_households(db.conn, flt) == len(rows)
+    rows = listing.list_households(db.conn, flt)
+    assert listing.count_households(db.conn, flt) == len(rows)
     return {r["name"] for r in rows}
 
 
@@ -203,7 +204,7 @@ def test_sort_by_name_uses_surname_reading(db, office):
 
 
 def test_sort_by_per_capita_income(db, office):
-    rows = repo.list_households(db.conn, HouseholdFilter(today=TODAY), sort="per_capita")
+    rows = listing.list_households(db.conn, HouseholdFilter(today=TODAY), sort="per_capita")
     assert [(r["name"], r["per_capita_income_fen"]) for r in rows] == [
         ("张三", 43333),    # (900 + 300 + 1200/12) / 3
         ("王五", 63333),    # (1500 + 300 + 100) / 3
@@ -214,7 +215,7 @@ def test_sort_by_per_capita_income(db, office):
 
 
 def test_unknown_sort_key_falls_back_to_archive_number(db, office):
-    rows = repo.list_households(db.conn, HouseholdFilter(today=TODAY), sort="name; DROP TABLE households")
+    rows = listing.list_households(db.conn, HouseholdFilter(today=TODAY), sort="name; DROP TABLE households")
     assert [r["archive_no"] for r in rows] == sorted(r["archive_no"] for r in rows)
     assert db.conn.execute("SELECT count(*) FROM households").fetchone()[0] == 6
 
@@ -223,16 +224,18 @@ def test_paging(db, office):
     flt = HouseholdFilter(statuses=(), today=TODAY)
     whole = names(db, flt, sort="per_capita")
     assert len(whole) == 6
-    pages = [names(db, flt, sort="per_capita", offset=o, limit=2) for o in (0, 2, 4)]
-    assert all(len(p) == 2 for p in pages)
+    pages, after = [], None
+    for _ in range(4):
+        rows = listing.list_households(db.conn, flt, sort="per_capita", after=after, limit=2)
+        pages.append([r["name"] for r in rows])
+        after = listing.page_key(rows[-1]) if rows else after
+    assert [len(p) for p in pages] == [2, 2, 2, 0]
     assert pages[0] + pages[1] + pages[2] == whole
-    assert names(db, flt, sort="per_capita", offset=5, limit=2) == whole[5:]
-    assert names(db, flt, sort="per_capita", offset=6, limit=2) == []
-    assert repo.count_households(db.conn, flt) == 6
+    assert listing.count_households(db.conn, flt) == 6
 
 
 def test_list_rows_carry_unit_name(db, office):
-    rows = repo.list_households(db.conn, HouseholdFilter(text="张三", today=TODAY))
+    rows = listing.list_households(db.conn, HouseholdFilter(text="张三", today=TODAY))
     assert [(r["unit_code"], r["unit_name"]) for r in rows] == [("460001", "省财贸工会")]
 
 
@@ -240,11 +243,11 @@ def test_list_rows_carry_unit_name(db, office):
 
 
 def test_count_by_status_ignores_the_status_filter(db, office):
-    assert repo.count_by_status(db.conn, HouseholdFilter(today=TODAY)) == {"在档": 3, "临时": 1, "脱困": 1, "注销": 1}
-    assert repo.count_by_status(db.conn, HouseholdFilter(statuses=("注销",), unit_codes=("460001",), today=TODAY)) \
+    assert listing.count_by_status(db.conn, HouseholdFilter(today=TODAY)) == {"在档": 3, "临时": 1, "脱困": 1, "注销": 1}
+    assert listing.count_by_status(db.conn, HouseholdFilter(statuses=("注销",), unit_codes=("460001",), today=TODAY)) \
         == {"在档": 2, "注销": 1}
-    assert repo.count_by_status(db.conn, HouseholdFilter(text="zhang", today=TODAY)) == {"在档": 1, "注销": 1}
-    assert repo.count_by_status(db.conn, HouseholdFilter(text="nobody", today=TODAY)) == {}
+    assert listing.count_by_status(db.conn, HouseholdFilter(text="zhang", today=TODAY)) == {"在档": 1, "注销": 1}
+    assert listing.count_by_status(db.conn, HouseholdFilter(text="nobody", today=TODAY)) == {}
 
 
 def test_next_archive_no_sequence(db, archive, make_household):
@@ -277,12 +280,37 @@ def test_keyset_pages_walk_the_whole_list_in_order(db, actor, make_household, so
         service.save(make_household(seq, name=name, members=0, hardship_category=["低保户", "低保边缘户"][seq % 2],
                                     monthly_income=Decimal(300 + 50 * (seq % 4)), phone=""), today=TODAY)
     flt = HouseholdFilter(today=TODAY)
-    whole = [r["id"] for r in repo.list_households(db.conn, flt, sort=sort, descending=descending, limit=100)]
+    whole = [r["id"] for r in listing.list_households(db.conn, flt, sort=sort, descending=descending, limit=100)]
     paged, after = [], None
     while True:
-        page = repo.list_households(db.conn, flt, sort=sort, descending=descending, after=after, limit=3)
+        page = listing.list_households(db.conn, flt, sort=sort, descending=descending, after=after, limit=3)
         if not page:
             break
         paged += [r["id"] for r in page]
-        after = repo.page_key(page[-1])
+        after = listing.page_key(page[-1])
     assert paged == whole and len(whole) == len(names)
+
+
+@pytest.mark.parametrize("flt", [
+    HouseholdFilter(today=TODAY), HouseholdFilter(statuses=(), today=TODAY),
+    HouseholdFilter(text="zs", today=TODAY), HouseholdFilter(statuses=("注销",), today=TODAY),
+])
+@pytest.mark.parametrize("few", [0, 10_000])
+def test_find_then_page_agrees_with_plain_queries(db, office, monkeypatch, flt, few):
+    """Both ways of reading a page (by ids when few, by walking the index when many) give the same rows."""
+    monkeypatch.setattr(listing, "FEW", few)
+    found = listing.find_households(db.conn, flt)
+    assert found.total == listing.count_households(db.conn, flt)
+    assert found.by_status == listing.count_by_status(db.conn, flt)
+    assert (found.ids is None) == (found.total > few)
+    for sort in ("archive_no", "name", "per_capita"):
+        fast = [r["id"] for r in listing.list_households(db.conn, flt, found=found, sort=sort)]
+        plain = [r["id"] for r in listing.list_households(db.conn, flt, sort=sort)]
+        assert fast == plain
+
+
+def test_find_counts_past_the_scan_limit(db, office, monkeypatch):
+    monkeypatch.setattr(listing, "SCAN_LIMIT", 2)
+    flt = HouseholdFilter(statuses=(), today=TODAY)
+    found = listing.find_households(db.conn, flt)
+    assert found.total == listing.count_households(db.conn, flt) > 2

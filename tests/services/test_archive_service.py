@@ -61,7 +61,7 @@ def test_save_new_assigns_archive_no_and_computes_per_capita(db, archive, make_h
     r = row(db, result.household_id)
     assert r["per_capita_income_fen"] == 43333
     assert r["annual_income_fen"] == 1560000
-    assert r["name_initials"] == "zs" and r["name_pinyin"] == "zhangsan"
+    assert r["name_initials"] == " zs" and r["name_pinyin"] == " zhangsan"  # leading space: one instr per row
     # The caller's object is not changed by saving.
     assert h.id is None and h.archive_no == ""
 

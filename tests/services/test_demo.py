@@ -13,7 +13,7 @@ from aiddesk.core.idcard import parse_id
 from aiddesk.core.phone import check_phone
 from aiddesk.db import open_database
 from aiddesk.db.audit import Actor
-from aiddesk.db.households import HouseholdFilter, count_by_status, count_households
+from aiddesk.db.household_list import HouseholdFilter, count_by_status, count_households
 from aiddesk.services import accounts
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.demo import build_demo

@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ...core.money import format_yuan, from_fen
 from ...db import Database
-from ...db.households import HouseholdFilter, count_households, list_households, page_key
+from ...db.household_list import Found, HouseholdFilter, find_households, list_households, page_key
 
 PAGE = 200
 
@@ -29,13 +29,18 @@ class HouseholdTableModel(QAbstractTableModel):
         self._filter = HouseholdFilter()
         self._sort, self._descending = "archive_no", False
         self._rows: list = []
-        self._total = 0
+        self._found = Found({}, 0, ())
 
     # ---- what to show -----------------------------------------------------------
 
     @property
     def total(self) -> int:
-        return self._total
+        return self._found.total
+
+    @property
+    def counts_by_status(self) -> dict[str, int]:
+        """Matches of the filter per 档案状态, ignoring the chosen archive view."""
+        return self._found.by_status
 
     @property
     def filter(self) -> HouseholdFilter:
@@ -47,8 +52,8 @@ class HouseholdTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._total = count_households(self._db.conn, self._filter)
-        self._rows = list_households(self._db.conn, self._filter, sort=self._sort,
+        self._found = find_households(self._db.conn, self._filter)
+        self._rows = list_households(self._db.conn, self._filter, found=self._found, sort=self._sort,
                                      descending=self._descending, limit=PAGE)
         self.endResetModel()
 
@@ -64,16 +69,16 @@ class HouseholdTableModel(QAbstractTableModel):
     # ---- lazy fetching ------------------------------------------------------------
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and len(self._rows) < self._found.total
 
     def fetchMore(self, parent=QModelIndex()) -> None:
         if parent.isValid():
             return
         after = page_key(self._rows[-1]) if self._rows else None
-        more = list_households(self._db.conn, self._filter, sort=self._sort, descending=self._descending,
-                               after=after, limit=PAGE)
-        if not more:
-            self._total = len(self._rows)
+        more = list_households(self._db.conn, self._filter, found=self._found, sort=self._sort,
+                               descending=self._descending, after=after, limit=PAGE)
+        if not more:  # rows went away since the count (another PC closed some archives)
+            self._found = Found(self._found.by_status, len(self._rows), self._found.ids)
             return
         self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
         self._rows.extend(more)

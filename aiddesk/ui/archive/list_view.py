@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 
 from ...core.codes import code_list
 from ...db import Database
-from ...db.households import HouseholdFilter, count_by_status
+from ...db.household_list import HouseholdFilter
 from ...db.units import all_units, subtree_codes
 from .list_model import COLUMNS, HouseholdTableModel
 
@@ -114,7 +114,7 @@ class ArchiveListView(QWidget):
     def apply_filter(self) -> None:
         flt = self.current_filter()
         self.model.set_filter(flt)
-        counts = count_by_status(self._db.conn, flt)
+        counts = self.model.counts_by_status
         parts = "，".join(f"{s} {counts.get(s, 0)}" for s in code_list("archive_status"))
         self.counts_changed.emit(f"当前列表 {self.model.total} 户（{parts}）")
 
