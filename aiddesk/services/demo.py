@@ -583,21 +583,6 @@ def _refuse_if_not_empty(db: Database) -> None:
                         "请新建一个空的数据库文件，再生成演示数据。")
 
 
-# Indexes that keep each save() fast however many archives exist; dropped after the build.
-# save() looks up open archives holding an ID number (head or member), a bank card or a
-# phone, "… AND archive_status IN ('在档', '临时')". Without statistics SQLite answers
-# some of these through the status index — for the member lookup as soon as a household
-# has six ID numbers — scanning every open archive, so a big build slows down
-# quadratically. These indexes win the planner's choice; every demo ID number is
-# unique, so the ID indexes can say so. The schema itself is left as it was.
-_HELPER_INDEXES = {
-    "demo_build_head_id": "CREATE UNIQUE INDEX demo_build_head_id ON households(id_number, archive_status)",
-    "demo_build_member_id": "CREATE UNIQUE INDEX demo_build_member_id ON members(id_number)",
-    "demo_build_phone": "CREATE INDEX demo_build_phone ON households(phone, archive_status)",
-    "demo_build_card": "CREATE INDEX demo_build_card ON households(bank_card, archive_status)",
-}
-
-
 def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today: date | None = None,
                progress: Callable[[int, int], None] | None = None, attachments: bool = True) -> DemoSummary:
     """Build the demo office into an empty database; refused (``UserError``) if it has any data.
@@ -632,8 +617,6 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
             for area, year, line in data.dibao_lines:
                 save_dibao_line(db, admin, area, year, line)
 
-            for sql in _HELPER_INDEXES.values():
-                conn.execute(sql)
             gen = _Generator(rng, data, today, {(a, y): v for a, y, v in data.dibao_lines},
                              files_rng=random.Random(f"{seed}/attachments"))
             service = ArchiveService(db, Actor(CLERK, "界面"))
@@ -665,8 +648,6 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
             with db.transaction():
                 conn.executemany("UPDATE households SET updated_at = ? WHERE id = ?",
                                  [(gen.stale_stamp(created), hid) for hid, created in stale])
-            for name in _HELPER_INDEXES:
-                conn.execute(f"DROP INDEX {name}")
     except BaseException:
         if not attachment_dir_existed:
             shutil.rmtree(db.attachment_dir, ignore_errors=True)
