@@ -1,4 +1,4 @@
-"""Settings edited by an administrator: the 低保 lines per area and year, audited."""
+"""Settings edited by an administrator: the 低保 lines per area and year and the category rules, audited."""
 
 from __future__ import annotations
 
@@ -65,3 +65,17 @@ def delete_dibao_line(db: Database, actor: Actor, area_code: str, year: int) -> 
             return
         repo.delete_dibao_line(conn, area, year)
         record(conn, actor, table="dibao_lines", key=_key(area, year), action="delete", old={"line": str(old)})
+
+
+def set_rule_set(db: Database, actor: Actor, rule_id: str) -> None:
+    """Choose the rule set that suggests hardship categories (旧标准 / 新标准), audited."""
+    from ..core.income import load_rule_set
+    from .archive import DEFAULT_RULE_SET
+
+    actor.require("管理员")
+    rules = load_rule_set(rule_id)  # refuses an unknown id with the list of known ones
+    with db.transaction() as conn:
+        old = repo.get_setting(conn, "rule_set", DEFAULT_RULE_SET)
+        repo.set_setting(conn, "rule_set", rules.id)
+        record(conn, actor, table="settings", key="rule_set", action="update",
+               old={"rule_set": old}, new={"rule_set": rules.id})

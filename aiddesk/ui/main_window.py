@@ -80,7 +80,8 @@ class MainWindow(QMainWindow):
         self.units_action = self._action("单位管理", self.manage_units)
         self.users_action = self._action("用户管理", self.manage_users)
         self.dibao_action = self._action("低保标准", self.manage_dibao)
-        for action in (self.units_action, self.users_action, self.dibao_action):
+        self.rules_action = self._action("困难类别建议规则", self.choose_rule_set)
+        for action in (self.units_action, self.users_action, self.dibao_action, self.rules_action):
             action.setEnabled(is_admin)
             admin_menu.addAction(action)
         help_menu = menu.addMenu("帮助")
@@ -170,6 +171,19 @@ class MainWindow(QMainWindow):
         from .admin.dibao_dialog import DibaoDialog
 
         DibaoDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def choose_rule_set(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from ..core.income import available_rule_sets
+        from ..services.settings import set_rule_set
+
+        rules = available_rule_sets()
+        titles = [r.title for r in rules]
+        current = next((i for i, r in enumerate(rules) if r.id == self.archive.rule_set_id()), 0)
+        title, ok = QInputDialog.getItem(self, "困难类别建议规则", "计算建议类别时使用的规则：", titles, current, False)
+        if ok:
+            set_rule_set(self.db, self.actor, rules[titles.index(title)].id)
 
     def about(self) -> None:
         messages.info(self, f"工会帮扶工作台 {__version__}\n\n数据库：{self.db.path}\n附件文件夹：{self.db.attachment_dir}",

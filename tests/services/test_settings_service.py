@@ -81,3 +81,19 @@ def test_delete_removes_the_line_and_logs_it(db, actor):
 def test_deleting_a_missing_line_does_nothing(db, actor):
     delete_dibao_line(db, actor, "469000", 2026)
     assert audit_rows(db, "469000/2026") == []
+
+
+def test_rule_set_choice_changes_the_suggestion_and_is_audited(db, actor, make_household):
+    from aiddesk.core.errors import UserError
+    from aiddesk.services.archive import ArchiveService
+    from aiddesk.services.settings import set_rule_set
+
+    service = ArchiveService(db, actor)
+    h = make_household(1)
+    assert service.suggest(h).category == "低保户"          # older national rules by default
+    set_rule_set(db, actor, "national_2021")
+    assert service.suggest(h).category == "深度困难"        # the newer ones, from the same figures
+    row = db.conn.execute("SELECT old_values, new_values FROM audit_log WHERE table_name = 'settings'").fetchone()
+    assert "national_2010" in row[0] and "national_2021" in row[1]
+    with pytest.raises(UserError, match="找不到类别规则"):
+        set_rule_set(db, actor, "no_such_rules")
