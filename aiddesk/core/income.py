@@ -21,6 +21,7 @@ user chose and never overwrite that choice.
 from __future__ import annotations
 
 import json
+from functools import cache
 from dataclasses import dataclass
 from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -210,6 +211,7 @@ def available_rule_sets() -> list[RuleSet]:
     return [rule_set_from_dict(d) for d in found if isinstance(d, dict) and d.get("kind") == KIND]
 
 
+@cache  # a rule set is read once per run; saving thousands of households must not re-read JSON
 def load_rule_set(rule_id: str) -> RuleSet:
     """The rule set whose file is ``resources/rules/<rule_id>.json``."""
     path = resource("rules", f"{rule_id}.json")
