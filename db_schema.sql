@@ -104,6 +104,9 @@ CREATE INDEX households_bank_card ON households(bank_card);  -- 同卡提醒 on 
 CREATE INDEX households_search ON households(
     archive_status, unit_code, hardship_category, main_cause, secondary_causes, is_migrant_worker,
     updated_at, missing_docs, name, name_initials, name_pinyin, id_number, phone, archive_no);
+-- The search box alone: the same texts in half the width.
+CREATE INDEX households_text ON households(
+    archive_status, name, name_initials, name_pinyin, id_number, phone, archive_no);
 
 CREATE TABLE members (
     id                 INTEGER PRIMARY KEY,

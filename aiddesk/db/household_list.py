@@ -1,7 +1,7 @@
 """The archive list: filters, counts and pages that stay fast at 100 000 households.
 
 How a filter is answered (measured in benchmarks/bench_archive.py):
-1. A text or cause filter: one pass over the covering index
+1. A search-box text: one pass over a covering index
    ``households_search`` collects the ids and statuses of the matches,
    stopping at ``SCAN_LIMIT``; the per-status counts and the ids come from
    that pass. Otherwise (or past the limit) one GROUP BY over the same index
@@ -20,7 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-SCAN_LIMIT = 20_000    # matches collected in the first pass before falling back to counting
+SCAN_LIMIT = 4_000     # matches collected in the first pass before counting instead (measured best)
 FEW = 2_000            # at most this many matches: pages are read by id
 
 
@@ -95,8 +95,10 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
             clauses.append("(instr(h.name_initials, ?) > 0 OR instr(h.name_pinyin, ?) > 0)")
             args += [f" {text}", f" {text}"]
         else:
-            clauses.append("(instr(h.name, ?) > 0 OR instr(h.archive_no, ?) = 1)")
-            args += [text, text]
+            # LIKE beats instr on Chinese text here (measured); escape the user's % and _.
+            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("(h.name LIKE ? ESCAPE '\\' OR instr(h.archive_no, ?) = 1)")
+            args += [f"%{pattern}%", text]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -110,14 +112,24 @@ class Found:
 
 
 def _source(flt: HouseholdFilter) -> str:
-    """Read the narrow covering index, unless a unit filter makes the unit index the better start."""
-    return "households h" if flt.unit_codes else "households h INDEXED BY households_search"
+    """The index a counting pass reads: the narrowest that covers the filter.
+
+    A search-box query alone reads ``households_text`` (half the width of
+    ``households_search``, so twice as fast to scan); a unit filter lets SQLite
+    start from the unit index.
+    """
+    if flt.unit_codes:
+        return "households h"
+    others = (flt.category, flt.cause, flt.migrant is not None, flt.stale, flt.incomplete)
+    if flt.text.strip() and not any(others):
+        return "households h INDEXED BY households_text"
+    return "households h INDEXED BY households_search"
 
 
 def find_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> Found:
     wanted = set(flt.statuses)
-    if flt.text.strip() or flt.cause:
-        # Tests on text match few rows as a rule: collect them in one pass.
+    if flt.text.strip():
+        # A search box query matches few rows as a rule: collect them in one pass.
         where, args = _where(replace(flt, statuses=()))
         rows = conn.execute(f"SELECT h.id, h.archive_status FROM {_source(flt)}{where} LIMIT {SCAN_LIMIT + 1}",
                             args).fetchall()

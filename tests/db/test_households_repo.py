@@ -314,3 +314,8 @@ def test_find_counts_past_the_scan_limit(db, office, monkeypatch):
     flt = HouseholdFilter(statuses=(), today=TODAY)
     found = listing.find_households(db.conn, flt)
     assert found.total == listing.count_households(db.conn, flt) > 2
+
+
+@pytest.mark.parametrize("text", ["%", "_", "张%", "\\"])
+def test_wildcards_typed_in_the_search_box_match_literally(db, office, text):
+    assert names(db, HouseholdFilter(statuses=(), text=text, today=TODAY)) == []
