@@ -38,9 +38,9 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"用户：{user.display_name}（{'、'.join(user.roles)}）"))
+        self.count_label.setText(self.list_view.counts_text)
         self.list_view.counts_changed.connect(self.count_label.setText)
         self.list_view.open_requested.connect(self.edit_household)
-        self.list_view.apply_filter()
         self._build_actions()
         self._tmp = tempfile.TemporaryDirectory(prefix="aiddesk-print-")
 

@@ -116,7 +116,8 @@ class ArchiveListView(QWidget):
         self.model.set_filter(flt)
         counts = self.model.counts_by_status
         parts = "，".join(f"{s} {counts.get(s, 0)}" for s in code_list("archive_status"))
-        self.counts_changed.emit(f"当前列表 {self.model.total} 户（{parts}）")
+        self.counts_text = f"当前列表 {self.model.total} 户（{parts}）"
+        self.counts_changed.emit(self.counts_text)
 
     def refresh(self, select_id: int | None = None) -> None:
         """Re-read after a change, keeping or moving the selection to ``select_id``."""
