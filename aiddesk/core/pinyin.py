@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 from ..paths import resource
 
 
@@ -25,6 +23,10 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     ``resources/codes/surname_readings.json`` comes first, so sorting is right.
     Non-Chinese characters are kept as they are.
     """
+    # Imported here: pypinyin's dictionaries take a quarter of a second to load,
+    # which start-up should not pay before anyone saves a household.
+    from pypinyin import Style, lazy_pinyin, pinyin
+
     name = name.strip()
     if not name:
         return "", ""

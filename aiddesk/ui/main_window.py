@@ -14,7 +14,6 @@ from ..db.audit import Actor
 from ..db.units import all_units
 from ..db.users import User
 from ..services.archive import EDITORS, ArchiveService
-from ..services.printing import print_archive_forms
 from . import messages
 from .archive.history_dialog import HistoryDialog
 from .archive.household_form import HouseholdDialog
@@ -131,6 +130,8 @@ class MainWindow(QMainWindow):
 
     def print_selected(self) -> None:
         """Print the selected households' registration forms into one PDF, off the GUI thread."""
+        from ..services.printing import print_archive_forms  # reportlab loads only when printing
+
         ids = self.list_view.selected_ids()
         if not ids:
             messages.info(self, "请先在列表中选中要打印的档案（可按住 Ctrl 或 Shift 多选）。")
