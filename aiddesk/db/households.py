@@ -210,14 +210,3 @@ def analyze_if_needed(conn: sqlite3.Connection) -> bool:
     conn.execute("ANALYZE")
     return True
 
-
-def count_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> int:
-    where, args = _where(flt)
-    return conn.execute(f"SELECT count(*) FROM households h{where}", args).fetchone()[0]
-
-
-def count_by_status(conn: sqlite3.Connection, flt: HouseholdFilter) -> dict[str, int]:
-    """Counts per 档案状态 of what the filter would show with every status allowed."""
-    where, args = _where(HouseholdFilter(**{**flt.__dict__, "statuses": ()}))
-    return {r[0]: r[1] for r in conn.execute(
-        f"SELECT h.archive_status, count(*) FROM households h{where} GROUP BY h.archive_status", args)}

@@ -8,6 +8,7 @@ from ..core.errors import UserError
 from ..db import Database
 from ..db.users import User
 from ..services import accounts
+from .forms import error_label, show_error
 
 
 class _Form(QDialog):
@@ -23,10 +24,7 @@ class _Form(QDialog):
             layout.addWidget(text)
         self.form = QFormLayout()
         layout.addLayout(self.form)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setStyleSheet("color: #c0392b;")
-        self.error_label.setWordWrap(True)
+        self.error_label = error_label()
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.try_accept)
@@ -44,7 +42,7 @@ class _Form(QDialog):
         try:
             self.user = self.submit()
         except UserError as err:
-            self.error_label.setText(err.message)
+            show_error(self.error_label, err)
             return False
         self.accept()
         return True

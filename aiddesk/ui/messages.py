@@ -13,6 +13,11 @@ def info(parent: QWidget | None, text: str, title: str = "提示") -> None:
     QMessageBox.information(parent, title, text)
 
 
-def confirm(parent: QWidget | None, text: str, title: str = "请确认") -> bool:
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
+def ask(parent: QWidget | None, text: str, *, title: str = "请确认", yes_text: str = "确定") -> bool:
+    """A modal yes/no question with Chinese buttons; 取消 is the default."""
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, parent)
+    yes = box.addButton(yes_text, QMessageBox.AcceptRole)
+    no = box.addButton("取消", QMessageBox.RejectRole)
+    box.setDefaultButton(no)
+    box.exec()
+    return box.clickedButton() is yes

@@ -14,7 +14,8 @@ from ...db import Database
 from ...db.audit import Actor
 from ...db.settings import dibao_lines
 from ...services import settings as settings_service
-from . import ask, error_label, show_error
+from ..forms import error_label, show_error
+from ..messages import ask
 
 KEY_ROLE = Qt.UserRole
 

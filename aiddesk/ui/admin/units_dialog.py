@@ -13,7 +13,8 @@ from ...db import units as unit_repo
 from ...db.audit import Actor
 from ...db.units import Unit
 from ...services import units as unit_service
-from . import ask, error_label, ok_cancel, show_error
+from ..forms import error_label, ok_cancel, show_error
+from ..messages import ask
 
 CODE_ROLE = Qt.UserRole
 

@@ -14,7 +14,7 @@ from ...db import users as user_repo
 from ...db.audit import Actor
 from ...db.users import User
 from ...services import accounts
-from . import error_label, ok_cancel, show_error
+from ..forms import error_label, ok_cancel, show_error
 
 ID_ROLE = Qt.UserRole
 MISMATCH = "两次输入的密码不一致，请重新输入"

@@ -19,13 +19,13 @@ from ...core.errors import UserError, ValidationError
 from ...core.household import Household, Member
 from ...core.idcard import parse_id
 from ...core.labels import label
-from ...core.money import format_yuan, parse_yuan
+from ...core.money import parse_yuan
 from ...core.proofs import missing_proofs
 from ...db.units import Unit
 from ...services.archive import ArchiveService, SaveResult
 from .. import messages
+from ..forms import ERROR_STYLE, error_label
 
-ERROR_STYLE = "color: #c0392b;"
 TABS = ("户主信息", "家庭收入", "家庭成员", "致困原因", "银行卡", "附件", "审核")
 # Which tab shows each field, so an error can bring its tab forward.
 FIELD_TAB = {
@@ -108,10 +108,7 @@ class HouseholdDialog(QDialog):
 
     def _row(self, form: QFormLayout, key: str, text: str, widget: QWidget) -> QWidget:
         """A labelled field with its own error line beneath it."""
-        error = QLabel()
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
-        error.hide()
+        error = error_label()
         box = QWidget()
         inner = QVBoxLayout(box)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -192,10 +189,7 @@ class HouseholdDialog(QDialog):
         for i, width in enumerate((80, 90, 170, 55, 80, 70, 95)):
             self.members_table.setColumnWidth(i, width)
         self.fields["members"] = self.members_table
-        error = QLabel()
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
-        error.hide()
+        error = error_label()
         self.errors["members"] = error
         buttons = QHBoxLayout()
         add = QPushButton("添加成员")

@@ -10,7 +10,7 @@ from ...core.codes import code_list
 from ...db import Database
 from ...db.household_list import HouseholdFilter
 from ...db.units import all_units, subtree_codes
-from .list_model import COLUMNS, HouseholdTableModel
+from .list_model import HouseholdTableModel
 
 # The archive views: the working archive, and the closed archives kept for 10 years.
 VIEWS = (

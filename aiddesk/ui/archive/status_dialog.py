@@ -13,6 +13,7 @@ from ...core.errors import UserError
 from ...core.household import Household
 from ...core.lifecycle import ACTION_NAMES, CLOSED, allowed_targets
 from ...services.archive import ArchiveService
+from ..forms import error_label, show_error
 
 
 class StatusDialog(QDialog):
@@ -36,9 +37,7 @@ class StatusDialog(QDialog):
         self.exit_date.setDisplayFormat("yyyy-MM-dd")
         self.note = QLineEdit()
         self.note.setPlaceholderText("如：家庭收入已超过低保边缘线；已办理退休手续")
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c0392b;")
-        self.error_label.setWordWrap(True)
+        self.error_label = error_label()
         form = QFormLayout()
         form.addRow("当前状态", QLabel(household.archive_status))
         form.addRow("办理", self.target)
@@ -74,7 +73,7 @@ class StatusDialog(QDialog):
                 self.household.id, status, exit_date=date(qd.year(), qd.month(), qd.day()) if closing else None,
                 reason=self.reason.currentText() if closing else "", note=self.note.text().strip())
         except UserError as err:
-            self.error_label.setText(err.message)
+            show_error(self.error_label, err)
             return False
         self.accept()
         return True

@@ -1,0 +1,42 @@
+"""Pieces every form shares: the red error line under it and Chinese OK/cancel buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
+
+from ..core.errors import UserError
+
+ERROR_STYLE = "color: #c0392b;"
+
+
+def error_label() -> QLabel:
+    """The red line under a form where a service's Chinese message is shown; hidden while empty."""
+    label = QLabel()
+    label.setObjectName("errorLabel")
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+def show_error(label: QLabel, err: UserError | str | None, fields: dict[str, QWidget] | None = None) -> None:
+    """Put the message in ``label`` (or clear it) and move the cursor to the field it names."""
+    if err is None or err == "":
+        label.clear()
+        label.setVisible(False)
+        return
+    label.setText(str(err))
+    label.setVisible(True)
+    field = getattr(err, "field", None)
+    if fields and field in fields and fields[field].isEnabled():
+        fields[field].setFocus()
+
+
+def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
+    """确定/取消 buttons in Chinese whatever Qt translation is loaded; OK calls ``dialog.try_accept``."""
+    buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+    buttons.button(QDialogButtonBox.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.Cancel).setText("取消")
+    buttons.accepted.connect(dialog.try_accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
