@@ -319,3 +319,16 @@ def test_find_counts_past_the_scan_limit(db, office, monkeypatch):
 @pytest.mark.parametrize("text", ["%", "_", "张%", "\\"])
 def test_wildcards_typed_in_the_search_box_match_literally(db, office, text):
     assert names(db, HouseholdFilter(statuses=(), text=text, today=TODAY)) == []
+
+
+def test_planner_statistics_are_refreshed_when_the_archive_grows(db):
+    rows = [(f"460001-2020-{i:04d}", "460001", f"户主{i}", " hz", " huzhu", f"46010019800101{i:04d}", "低保户", "在档",
+             "2020-01-01", "2020-01-01T00:00:00") for i in range(1200)]
+    with db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO households (archive_no, unit_code, name, name_initials, name_pinyin, id_number,"
+            " hardship_category, archive_status, created_date, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
+    assert repo.analyze_if_needed(db.conn) is True
+    assert db.conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'households'").fetchone()[0] > 0
+    assert repo.analyze_if_needed(db.conn) is False  # up to date: nothing to do
