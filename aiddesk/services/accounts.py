@@ -34,7 +34,8 @@ def _check_roles(roles: tuple[str, ...]) -> None:
 
 def add_user(db: Database, actor: Actor, *, username: str, display_name: str, password: str,
              roles: tuple[str, ...]) -> int:
-    """Add an account; only an administrator may (checked by the caller's session)."""
+    """Add an account; only an administrator may."""
+    actor.require("管理员")
     _check_new_user(username, display_name, password, roles)
     with db.transaction() as conn:
         if repo.find_user(conn, username.strip()):
@@ -67,6 +68,7 @@ def login(db: Database, username: str, password: str) -> repo.User:
 
 def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, roles: tuple[str, ...],
                 active: bool) -> None:
+    actor.require("管理员")
     _check_roles(roles)
     with db.transaction() as conn:
         users = {u.id: u for u in repo.all_users(conn)}
@@ -81,11 +83,17 @@ def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, 
 
 
 def change_password(db: Database, actor: Actor, user_id: int, new_password: str) -> None:
+    """A user changes their own password; an administrator may reset anyone's."""
     weak = check_password_strength(new_password)
     if weak:
         raise UserError(weak, field="password")
     with db.transaction() as conn:
+        user = next((u for u in repo.all_users(conn) if u.id == user_id), None)
+        if user is None:
+            raise UserError("该用户不存在，请刷新列表")
+        if user.username != actor.username:
+            actor.require("管理员")
         repo.set_password_hash(conn, user_id, hash_password(new_password))
         # The log says that it changed, never what to.
-        record(conn, actor, table="users", key=str(user_id), action="update",
+        record(conn, actor, table="users", key=user.username, action="update",
                old={"password": "******"}, new={"password": "（已修改）"})

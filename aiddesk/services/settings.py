@@ -47,6 +47,7 @@ def _key(area: str, year: int) -> str:
 
 def save_dibao_line(db: Database, actor: Actor, area_code: str, year: int, line: Decimal | str) -> None:
     """Set the monthly 低保 line of an area for a year; an existing line for the same area and year is replaced."""
+    actor.require("管理员")
     area, year, value = normalised_area(area_code), _year(year), _line(line)
     with db.transaction() as conn:
         old = repo.get_dibao_line(conn, area, year)
@@ -58,6 +59,7 @@ def save_dibao_line(db: Database, actor: Actor, area_code: str, year: int, line:
 
 def delete_dibao_line(db: Database, actor: Actor, area_code: str, year: int) -> None:
     """Remove the line of an area and year; nothing happens if there is none."""
+    actor.require("管理员")
     area, year = normalised_area(area_code), _year(year)
     with db.transaction() as conn:
         old = repo.get_dibao_line(conn, area, year)

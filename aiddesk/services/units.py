@@ -22,6 +22,7 @@ def _check(unit: repo.Unit) -> None:
 
 def save_unit(db: Database, actor: Actor, unit: repo.Unit, *, new: bool) -> None:
     """Add or edit a unit; the first unit of an empty database becomes the office's own."""
+    actor.require("管理员")
     unit.code, unit.name = unit.code.strip(), unit.name.strip()
     unit.parent_code = (unit.parent_code or "").strip() or None
     _check(unit)
@@ -51,6 +52,7 @@ def save_unit(db: Database, actor: Actor, unit: repo.Unit, *, new: bool) -> None
 
 
 def delete_unit(db: Database, actor: Actor, code: str) -> None:
+    actor.require("管理员")
     with db.transaction() as conn:
         unit = repo.get_unit(conn, code)
         if unit is None:

@@ -181,3 +181,41 @@ def test_add_user_with_valid_roles_and_audit(db, actor, admin):
     row = db.conn.execute("SELECT user, via, new_values FROM audit_log WHERE row_key = 'rev'").fetchone()
     assert (row["user"], row["via"]) == (actor.username, actor.via)
     assert "审核人" in row["new_values"] and "review-pass" not in row["new_values"]
+
+
+def test_roles_are_enforced_by_the_services_not_only_the_window(db, make_household):
+    from aiddesk.core.errors import UserError
+    from aiddesk.db.audit import Actor
+    from aiddesk.db.units import Unit
+    from aiddesk.services import accounts, units
+    from aiddesk.services.archive import ArchiveService
+    from aiddesk.services.settings import save_dibao_line
+
+    clerk = Actor("jingban", "界面", ("经办人",))
+    reviewer = Actor("shenhe", "界面", ("审核人",))
+    with pytest.raises(UserError, match="管理员"):
+        accounts.add_user(db, clerk, username="x", display_name="某某", password="secret99", roles=("经办人",))
+    with pytest.raises(UserError, match="管理员"):
+        units.save_unit(db, clerk, Unit("460009", "某工会", "基层", "460000"), new=True)
+    with pytest.raises(UserError, match="管理员"):
+        save_dibao_line(db, clerk, "460100", 2026, "800")
+    with pytest.raises(UserError, match="经办人"):
+        ArchiveService(db, reviewer).save(make_household(1))
+    assert ArchiveService(db, clerk).save(make_household(1)).archive_no  # the clerk may
+
+
+def test_only_an_administrator_resets_someone_elses_password(db, actor):
+    from aiddesk.core.errors import UserError
+    from aiddesk.db.audit import Actor
+    from aiddesk.services import accounts
+
+    user_id = accounts.add_user(db, actor, username="jingban", display_name="李经办", password="old-pass1",
+                                roles=("经办人",))
+    other_id = accounts.add_user(db, actor, username="shenhe", display_name="王审核", password="old-pass2",
+                                 roles=("审核人",))
+    clerk = Actor("jingban", "界面", ("经办人",))
+    accounts.change_password(db, clerk, user_id, "new-pass1")  # their own: allowed
+    assert accounts.login(db, "jingban", "new-pass1").username == "jingban"
+    with pytest.raises(UserError, match="管理员"):
+        accounts.change_password(db, clerk, other_id, "hacked-1")
+    assert accounts.login(db, "shenhe", "old-pass2").username == "shenhe"
