@@ -43,11 +43,12 @@ def run_gui(db_path: Path) -> int:
     from ..db import DatabaseOpenError, open_database
     from ..db.audit import Actor
     from ..services.accounts import needs_first_admin
-    from . import messages
+    from . import crash, messages
     from .login import FirstAdminDialog, LoginDialog
     from .main_window import MainWindow
 
     app = setup_application()
+    crash.install()
     try:
         db = open_database(db_path)
     except DatabaseOpenError as err:
