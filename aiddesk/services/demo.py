@@ -165,8 +165,8 @@ def _luhn(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def _yuan(value: float, step: int = 10) -> Decimal:
-    """A whole amount in 元, rounded to ``step`` (incomes are declared in round figures)."""
+def _yuan(value: int | float, step: int = 10) -> Decimal:
+    """A whole amount in 元 from a generated figure, rounded to ``step`` (incomes are declared in round figures)."""
     return Decimal(max(0, int(round(value / step)) * step))
 
 
@@ -521,30 +521,33 @@ class _Generator:
     # ---- money --------------------------------------------------------------------
 
     def incomes(self, h: Household, slot: _Slot) -> None:
-        """Incomes that put the per-capita figure in the target category's band around the local line."""
+        """Incomes that put the per-capita figure in the target category's band around the local line.
+
+        Amounts are whole 元 (int) throughout; only the random ratios are floats.
+        """
         rng = self.rng
-        line = float(self.line(h.hukou_area_code, slot.created.year))
+        line = int(self.line(h.hukou_area_code, slot.created.year))
         low, high = CATEGORY_INCOME[slot.category]
-        total = rng.uniform(low, high) * line * h.household_size    # target 家庭月收入
-        other_annual = 0 if self.chance(0.4) else min(rng.uniform(300, 3000), 0.15 * total * 12)
+        total = round(rng.uniform(low, high) * line * h.household_size)   # target 家庭月收入, 元
+        other_annual = 0 if self.chance(0.4) else min(round(rng.uniform(300, 3000)), total * 12 * 15 // 100)
         h.other_annual_income = _yuan(other_annual, 100)
-        room = 0.75 * total
+        room = total * 3 // 4
         earners = [m for m in h.members if m.monthly_income > 0]
         rng.shuffle(earners)
         for m in earners:  # members' declared incomes fit under the household target
-            if float(m.monthly_income) <= room:
-                room -= float(m.monthly_income)
+            if int(m.monthly_income) <= room:
+                room -= int(m.monthly_income)
             elif room >= 300:
                 m.monthly_income = _yuan(room * rng.uniform(0.6, 1.0))
-                room -= float(m.monthly_income)
+                room -= int(m.monthly_income)
             else:
                 m.monthly_income = Decimal(0)
                 m.identity = {"退休": "无业", "在岗": "无业"}.get(m.identity, m.identity)
                 m.employer_or_school = "" if m.identity == "无业" else m.employer_or_school
-        rest = total - sum(float(m.monthly_income) for m in h.members) - float(h.other_annual_income) / 12
+        rest = total - sum(int(m.monthly_income) for m in h.members) - int(h.other_annual_income) // 12
         h.monthly_income = _yuan(rest)
-        annual = float(h.monthly_income + sum((m.monthly_income for m in h.members), Decimal(0))) * 12 \
-            + float(h.other_annual_income)
+        annual = int(h.monthly_income + sum((m.monthly_income for m in h.members), Decimal(0))) * 12 \
+            + int(h.other_annual_income)
         if h.main_cause == "患重特大疾病" or "患重特大疾病" in h.secondary_causes:
             h.rigid_expenses = _yuan(rng.uniform(5000, 40000), 100)
         elif h.main_cause == "子女上学" or "子女上学" in h.secondary_causes:
