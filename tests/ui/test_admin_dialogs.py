@@ -53,7 +53,6 @@ def test_add_a_sub_unit_through_the_dialog(qtbot, db, actor, monkeypatch):
     dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0).child(0))  # 省财贸工会
 
     def fill_and_accept(editor):
-        qtbot.addWidget(editor)
         assert isinstance(editor, UnitEditDialog)
         assert editor.parent_unit.currentData() == "460001"
         assert not editor.code.isReadOnly()
@@ -115,7 +114,6 @@ def test_the_first_unit_of_an_empty_database_becomes_the_own_unit(qtbot, tmp_pat
         assert dialog.tree.topLevelItemCount() == 0
 
         def fill_and_accept(editor):
-            qtbot.addWidget(editor)
             assert not editor.parent_unit.isEnabled()
             editor.code.setText("469000")
             editor.name.setText("某县总工会")
@@ -171,7 +169,6 @@ def test_add_a_user_with_two_roles_who_can_then_log_in(qtbot, db, actor, monkeyp
     qtbot.addWidget(dialog)
 
     def fill_and_accept(editor):
-        qtbot.addWidget(editor)
         fill_new_user(editor)
         return editor.try_accept()
 
@@ -242,7 +239,6 @@ def test_reset_a_password(qtbot, db, actor, monkeypatch):
     attempts = []
 
     def fill_and_accept(editor):
-        qtbot.addWidget(editor)
         assert isinstance(editor, PasswordDialog)
         editor.password.setText("123")
         editor.repeat.setText("123")

@@ -39,7 +39,6 @@ def _new_form(window) -> HouseholdDialog:
 
 def test_enter_household_with_two_members_and_an_attachment(window, qtbot, tmp_path):
     form = _new_form(window)
-    qtbot.addWidget(form)
     _fill_head(form, qtbot, name="符海燕", id_number=HEAD_ID.lower())
     assert form.fields["gender"].currentText() == ("女" if int(HEAD_ID[16]) % 2 == 0 else "男")
     assert form.birth_label.text() == "1972-08-15"
@@ -80,7 +79,6 @@ def test_enter_household_with_two_members_and_an_attachment(window, qtbot, tmp_p
 def test_duplicate_id_is_refused_next_to_the_field(window, qtbot, make_household):
     first = window.archive.save(make_household(1, name="张三"))
     form = _new_form(window)
-    qtbot.addWidget(form)
     _fill_head(form, qtbot, name="张三丰", id_number=make_household(1).id_number)
     assert not form.try_save()
     message = form.errors["id_number"].text()
@@ -92,7 +90,6 @@ def test_duplicate_id_is_refused_next_to_the_field(window, qtbot, make_household
 
 def test_bad_check_digit_is_explained(window, qtbot):
     form = _new_form(window)
-    qtbot.addWidget(form)
     wrong = HEAD_ID[:17] + ("0" if HEAD_ID[17] != "0" else "1")
     qtbot.keyClicks(form.fields["id_number"], wrong)
     form.fields["id_number"].editingFinished.emit()
@@ -104,7 +101,6 @@ def test_close_an_archive_as_tuokun(window, qtbot, make_household):
     window.list_view.refresh(saved.household_id)
     dialog = StatusDialog(service=window.archive, household=window.archive.get(saved.household_id),
                           target="脱困", parent=window)
-    qtbot.addWidget(dialog)
     dialog.note.setText("家庭收入已稳定超过低保边缘线")
     assert dialog.try_accept(), dialog.error_label.text()
     window.list_view.refresh()
@@ -136,7 +132,6 @@ def test_history_dialog_shows_changes(window, qtbot, make_household):
     h.phone = "13900000000"
     window.archive.save(h)
     dialog = HistoryDialog(title="林志强", entries=window.archive.history(saved.household_id), parent=window)
-    qtbot.addWidget(dialog)
     texts = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
     assert any("手机号码：13812345678 → 13900000000" in t for t in texts)
     assert dialog.table.item(0, 1).text() == "admin"

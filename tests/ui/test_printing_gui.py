@@ -27,7 +27,6 @@ def test_print_selected_households_into_one_previewed_pdf(window, qtbot, make_ho
     assert "张三" in text and "王五" in text and "李梅" not in text
 
     preview = PdfPreviewDialog(pdf_path=pdf, title=title, parent=window)
-    qtbot.addWidget(preview)
     assert preview.page_count() == 2
 
 
