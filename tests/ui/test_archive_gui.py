@@ -135,3 +135,26 @@ def test_history_dialog_shows_changes(window, qtbot, make_household):
     texts = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
     assert any("手机号码：13812345678 → 13900000000" in t for t in texts)
     assert dialog.table.item(0, 1).text() == "admin"
+
+
+def test_missing_proofs_follow_category_and_causes(window):
+    form = _new_form(window)
+    form.fields["hardship_category"].setCurrentText("低保边缘户")
+    assert "低保证" not in form.missing_label.text() and "身份证/户口本" in form.missing_label.text()
+    form.fields["hardship_category"].setCurrentText("低保户")
+    assert "低保证" in form.missing_label.text()
+    next(c for c in form.secondary_checks if c.text() == "患重特大疾病").setChecked(True)
+    assert "疾病证明" in form.missing_label.text()
+
+
+def test_changing_the_id_number_updates_sex_and_birth_date(window, qtbot, make_household):
+    saved = window.archive.save(make_household(4, name="陈美玲"))
+    form = HouseholdDialog(service=window.archive, units=all_units(window.db.conn),
+                           household=window.archive.get(saved.household_id), parent=window)
+    new_id = make_id("460100", date(1980, 1, 5), 2)  # an even sequence digit: 女
+    form.fields["id_number"].setText(new_id)
+    form.fields["id_number"].editingFinished.emit()
+    assert form.fields["gender"].currentText() == "女" and form.birth_label.text() == "1980-01-05"
+    assert form.try_save(), form.summary.text()
+    h = window.archive.get(saved.household_id)
+    assert h.id_number == new_id and h.birth_date == date(1980, 1, 5) and h.gender == "女"

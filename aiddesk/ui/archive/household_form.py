@@ -301,6 +301,11 @@ class HouseholdDialog(QDialog):
         self.created_by_label.setText(h.created_by or self.service.actor.username)
         self.birth_label.setText(h.birth_date.isoformat() if h.birth_date else "（由身份证号得出）")
         self._refresh_attachments()
+        # What proofs are required depends on the category and the causes.
+        for box in (f["hardship_category"], f["main_cause"]):
+            box.currentIndexChanged.connect(self._refresh_attachments)
+        for check in self.secondary_checks:
+            check.toggled.connect(self._refresh_attachments)
 
     def add_member_row(self, m: Member) -> int:
         table = self.members_table
@@ -374,8 +379,7 @@ class HouseholdDialog(QDialog):
         h.created_date = date(qd.year(), qd.month(), qd.day())
         h.union_opinion = f["union_opinion"].toPlainText().strip()
         h.note = f["note"].toPlainText().strip()
-        if not self.original.id:
-            h.birth_date = None  # derived from the ID number on save
+        h.birth_date = None  # always derived from the ID number on save
         old_members = {m.id_number: m for m in self.original.members if m.id_number}
         for row in range(self.members_table.rowCount()):
             values = {key: self.member_cell(row, key) for key, _ in MEMBER_COLUMNS}
@@ -407,8 +411,7 @@ class HouseholdDialog(QDialog):
             return
         self._clear_error("id_number")
         self.fields["id_number"].setText(info.number)
-        if not self.fields["gender"].currentText():
-            _set_combo(self.fields["gender"], info.gender)
+        _set_combo(self.fields["gender"], info.gender)  # the ID number is authoritative
         self.birth_label.setText(info.birth_date.isoformat())
         if not self.fields["hukou_area_code"].text():
             self.fields["hukou_area_code"].setText(info.area_code)
@@ -461,8 +464,8 @@ class HouseholdDialog(QDialog):
                 table.setItem(row, col, QTableWidgetItem(value))
         kinds = {a.kind for a in existing} | {k for k, _ in self.pending}
         category = self.fields["hardship_category"].currentText()
-        main = self.fields["main_cause"].currentText()
-        missing = missing_proofs(category, tuple(c for c in [main] if c), kinds) if category else []
+        causes = [self.fields["main_cause"].currentText(), *(c.text() for c in self.secondary_checks if c.isChecked())]
+        missing = missing_proofs(category, tuple(c for c in causes if c), kinds) if category else []
         self.missing_label.setText(f"缺少材料（资料不全）：{'、'.join(missing)}" if missing else "必备证明材料已齐全。")
         self.missing_label.setStyleSheet(ERROR_STYLE if missing else "color: #1e7e34;")
 
