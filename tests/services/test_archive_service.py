@@ -592,3 +592,19 @@ def test_save_with_attachments_failing_file_leaves_no_copied_file(db, archive, m
             make_household(1), [("身份证/户口本", tmp_path / "id.jpg"), ("收入证明", tmp_path / "gone.pdf")],
             today=TODAY)
     assert not db.attachment_dir.exists() or not [p for p in db.attachment_dir.rglob("*") if p.is_file()]
+
+
+def test_a_saved_household_is_on_disk_for_another_reader(db, archive, make_household):
+    """Read the file with a separate library and connection: what save() returned is committed."""
+    import sqlite_utils
+
+    result = archive.save(make_household(1, name="符海燕"), today=TODAY)
+    other = sqlite_utils.Database(db.path)
+    try:
+        [household] = other["households"].rows_where("archive_no = ?", [result.archive_no])
+        assert household["name"] == "符海燕" and household["monthly_income_fen"] == 90000
+        assert other["members"].count_where("household_id = ?", [result.household_id]) == 2
+        [entry] = other["audit_log"].rows_where("row_key = ? AND action = 'insert'", [result.archive_no])
+        assert entry["user"] == "测试员" and entry["via"] == "命令行"
+    finally:
+        other.close()
