@@ -90,18 +90,12 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
         elif value < 0:
             problems[attr] = f"{label}不能为负数"
 
-    if not h.hardship_category:
-        problems["hardship_category"] = "请选择困难类别（可参考“建议类别”）"
-    else:
-        msg = _code(h.hardship_category, "hardship_category", "困难类别")
+    for attr, list_name, label, missing in (
+            ("hardship_category", "hardship_category", "困难类别", "请选择困难类别（可参考“建议类别”）"),
+            ("main_cause", "hardship_cause", "主要致困原因", "请选择主要致困原因")):
+        msg = _code(getattr(h, attr), list_name, label) if getattr(h, attr) else missing
         if msg:
-            problems["hardship_category"] = msg
-    if not h.main_cause:
-        problems["main_cause"] = "请选择主要致困原因"
-    else:
-        msg = _code(h.main_cause, "hardship_cause", "主要致困原因")
-        if msg:
-            problems["main_cause"] = msg
+            problems[attr] = msg
     secondary = [c for c in dict.fromkeys(h.secondary_causes) if c and c != h.main_cause]
     if len(secondary) > 3:
         problems["secondary_causes"] = "次要致困原因最多选3项"

@@ -1,8 +1,8 @@
-"""Pieces every form shares: the red error line under it and Chinese OK/cancel buttons."""
+"""Pieces every form shares: the red error line, Chinese OK/cancel buttons, a read-only pick list."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QWidget
 
 from ..core.errors import UserError
 
@@ -40,3 +40,18 @@ def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
     buttons.accepted.connect(dialog.try_accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def pick_table(headers: list[str] | tuple[str, ...], *, stretch: int, min_width: int = 72) -> QTableWidget:
+    """A read-only table to pick one row from; column ``stretch`` takes the spare width."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(min_width)
+    for column in range(len(headers)):
+        header.setSectionResizeMode(column, QHeaderView.Stretch if column == stretch else QHeaderView.ResizeToContents)
+    return table

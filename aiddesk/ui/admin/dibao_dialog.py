@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.errors import UserError
 from ...core.money import format_yuan, parse_yuan
@@ -14,7 +14,7 @@ from ...db import Database
 from ...db.audit import Actor
 from ...db.settings import dibao_lines
 from ...services import settings as settings_service
-from ..forms import error_label, show_error
+from ..forms import error_label, pick_table, show_error
 from ..messages import ask
 
 KEY_ROLE = Qt.UserRole
@@ -35,17 +35,7 @@ class DibaoDialog(QDialog):
                        "某年没有登记时，使用此前最近一年的标准。")
         intro.setWordWrap(True)
 
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(80)
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        self.table = pick_table(self.COLUMNS, stretch=2, min_width=80)
         self.table.itemSelectionChanged.connect(self._row_chosen)
 
         self.area_code = QLineEdit()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.codes import code_list
 from ...core.errors import UserError
@@ -14,7 +14,7 @@ from ...db import users as user_repo
 from ...db.audit import Actor
 from ...db.users import User
 from ...services import accounts
-from ..forms import error_label, ok_cancel, show_error
+from ..forms import error_label, ok_cancel, pick_table, show_error
 
 ID_ROLE = Qt.UserRole
 MISMATCH = "两次输入的密码不一致，请重新输入"
@@ -162,18 +162,7 @@ class UsersDialog(QDialog):
         self.setWindowTitle("用户管理")
         self.resize(680, 420)
 
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(72)
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
+        self.table = pick_table(self.COLUMNS, stretch=2)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda *_: self.edit_user())
 
