@@ -147,7 +147,7 @@ def _check_file(path: Path) -> None:
         )
     # The mode check catches a file marked read-only even for an administrator (root),
     # whom os.access would let write anyway.
-    marked_read_only = (path.stat().st_mode & 0o222) == 0
+    marked_read_only = (path.stat().st_mode & 0o222) == 0 or (path.parent.stat().st_mode & 0o222) == 0
     if marked_read_only or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise DatabaseOpenError(
             f"数据库“{path.name}”或其所在文件夹是只读的，无法保存修改。"
