@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         can_edit = bool(set(EDITORS) & set(self.user.roles))
         is_admin = "管理员" in self.user.roles
         self.new_action = self._action("新建档案", self.new_household, "Ctrl+N")
-        self.edit_action = self._action("查看/修改", lambda: self.edit_household(self.list_view.current_id()))
+        self.edit_action = self._action("查看/修改", lambda: self.edit_household(self._selected_id()))
         self.status_action = self._action("状态变更（转在档/脱困/注销）", self.change_status)
         self.print_action = self._action("打印登记表", self.print_selected, "Ctrl+P")
         self.history_action = self._action("修改记录", self.show_history)
@@ -97,9 +97,14 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.Accepted and dialog.result_:
             self.list_view.refresh(dialog.result_.household_id)
 
-    def edit_household(self, household_id: int | None) -> None:
+    def _selected_id(self) -> int | None:
+        household_id = self.list_view.current_id()
         if household_id is None:
             messages.info(self, "请先在列表中选中一户档案。")
+        return household_id
+
+    def edit_household(self, household_id: int | None) -> None:
+        if household_id is None:
             return
         household = self.archive.get(household_id)
         dialog = HouseholdDialog(service=self.archive, units=all_units(self.db.conn), household=household,
@@ -111,18 +116,16 @@ class MainWindow(QMainWindow):
             self.list_view.refresh(household_id)
 
     def change_status(self) -> None:
-        household_id = self.list_view.current_id()
+        household_id = self._selected_id()
         if household_id is None:
-            messages.info(self, "请先在列表中选中一户档案。")
             return
         dialog = StatusDialog(service=self.archive, household=self.archive.get(household_id), parent=self)
         if dialog.exec() == QDialog.Accepted:
             self.list_view.refresh(household_id)
 
     def show_history(self) -> None:
-        household_id = self.list_view.current_id()
+        household_id = self._selected_id()
         if household_id is None:
-            messages.info(self, "请先在列表中选中一户档案。")
             return
         h = self.archive.get(household_id)
         HistoryDialog(title=f"{h.name}（{h.archive_no}）", entries=self.archive.history(household_id),
