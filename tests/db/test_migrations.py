@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -36,15 +37,54 @@ def backups_of(path: Path) -> list[Path]:
     return sorted(p for p in path.parent.iterdir() if p.name != path.name and p.name.startswith(path.stem + ".v"))
 
 
+SCHEMAS = Path(__file__).with_name("schemas")
+
+
+def make_v1(path: Path) -> sqlite3.Connection:
+    """A real database file as version 1 of the program created it (tests/db/schemas/v1.sql)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript((SCHEMAS / "v1.sql").read_text(encoding="utf-8"))
+    conn.execute("INSERT INTO settings (key, value) VALUES ('marker', 'before')")
+    return conn
+
+
 @pytest.fixture
 def v1(tmp_path):
     """A real database file at version 1, with a row in it."""
-    db = open_database(tmp_path / "office.sqlite")
-    with db.transaction() as conn:
-        conn.execute("INSERT INTO settings (key, value) VALUES ('marker', 'before')")
-    assert version(db.conn) == 1
-    yield db
-    db.close()
+    path = tmp_path / "office.sqlite"
+    conn = make_v1(path)
+    assert version(conn) == 1
+    yield SimpleNamespace(conn=conn, path=path)
+    conn.close()
+
+
+def schema_of(conn: sqlite3.Connection) -> dict:
+    """Tables with their columns and indexes with their columns, comparable across files."""
+    out = {}
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        cols = tuple(tuple(r) for r in conn.execute(f"PRAGMA table_info({name})"))
+        indexes = {}
+        for idx in conn.execute(f"PRAGMA index_list({name})"):
+            indexes[idx[1]] = (idx[2], tuple(r[2] for r in conn.execute(f"PRAGMA index_info({idx[1]})")))
+        fks = tuple(sorted(tuple(r)[2:5] for r in conn.execute(f"PRAGMA foreign_key_list({name})")))
+        out[name] = (cols, indexes, fks)
+    return out
+
+
+def test_a_version_1_file_opens_upgraded_to_exactly_the_current_schema(tmp_path):
+    old = make_v1(tmp_path / "old.sqlite")
+    old.execute("INSERT INTO units (code, name, level, is_own) VALUES ('460000', '海南省职工服务中心', '省级', 1)")
+    old.close()
+    upgraded = open_database(tmp_path / "old.sqlite")
+    fresh = open_database(tmp_path / "new.sqlite")
+    try:
+        assert version(upgraded.conn) == CURRENT_VERSION
+        assert schema_of(upgraded.conn) == schema_of(fresh.conn)
+        assert upgraded.conn.execute("SELECT name FROM units").fetchone()[0] == "海南省职工服务中心"
+        assert len(backups_of(tmp_path / "old.sqlite")) == 1
+    finally:
+        upgraded.close()
+        fresh.close()
 
 
 def test_upgrade_backs_up_then_applies_step(v1):

@@ -1,9 +1,11 @@
 """Step-by-step upgrades of older databases, keyed on ``PRAGMA user_version``.
 
-``STEPS[n]`` upgrades a database of version ``n - 1`` to version ``n``. Add a
-module per step (``v0002_….py``) and register it here; keep db_schema.sql at
-the newest version. Each step runs in its own transaction after the file has
-been copied aside.
+``STEPS[n]`` upgrades a database of version ``n - 1`` to version ``n``. A step
+is a SQL file beside this module (``v0002_….sql``) or a Python function for
+changes SQL alone cannot make; keep db_schema.sql at the newest version
+(tests/db/test_migrations.py checks that an upgraded database and a new one
+have the same schema). Each step runs in its own transaction after the file
+has been copied aside.
 """
 
 from __future__ import annotations
@@ -15,8 +17,29 @@ from typing import Callable, Mapping
 
 Step = Callable[[sqlite3.Connection], None]
 
-# Version 1 is the first released schema; nothing to upgrade from yet.
-STEPS: dict[int, Step] = {}
+def sql_step(filename: str) -> Step:
+    """A step that runs the statements of a SQL file, inside the caller's transaction.
+
+    (``executescript`` would commit on its own, so statements are run one by one.)
+    """
+
+    def run(conn: sqlite3.Connection) -> None:
+        statement = ""
+        for line in (Path(__file__).with_name(filename)).read_text(encoding="utf-8").splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+        leftover = [line for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
+        if leftover:
+            raise RuntimeError(f"{filename} ends with an incomplete statement")
+
+    return run
+
+
+STEPS: dict[int, Step] = {
+    2: sql_step("v0002_aid_batches.sql"),
+}
 
 
 def backup_path(path: Path, version: int) -> Path:
