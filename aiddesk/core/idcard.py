@@ -10,6 +10,7 @@ from functools import cache
 
 from ..paths import resource
 from .errors import UserError
+from .masking import mask_id_number
 from .text import normalise
 
 FIELD = "id_number"
@@ -124,12 +125,11 @@ def make_id(area_code: str, birth: date, seq: int) -> str:
 
 
 def mask_id(number: str) -> str:
-    """Hide the birth date and sequence for public notices: ``460100********1234``."""
-    number = normalise(number or "").upper()
-    if len(number) <= 10:
-        # Too short to keep 6 + 4 without showing nearly all of it.
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    """Hide the birth date and sequence for public notices: ``460100********1234``.
+
+    Same as ``masking.mask_id_number`` with the rules in ``resources/rules/notice.json``.
+    """
+    return mask_id_number(number)
 
 
 def cross_check(info: IdInfo, *, gender: str | None, birth_date: date | None) -> list[str]:

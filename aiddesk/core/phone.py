@@ -10,7 +10,7 @@ from .text import normalise
 FIELD = "phone"
 
 _GENERIC = "手机号码应为11位，以13–19开头；座机请带区号，如 0898-66123456"
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE = re.compile(r"1[3-9]\d{9}")
 # Separators people type between parts; full-width ones are already half-width
 # after normalise(), and the dashes cover what Word/WPS autocorrect produces.
 _SEPARATORS = str.maketrans("", "", "-–—()")
@@ -27,12 +27,12 @@ def normalise_phone(raw: str) -> str:
     for prefix in ("+86", "0086"):
         # Only strip the country code where a mobile follows; "0086…" could
         # otherwise be read as a landline starting with area code 008.
-        if text.startswith(prefix) and _MOBILE.fullmatch(text[len(prefix):]):
+        if text.startswith(prefix) and MOBILE.fullmatch(text[len(prefix):]):
             return text[len(prefix):]
     return text
 
 
-def _area_length(digits: str) -> int:
+def area_code_length(digits: str) -> int:
     """Area-code length including the leading 0: 3 for 010 and 02X, else 4."""
     return 3 if digits.startswith(("010", "02")) else 4
 
@@ -50,7 +50,7 @@ def check_phone(raw: str) -> str:
         raise UserError(f"电话号码只能包含数字和“-”；{_GENERIC}", field=FIELD)
 
     if digits.startswith("1"):
-        if _MOBILE.fullmatch(digits):
+        if MOBILE.fullmatch(digits):
             return digits
         if len(digits) != 11:
             raise UserError(f"手机号码应为11位，现在是{len(digits)}位，请核对", field=FIELD)
@@ -59,7 +59,7 @@ def check_phone(raw: str) -> str:
         )
 
     if digits.startswith("0"):
-        area_len = _area_length(digits)
+        area_len = area_code_length(digits)
         area, local = digits[:area_len], digits[area_len:]
         if 7 <= len(local) <= 8:
             return f"{area}-{local}"
@@ -74,17 +74,15 @@ def check_phone(raw: str) -> str:
 
 
 def mask_phone(number: str) -> str:
-    """Hide the middle for public notices: ``138****1234``, ``0898-******56``."""
-    digits = normalise_phone(number)
-    if not digits:
-        return ""
-    if _MOBILE.fullmatch(digits):
-        return digits[:3] + "****" + digits[-4:]
-    if digits.startswith("0") and len(digits) > 6:
-        area_len = _area_length(digits)
-        local = digits[area_len:]
-        return f"{digits[:area_len]}-" + "*" * (len(local) - 2) + local[-2:]
-    # Anything else: show only the last 2 characters rather than risk leaking it.
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return "*" * (len(digits) - 2) + digits[-2:]
+    """Hide the middle: ``138****1234``, ``0898-******56`` (landlines keep only 2 digits here).
+
+    Public notice lists use ``masking.mask_phone_number``, which follows
+    ``resources/rules/notice.json`` for landlines too (4 digits by default).
+    """
+    # Imported here: masking imports this module for normalise_phone.
+    from dataclasses import replace
+
+    from .masking import mask_phone_number
+    from .workdays import load_notice_rules
+
+    return mask_phone_number(number, replace(load_notice_rules(), landline_keep_end=2))
