@@ -62,3 +62,13 @@ def get_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> Decim
 
 def delete_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> None:
     conn.execute("DELETE FROM dibao_lines WHERE area_code = ? AND year = ?", (area_code, year))
+
+
+def calendar_days(conn: sqlite3.Connection) -> tuple[set, set]:
+    """The user's own calendar entries: (days off, working days)."""
+    from datetime import date
+
+    off, work = set(), set()
+    for day, kind in conn.execute("SELECT day, kind FROM calendar_days"):
+        (off if kind == "休息日" else work).add(date.fromisoformat(day))
+    return off, work

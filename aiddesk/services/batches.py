@@ -1,0 +1,334 @@
+"""Aid batches: drafting, choosing recipients under the checks, and the approval workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from ..core.aid_checks import AidFacts, Problem, apply_override, check_aid, default_aid_category, load_aid_caps
+from ..core.batch import AidRecord, Batch
+from ..core.batch_workflow import check_transition, locked
+from ..core.codes import check_code, code_list
+from ..core.errors import UserError, ValidationError
+from ..core.workdays import Calendar, load_notice_rules, notice_end, notice_warnings
+from ..db import Database
+from ..db import batches as repo
+from ..db import households as household_repo
+from ..db.audit import Actor, now_text, record
+from ..db.household_list import HouseholdFilter, _where
+from ..db.settings import calendar_days, find_dibao_line
+from ..db.units import get_unit
+
+# Who opens a batch and chooses its recipients.
+CLERKS = ("经办人", "管理员")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A household the checks kept out of a batch, and why."""
+
+    household_id: int
+    archive_no: str
+    name: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: int
+    refused: tuple[Refusal, ...]
+
+
+class BatchService:
+    """Everything done to a batch; each method is one audited transaction."""
+
+    def __init__(self, db: Database, actor: Actor):
+        self.db = db
+        self.actor = actor
+
+    # ---- reading ---------------------------------------------------------------
+
+    def get(self, batch_id: int) -> Batch:
+        b = repo.get_batch(self.db.conn, batch_id)
+        if b is None:
+            raise UserError("找不到该帮扶批次，请刷新列表")
+        return b
+
+    def find(self, code: str) -> Batch:
+        batch_id = repo.find_batch_id(self.db.conn, code.strip())
+        if batch_id is None:
+            raise UserError(f"找不到批次编号为“{code}”的帮扶批次")
+        return self.get(batch_id)
+
+    def records(self, batch_id: int, *, include_removed: bool = False) -> list[AidRecord]:
+        return repo.records_of_batch(self.db.conn, batch_id, include_removed=include_removed)
+
+    def calendar(self) -> Calendar:
+        off, work = calendar_days(self.db.conn)
+        return Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+
+    # ---- the batch itself ---------------------------------------------------------
+
+    def save_draft(self, b: Batch) -> int:
+        """Create a batch, or change one still in 草稿; returns its id."""
+        self.actor.require(*CLERKS)
+        b = replace(b, fund_sources=list(b.fund_sources), student_standards=dict(b.student_standards))
+        _validate_batch(b)
+        with self.db.transaction() as conn:
+            if get_unit(conn, b.unit_code) is None:
+                raise ValidationError({"unit_code": f"单位代码“{b.unit_code}”不存在"})
+            now = now_text()
+            if b.id is None:
+                b.code = b.code or repo.next_batch_code(conn, b.unit_code, b.year)
+                if repo.find_batch_id(conn, b.code) is not None:
+                    raise ValidationError({"code": f"批次编号“{b.code}”已被使用"})
+                b.status, b.clerk = "草稿", self.actor.username
+                b.id = repo.insert_batch(conn, b, now=now)
+                record(conn, self.actor, table="batches", key=b.code, action="insert", new=_batch_audit(b))
+                return b.id
+            old = repo.get_batch(conn, b.id)
+            if old is None:
+                raise UserError("该帮扶批次已不存在")
+            if old.status != "草稿":
+                raise UserError(f"批次已是“{old.status}”状态，只有草稿可以修改；如需修改请先退回")
+            b.status, b.clerk, b.code = old.status, old.clerk, old.code
+            repo.update_batch(conn, b, now=now)
+            record(conn, self.actor, table="batches", key=b.code, action="update",
+                   old=_batch_audit(old), new=_batch_audit(b))
+            return b.id
+
+    # ---- recipients ------------------------------------------------------------------
+
+    def add_from_filter(self, batch_id: int, flt: HouseholdFilter, *, amount: Decimal | None = None,
+                        fund_source: str | None = None, today: date | None = None) -> AddResult:
+        """Add every household the filter finds (在档 only; 临时 too for 临时救助) that passes the checks.
+
+        One transaction; the refused ones are returned with their reasons.
+        """
+        self.actor.require(*CLERKS)
+        conn = self.db.conn
+        with self.db.transaction():
+            b = self._editable(batch_id)
+            amount = amount if amount is not None else b.standard
+            if amount is None:
+                raise UserError("该批次没有统一发放标准，请填写每户金额", field="amount")
+            source = self._fund_source(b, fund_source)
+            statuses = ("在档", "临时") if b.activity == "临时救助" else ("在档",)
+            where, args = _where(replace(flt, statuses=statuses))
+            rows = conn.execute(
+                f"SELECT h.id, h.archive_no, h.name, h.id_number, h.archive_status, h.bank_card, h.hukou_area_code"
+                f" FROM households h{where} ORDER BY h.archive_no", args).fetchall()
+            ids = [r["id"] for r in rows]
+            category = default_aid_category(b.activity, load_aid_caps()) or "生活救助"
+            totals = repo.yearly_totals(conn, ids, aid_category=category, year=b.year, exclude_batch=b.id)
+            repeat = (repo.households_with_activity(conn, ids, activity="送温暖", year=b.year, exclude_batch=b.id)
+                      if b.activity == "送温暖" else set())
+            present = repo.households_in_batch(conn, b.id)
+            caps = load_aid_caps()
+            lines, refused = [], []
+            for r in rows:
+                facts = AidFacts(
+                    archive_status=r["archive_status"], activity=b.activity, aid_category=category, amount=amount,
+                    standard=b.standard, yearly_total_before=Decimal(totals.get(r["id"], 0)) / 100,
+                    dibao_line=self._line(r["hukou_area_code"] or r["id_number"][:6], b.year, category),
+                    already_in_batch=r["id"] in present, song_nuan_this_year=r["id"] in repeat,
+                    student_aided_this_year=False, self_paid=None,
+                    is_individual_application=b.activity != "临时救助")
+                problems = check_aid(facts, caps)
+                if problems:
+                    refused.append(Refusal(r["id"], r["archive_no"], r["name"], tuple(problems)))
+                    continue
+                lines.append(AidRecord(batch_id=b.id, household_id=r["id"], recipient_name=r["name"],
+                                       recipient_id_number=r["id_number"], aid_category=category,
+                                       fund_source=source, amount=amount, bank_card=r["bank_card"] or "",
+                                       created_by=self.actor.username, created_at=now_text()))
+            for line, number in zip(lines, repo.next_record_numbers(conn, b.code, len(lines))):
+                line.record_no = number
+            repo.insert_records(conn, lines)
+            if lines:
+                record(conn, self.actor, table="aid_records", key=b.code, action="insert",
+                       new={"added": len(lines), "amount": str(amount), "fund_source": source,
+                            "filter": _filter_text(flt)})
+        return AddResult(len(lines), tuple(refused))
+
+    def add_line(self, batch_id: int, line: AidRecord, *, override_reason: str = "") -> int:
+        """Add one individual line (an application, a student, a patient) under the checks.
+
+        Overridable problems (above the standard or the yearly cap, a repeat) let the line
+        in only with an approver's written ``override_reason``, kept on the line and printed
+        on the approval form.
+        """
+        self.actor.require(*CLERKS, "审批人")
+        conn = self.db.conn
+        with self.db.transaction():
+            b = self._editable(batch_id)
+            h = household_repo.get_household(conn, line.household_id)
+            if h is None:
+                raise UserError("找不到该档案")
+            line = replace(line, batch_id=b.id, fund_source=self._fund_source(b, line.fund_source or None))
+            line.aid_category = line.aid_category or default_aid_category(b.activity, load_aid_caps()) or "生活救助"
+            check_code("aid_category", line.aid_category, "救助类别")
+            check_code("payment_method", line.payment_method, "发放方式")
+            people = {h.id_number: h.name, **{m.id_number: m.name for m in h.members if m.id_number}}
+            line.recipient_id_number = line.recipient_id_number or h.id_number
+            if line.recipient_id_number not in people:
+                raise UserError("领取人必须是该户的户主或家庭成员", field="recipient_id_number")
+            line.recipient_name = people[line.recipient_id_number]
+            line.bank_card = line.bank_card or h.bank_card
+            facts = AidFacts(
+                archive_status=h.archive_status, activity=b.activity, aid_category=line.aid_category,
+                amount=line.amount, standard=self._standard(b, line),
+                yearly_total_before=Decimal(repo.yearly_totals(
+                    conn, [h.id], aid_category=line.aid_category, year=b.year, exclude_batch=b.id).get(h.id, 0)) / 100,
+                dibao_line=self._line(h.hukou_area_code or h.id_number[:6], b.year, line.aid_category),
+                already_in_batch=h.id in repo.households_in_batch(conn, b.id),
+                song_nuan_this_year=b.activity == "送温暖" and h.id in repo.households_with_activity(
+                    conn, [h.id], activity="送温暖", year=b.year, exclude_batch=b.id),
+                student_aided_this_year=bool(line.student_id_number) and repo.student_aided_in_year(
+                    conn, line.student_id_number, year=b.year, exclude_batch=b.id),
+                self_paid=line.self_paid,
+                is_individual_application=line.application_date is not None or b.activity != "临时救助")
+            problems = check_aid(facts, load_aid_caps())
+            if problems and not override_reason.strip():
+                raise UserError("不能加入名单：" + "；".join(p.message for p in problems)
+                                + ("。如确需发放，请审批人填写理由特批" if all(p.overridable for p in problems) else ""))
+            if problems:
+                granted = apply_override(problems, override_reason, self.actor.roles, actor=self.actor.username,
+                                         clerk=b.clerk)
+                line.override_problems = "；".join(granted.messages)
+                line.override_reason, line.override_by = granted.reason, self.actor.username
+            line.record_no = repo.next_record_numbers(conn, b.code, 1)[0]
+            line.created_by, line.created_at = self.actor.username, now_text()
+            repo.insert_records(conn, [line])
+            line_id = conn.execute("SELECT id FROM aid_records WHERE record_no = ?", (line.record_no,)).fetchone()[0]
+            record(conn, self.actor, table="aid_records", key=line.record_no, action="insert",
+                   new={"batch": b.code, "recipient": line.recipient_name, "amount": str(line.amount),
+                        "aid_category": line.aid_category, "override_reason": line.override_reason},
+                   household_id=h.id)
+        return line_id
+
+    def remove_record(self, record_id: int, reason: str) -> None:
+        """Take a line out of a batch not yet approved (e.g. after an objection); it stays on record with why."""
+        self.actor.require(*CLERKS)
+        if len(reason.strip()) < 2:
+            raise UserError("请写明移出名单的原因", field="reason")
+        with self.db.transaction() as conn:
+            line = repo.get_record(conn, record_id)
+            if line is None or line.state != "有效":
+                raise UserError("该明细已不在名单中")
+            self._editable(line.batch_id)
+            repo.set_record_state(conn, record_id, state="已移除", removed_reason=reason.strip())
+            record(conn, self.actor, table="aid_records", key=line.record_no, action="status",
+                   old={"state": "有效"}, new={"state": "已移除", "removed_reason": reason.strip()},
+                   household_id=line.household_id)
+
+    # ---- the workflow ---------------------------------------------------------------------
+
+    def transition(self, batch_id: int, target: str, *, reason: str = "", today: date | None = None,
+                   notice_start: date | None = None) -> list[str]:
+        """Move a batch one step (提交审核, 审核通过并公示, …); returns warnings (e.g. unknown holiday years)."""
+        today = today or date.today()
+        warnings: list[str] = []
+        with self.db.transaction() as conn:
+            b = self.get(batch_id)
+            cal = self.calendar()
+            over = b.notice_end is not None and today > b.notice_end
+            check_transition(b.status, target, actor=self.actor.username, actor_roles=self.actor.roles,
+                             clerk=b.clerk, reviewer=b.reviewer, approver=b.approver, notice_over=over,
+                             reason=reason)
+            old = _batch_audit(b)
+            if target == "审核中" and b.status == "草稿":
+                if not repo.records_of_batch(conn, b.id):
+                    raise UserError("名单中还没有任何人，请先添加帮扶对象")
+                if b.activity == "送温暖" and not (b.plan_text and b.plan_approved_by and b.plan_approved_on):
+                    raise UserError("送温暖等集中帮扶须先录入活动方案及审批情况（主席办公会或领导审批）",
+                                    field="plan_text")
+            if target == "公示中":
+                b.reviewer = self.actor.username
+                b.notice_start = notice_start or today
+                b.notice_days = b.notice_days or load_notice_rules().notice_working_days
+                b.notice_end = notice_end(b.notice_start, b.notice_days, cal)
+                warnings = notice_warnings(b.notice_start, b.notice_end, cal)
+            if target == "已审批":
+                b.approver, b.approved_on = self.actor.username, today
+            if target == "已发放":
+                b.paid_on = today
+            if target == "已作废":
+                b.void_reason = reason.strip()
+            b.status = target
+            repo.update_batch(conn, b, now=now_text())
+            repo.record_transition(conn, b.id, from_status=old["status"], to_status=target,
+                                   user=self.actor.username, via=self.actor.via, at=now_text(), reason=reason.strip())
+            record(conn, self.actor, table="batches", key=b.code, action="status", old=old, new=_batch_audit(b))
+        return warnings
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _editable(self, batch_id: int) -> Batch:
+        b = self.get(batch_id)
+        if locked(b.status):
+            raise UserError(f"批次已{b.status}，名单和金额已锁定；如需更正请新增更正明细并写明理由")
+        if b.status not in ("草稿", "公示中"):
+            raise UserError(f"批次处于“{b.status}”状态，不能修改名单；请先退回修改")
+        return b
+
+    def _standard(self, b: Batch, line: AidRecord) -> Decimal | None:
+        """The batch standard that applies to a line: per student for 金秋助学, else per household."""
+        if line.education_level and line.student_kind:
+            return b.student_standards.get((line.education_level, line.student_kind), b.standard)
+        return b.standard
+
+    def _fund_source(self, b: Batch, chosen: str | None) -> str:
+        source = chosen or (b.fund_sources[0] if b.fund_sources else "")
+        if not source:
+            raise UserError("请先为批次选择资金来源", field="fund_sources")
+        if b.fund_sources and source not in b.fund_sources:
+            raise UserError(f"资金来源“{source}”不是本批次的资金来源（{'、'.join(b.fund_sources)}）")
+        return source
+
+    def _line(self, area: str, year: int, category: str) -> Decimal | None:
+        return find_dibao_line(self.db.conn, area, year) if category in load_aid_caps().yearly else None
+
+
+def _validate_batch(b: Batch) -> None:
+    problems: dict[str, str] = {}
+    b.name = b.name.strip()
+    if not b.name:
+        problems["name"] = "请填写批次名称，如“2026年两节送温暖”"
+    try:
+        check_code("activity", b.activity, "活动类型")
+    except UserError as err:
+        problems["activity"] = err.message
+    if not 2000 <= (b.year or 0) <= 2100:
+        problems["year"] = "请填写年度"
+    unknown = [s for s in b.fund_sources if s not in code_list("fund_source")]
+    if unknown:
+        problems["fund_sources"] = f"资金来源“{unknown[0]}”不在代码表中，可选：{'、'.join(code_list('fund_source'))}"
+    if not b.fund_sources:
+        problems["fund_sources"] = "请至少选择一个资金来源"
+    if b.standard is not None and b.standard <= 0:
+        problems["standard"] = "发放标准应大于0"
+    for (level, kind), amount in b.student_standards.items():
+        if level not in code_list("education_level") or kind not in code_list("student_kind") or amount <= 0:
+            problems["student_standards"] = "助学标准须按学历层次和新生/在校生填写大于0的金额"
+    if b.activity == "金秋助学" and not b.student_standards and b.standard is None:
+        problems["student_standards"] = "金秋助学请按学历层次和新生/在校生填写助学标准"
+    if b.plan_approval_kind and b.plan_approval_kind not in code_list("plan_approval_kind"):
+        problems["plan_approval_kind"] = f"方案审批方式可选：{'、'.join(code_list('plan_approval_kind'))}"
+    if problems:
+        raise ValidationError(problems)
+
+
+def _batch_audit(b: Batch) -> dict:
+    return {"code": b.code, "name": b.name, "activity": b.activity, "year": b.year, "status": b.status,
+            "standard": str(b.standard) if b.standard is not None else "", "fund_sources": "、".join(b.fund_sources),
+            "reviewer": b.reviewer or "", "approver": b.approver or "",
+            "notice_start": str(b.notice_start or ""), "notice_end": str(b.notice_end or ""),
+            "plan_approved_by": b.plan_approved_by, "void_reason": b.void_reason}
+
+
+def _filter_text(flt: HouseholdFilter) -> str:
+    parts = [f"单位{len(flt.unit_codes)}个" if flt.unit_codes else "", flt.category, flt.cause,
+             {True: "农民工", False: "非农民工"}.get(flt.migrant, ""), flt.text]
+    return "、".join(p for p in parts if p) or "全部在档"
