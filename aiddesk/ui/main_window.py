@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QToolBar
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QTabWidget, QToolBar
 
 from .. import __version__
 from ..db import Database
@@ -14,11 +14,14 @@ from ..db.audit import Actor
 from ..db.units import all_units
 from ..db.users import User
 from ..services.archive import EDITORS, ArchiveService
+from ..services.batches import BatchService
 from . import messages
 from .archive.history_dialog import HistoryDialog
 from .archive.household_form import HouseholdDialog
 from .archive.list_view import ArchiveListView
 from .archive.status_dialog import StatusDialog
+from .batches.batch_dialog import BatchDialog
+from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
@@ -30,10 +33,17 @@ class MainWindow(QMainWindow):
         self.user = user
         self.actor = Actor(actor.username, actor.via, tuple(user.roles))
         self.archive = ArchiveService(db, self.actor)
+        self.batches = BatchService(db, self.actor)
         self.setWindowTitle(f"工会帮扶工作台 — {db.path.name}")
         self.resize(1280, 760)
         self.list_view = ArchiveListView(db=db, parent=self)
-        self.setCentralWidget(self.list_view)
+        self.batch_list = BatchListView(db=db, parent=self)
+        self.batch_list.open_requested.connect(self.open_batch)
+        self.batch_list.new_requested.connect(lambda: self.open_batch(None))
+        self.areas = QTabWidget()
+        self.areas.addTab(self.list_view, "困难职工档案")
+        self.areas.addTab(self.batch_list, "帮扶批次")
+        self.setCentralWidget(self.areas)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"用户：{user.display_name}（{'、'.join(user.roles)}）"))
@@ -156,6 +166,13 @@ class MainWindow(QMainWindow):
 
     def open_preview(self, pdf: Path, title: str) -> None:
         PdfPreviewDialog(pdf_path=pdf, title=title, parent=self).exec()
+
+    # ---- aid batches -------------------------------------------------------------
+
+    def open_batch(self, batch_id: int | None) -> None:
+        dialog = BatchDialog(service=self.batches, units=all_units(self.db.conn), batch_id=batch_id, parent=self)
+        dialog.exec()
+        self.batch_list.reload()
 
     # ---- administration ---------------------------------------------------------
 

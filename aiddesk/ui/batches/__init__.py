@@ -1,0 +1,1 @@
+"""The aid-batch area of the window: the batch list, a batch with its recipients and workflow."""

@@ -1,0 +1,375 @@
+"""One aid batch: its details, its recipients, and its steps from 草稿 to 已发放."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from ...core.batch import Batch
+from ...core.batch_workflow import NEEDS_REASON, allowed_actions
+from ...core.codes import code_list
+from ...core.errors import UserError, ValidationError
+from ...core.money import format_yuan, parse_yuan
+from ...core.workdays import load_notice_rules
+from ...db.batches import transitions
+from ...db.household_list import HouseholdFilter
+from ...db.units import Unit, subtree_codes
+from ...services.batches import BatchService
+from .. import messages
+from ..forms import error_label, pick_table, show_error
+
+LINE_COLUMNS = ("明细编号", "姓名", "身份证号", "救助类别", "资金来源", "金额（元）", "发放方式", "特批")
+ALL = "全部"
+
+
+def _parse_date(text: str, label: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise UserError(f"{label}“{text}”不是日期，请按 2026-11-20 的格式填写") from None
+
+
+class BatchDialog(QDialog):
+    """Edit a draft, choose recipients, and take the batch through its workflow."""
+
+    def __init__(self, *, service: BatchService, units: list[Unit], batch_id: int | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.units = units
+        self.batch_id = batch_id
+        self.resize(980, 680)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._details_page(), "批次信息")
+        self.tabs.addTab(self._lines_page(), "帮扶名单")
+        self.tabs.addTab(self._workflow_page(), "审批流程")
+        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close.button(QDialogButtonBox.Close).setText("关闭")
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        self.header = QLabel()
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(close)
+        self.refresh()
+
+    # ---- pages ------------------------------------------------------------------
+
+    def _details_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("如：2026年两节送温暖")
+        self.activity = QComboBox()
+        self.activity.addItems(code_list("activity"))
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(date.today().year)
+        self.unit = QComboBox()
+        for unit in self.units:
+            self.unit.addItem(f"{unit.name}（{unit.code}）", unit.code)
+        self.sources = QListWidget()
+        for source in code_list("fund_source"):
+            item = QListWidgetItem(source)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.sources.addItem(item)
+        self.sources.setMaximumHeight(110)
+        self.standard = QLineEdit()
+        self.standard.setPlaceholderText("每户金额，如 1000；金秋助学按下表")
+        self.student_standards = QTableWidget(len(code_list("education_level")), len(code_list("student_kind")))
+        self.student_standards.setVerticalHeaderLabels(code_list("education_level"))
+        self.student_standards.setHorizontalHeaderLabels(code_list("student_kind"))
+        self.student_standards.setMaximumHeight(170)
+        self.plan_text = QPlainTextEdit()
+        self.plan_text.setMaximumHeight(60)
+        self.plan_text.setPlaceholderText("送温暖等集中帮扶没有个人申请时，须有活动方案并经审批")
+        self.plan_kind = QComboBox()
+        self.plan_kind.addItems(["", *code_list("plan_approval_kind")])
+        self.plan_by = QLineEdit()
+        self.plan_on = QLineEdit()
+        self.plan_on.setPlaceholderText("2026-11-20")
+        self.notice_days = QSpinBox()
+        self.notice_days.setRange(1, 30)
+        self.notice_days.setValue(load_notice_rules().notice_working_days)
+        self.notice_days.setSuffix(" 个工作日")
+        self.notice_phone = QLineEdit()
+        self.details_error = error_label()
+        self.save_button = QPushButton("保存批次")
+        self.save_button.clicked.connect(self.save_details)
+        for label, widget in (("批次名称 *", self.name), ("活动类型 *", self.activity), ("年度", self.year),
+                              ("所属单位", self.unit), ("资金来源 *", self.sources), ("发放标准（元/户）", self.standard),
+                              ("金秋助学标准（元）", self.student_standards), ("活动方案", self.plan_text),
+                              ("方案审批方式", self.plan_kind), ("方案审批人/会议", self.plan_by),
+                              ("方案审批日期", self.plan_on), ("公示天数", self.notice_days),
+                              ("异议联系电话", self.notice_phone)):
+            form.addRow(label, widget)
+        form.addRow(self.details_error)
+        form.addRow(self.save_button)
+        return page
+
+    def _lines_page(self) -> QWidget:
+        page = QWidget()
+        self.lines = pick_table(LINE_COLUMNS, stretch=7)
+        self.lines_summary = QLabel()
+        self.add_button = QPushButton("按条件添加对象…")
+        self.add_button.clicked.connect(self.add_from_filter)
+        self.remove_button = QPushButton("移出名单…")
+        self.remove_button.clicked.connect(self.remove_selected)
+        bar = QHBoxLayout()
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.remove_button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(self.lines_summary)
+        layout.addLayout(bar)
+        return page
+
+    def _workflow_page(self) -> QWidget:
+        page = QWidget()
+        self.steps = pick_table(("时间", "操作人", "从", "到", "理由"), stretch=4)
+        self.actions_bar = QHBoxLayout()
+        self.workflow_error = error_label()
+        self.notice_start = QLineEdit()
+        self.notice_start.setPlaceholderText("留空为今天，如 2026-11-26")
+        notice_row = QFormLayout()
+        notice_row.addRow("公示开始日期（审核通过时）", self.notice_start)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.steps, 1)
+        layout.addLayout(notice_row)
+        layout.addWidget(self.workflow_error)
+        layout.addLayout(self.actions_bar)
+        return page
+
+    # ---- showing ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        b = self.service.get(self.batch_id) if self.batch_id else None
+        draft = b is None or b.status == "草稿"
+        self.setWindowTitle(f"帮扶批次 — {b.name}（{b.code}）" if b else "新建帮扶批次")
+        self.header.setText(f"批次编号：{b.code}    状态：{b.status}    经办人：{b.clerk}" if b
+                            else "填写批次信息并保存后，即可添加帮扶对象。")
+        for widget in (self.name, self.activity, self.year, self.unit, self.sources, self.standard,
+                       self.student_standards, self.plan_text, self.plan_kind, self.plan_by, self.plan_on,
+                       self.notice_days, self.notice_phone, self.save_button):
+            widget.setEnabled(draft)
+        self.tabs.setTabEnabled(1, b is not None)
+        self.tabs.setTabEnabled(2, b is not None)
+        if b is None:
+            return
+        self.notice_start.setEnabled(b.status == "审核中")
+        self._show_details(b)
+        self._show_lines(b)
+        self._show_workflow(b)
+
+    def _show_details(self, b: Batch) -> None:
+        self.name.setText(b.name)
+        self.activity.setCurrentText(b.activity)
+        self.year.setValue(b.year)
+        self.unit.setCurrentIndex(max(self.unit.findData(b.unit_code), 0))
+        for i in range(self.sources.count()):
+            item = self.sources.item(i)
+            item.setCheckState(Qt.Checked if item.text() in b.fund_sources else Qt.Unchecked)
+        self.standard.setText("" if b.standard is None else str(b.standard))
+        for r, level in enumerate(code_list("education_level")):
+            for c, kind in enumerate(code_list("student_kind")):
+                amount = b.student_standards.get((level, kind))
+                self.student_standards.setItem(r, c, QTableWidgetItem("" if amount is None else str(amount)))
+        self.plan_text.setPlainText(b.plan_text)
+        self.plan_kind.setCurrentText(b.plan_approval_kind)
+        self.plan_by.setText(b.plan_approved_by)
+        self.plan_on.setText(b.plan_approved_on.isoformat() if b.plan_approved_on else "")
+        self.notice_days.setValue(b.notice_days or load_notice_rules().notice_working_days)
+        self.notice_phone.setText(b.notice_phone)
+
+    def _show_lines(self, b: Batch) -> None:
+        lines = self.service.records(b.id)
+        self._line_ids = [r.id for r in lines]
+        self.lines.setRowCount(len(lines))
+        for i, r in enumerate(lines):
+            special = f"特批：{r.override_reason}（{r.override_by}）" if r.override_reason else ""
+            for col, value in enumerate((r.record_no, r.recipient_name, r.recipient_id_number, r.aid_category,
+                                         r.fund_source, format_yuan(r.amount), r.payment_method, special)):
+                self.lines.setItem(i, col, QTableWidgetItem(value))
+        total = sum((r.amount for r in lines), Decimal("0.00"))
+        self.lines_summary.setText(f"名单共 {len(lines)} 人次，合计 {format_yuan(total)} 元")
+        editable = b.status in ("草稿", "公示中")
+        self.add_button.setEnabled(b.status == "草稿")
+        self.remove_button.setEnabled(editable)
+
+    def _show_workflow(self, b: Batch) -> None:
+        steps = transitions(self.service.db.conn, b.id)
+        self.steps.setRowCount(len(steps))
+        for i, s in enumerate(steps):
+            for col, value in enumerate((s["at"].replace("T", " "), s["user"], s["from_status"], s["to_status"],
+                                         s["reason"])):
+                self.steps.setItem(i, col, QTableWidgetItem(value))
+        while self.actions_bar.count():
+            widget = self.actions_bar.takeAt(0).widget()
+            if widget:
+                widget.deleteLater()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for target, name in allowed_actions(b.status):
+            button = QPushButton(name)
+            button.clicked.connect(lambda checked=False, t=target, n=name: self.run_action(t, n))
+            self.actions_bar.addWidget(button)
+            self.action_buttons[name] = button
+        self.actions_bar.addStretch(1)
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def collect(self) -> Batch:
+        b = self.service.get(self.batch_id) if self.batch_id else Batch()
+        b.name = self.name.text()
+        b.activity = self.activity.currentText()
+        b.year = self.year.value()
+        b.unit_code = self.unit.currentData() or ""
+        b.fund_sources = [self.sources.item(i).text() for i in range(self.sources.count())
+                          if self.sources.item(i).checkState() == Qt.Checked]
+        b.standard = parse_yuan(self.standard.text()) if self.standard.text().strip() else None
+        b.student_standards = {}
+        for r, level in enumerate(code_list("education_level")):
+            for c, kind in enumerate(code_list("student_kind")):
+                item = self.student_standards.item(r, c)
+                if item and item.text().strip():
+                    b.student_standards[(level, kind)] = parse_yuan(item.text())
+        b.plan_text = self.plan_text.toPlainText().strip()
+        b.plan_approval_kind = self.plan_kind.currentText()
+        b.plan_approved_by = self.plan_by.text().strip()
+        b.plan_approved_on = _parse_date(self.plan_on.text(), "方案审批日期")
+        b.notice_days = self.notice_days.value()
+        b.notice_phone = self.notice_phone.text().strip()
+        return b
+
+    def save_details(self) -> bool:
+        try:
+            self.batch_id = self.service.save_draft(self.collect())
+        except ValidationError as err:
+            show_error(self.details_error, "；".join(err.problems.values()))
+            return False
+        except UserError as err:
+            show_error(self.details_error, err)
+            return False
+        show_error(self.details_error, None)
+        self.refresh()
+        return True
+
+    def add_from_filter(self) -> None:
+        dialog = AddFromFilterDialog(units=self.units, batch=self.service.get(self.batch_id),
+                                     subtree=lambda code: subtree_codes(self.service.db.conn, code), parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            try:
+                amount = dialog.amount()
+            except UserError as err:
+                messages.error(self, err.message)
+                return
+            self.add_with(dialog.filter(), amount, dialog.fund_source())
+
+    def add_with(self, flt: HouseholdFilter, amount: Decimal | None, fund_source: str | None) -> str:
+        """Add the filter's households and say what happened (also used by tests)."""
+        try:
+            result = self.service.add_from_filter(self.batch_id, flt, amount=amount, fund_source=fund_source)
+        except UserError as err:
+            messages.error(self, err.message)
+            return err.message
+        text = f"已加入 {result.added} 户。"
+        if result.refused:
+            shown = "\n".join(f"{r.name}（{r.archive_no}）：{'；'.join(p.message for p in r.problems)}"
+                              for r in result.refused[:20])
+            more = f"\n……另有 {len(result.refused) - 20} 户" if len(result.refused) > 20 else ""
+            text += f"\n{len(result.refused)} 户未加入：\n{shown}{more}"
+        self.refresh()
+        messages.info(self, text)
+        return text
+
+    def remove_selected(self) -> None:
+        row = self.lines.currentRow()
+        if row < 0:
+            messages.info(self, "请先选中要移出的人。")
+            return
+        reason, ok = QInputDialog.getText(self, "移出名单", "移出原因（如：公示期间异议成立）：")
+        if ok:
+            self.remove_line(self._line_ids[row], reason)
+
+    def remove_line(self, record_id: int, reason: str) -> bool:
+        try:
+            self.service.remove_record(record_id, reason)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        return True
+
+    def run_action(self, target: str, name: str, reason: str | None = None) -> bool:
+        """One workflow step; a reason is asked for where the step needs one."""
+        if reason is None and name in NEEDS_REASON:
+            reason, ok = QInputDialog.getText(self, name, f"请填写{name}的理由：")
+            if not ok:
+                return False
+        try:
+            start = _parse_date(self.notice_start.text(), "公示开始日期") if target == "公示中" else None
+            warnings = self.service.transition(self.batch_id, target, reason=reason or "", notice_start=start)
+        except UserError as err:
+            show_error(self.workflow_error, err)
+            return False
+        show_error(self.workflow_error, None)
+        self.refresh()
+        if warnings:
+            messages.info(self, "\n".join(warnings))
+        return True
+
+
+class AddFromFilterDialog(QDialog):
+    """Which archived households to add, at what amount, from which fund source."""
+
+    def __init__(self, *, units: list[Unit], batch: Batch, subtree, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("按条件添加帮扶对象")
+        self._subtree = subtree  # unit code → the unit and every unit below it
+        self.unit = QComboBox()
+        self.unit.addItem(ALL, "")
+        for unit in units:
+            self.unit.addItem(f"{unit.name}（{unit.code}）", unit.code)
+        self.category = QComboBox()
+        self.category.addItems([ALL, *code_list("hardship_category")])
+        self.cause = QComboBox()
+        self.cause.addItems([ALL, *code_list("hardship_cause")])
+        self.migrant = QComboBox()
+        self.migrant.addItems([ALL, "农民工", "非农民工"])
+        self.amount_edit = QLineEdit("" if batch.standard is None else str(batch.standard))
+        self.source = QComboBox()
+        self.source.addItems(batch.fund_sources)
+        form = QFormLayout(self)
+        form.addRow(QLabel("只添加在档的档案（临时救助也包括临时档案）；不符合规定的会列出原因。"))
+        for label, widget in (("单位（含下级）", self.unit), ("困难类别", self.category), ("致困原因", self.cause),
+                              ("农民工", self.migrant), ("每户金额（元）", self.amount_edit), ("资金来源", self.source)):
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("添加")
+        buttons.button(QDialogButtonBox.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def filter(self) -> HouseholdFilter:
+        unit = self.unit.currentData()
+        return HouseholdFilter(
+            unit_codes=tuple(self._subtree(unit)) if unit else (),
+            category="" if self.category.currentText() == ALL else self.category.currentText(),
+            cause="" if self.cause.currentText() == ALL else self.cause.currentText(),
+            migrant={"农民工": True, "非农民工": False}.get(self.migrant.currentText()))
+
+    def amount(self) -> Decimal | None:
+        return parse_yuan(self.amount_edit.text()) if self.amount_edit.text().strip() else None
+
+    def fund_source(self) -> str | None:
+        return self.source.currentText() or None

@@ -1,0 +1,78 @@
+"""A 送温暖 batch through the real widgets, by three different people, from 草稿 to 已发放."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+
+from aiddesk.db.audit import Actor
+from aiddesk.db.household_list import HouseholdFilter
+from aiddesk.db.units import all_units
+from aiddesk.services.archive import ArchiveService
+from aiddesk.services.batches import BatchService
+from aiddesk.ui.batches.batch_dialog import BatchDialog
+
+CLERK = Actor("jingban", "界面", ("经办人",))
+REVIEWER = Actor("shenhe", "界面", ("审核人",))
+APPROVER = Actor("shenpi", "界面", ("审批人",))
+
+
+def dialog_for(db, actor, batch_id=None) -> BatchDialog:
+    return BatchDialog(service=BatchService(db, actor), units=all_units(db.conn), batch_id=batch_id)
+
+
+def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, make_household, monkeypatch):
+    from aiddesk.ui import messages
+
+    said = []
+    monkeypatch.setattr(messages, "info", lambda parent, text, title="提示": said.append(text))
+    service = ArchiveService(db, actor)
+    for i, name in enumerate(["张三", "李梅", "王五"], start=1):
+        service.save(make_household(i, name=name))
+
+    clerk = dialog_for(db, CLERK)
+    qtbot.addWidget(clerk)
+    clerk.name.setText("2026年两节送温暖")
+    clerk.activity.setCurrentText("送温暖")
+    clerk.year.setValue(2026)
+    clerk.sources.findItems("省总工会经费", Qt.MatchExactly)[0].setCheckState(Qt.Checked)
+    clerk.standard.setText("1000")
+    clerk.plan_text.setPlainText("两节前对在档困难职工每户慰问1000元")
+    clerk.plan_kind.setCurrentText("主席办公会")
+    clerk.plan_by.setText("2026年第12次主席办公会")
+    clerk.plan_on.setText("2026-11-20")
+    assert clerk.save_details(), clerk.details_error.text()
+    assert clerk.header.text().startswith("批次编号：460000-PC2026-001")
+    clerk.add_with(HouseholdFilter(), None, None)
+    assert "已加入 3 户" in said[-1] and clerk.lines.rowCount() == 3
+    assert "合计 3,000.00 元" in clerk.lines_summary.text()
+    assert list(clerk.action_buttons) == ["提交审核", "作废"]
+    clerk.action_buttons["提交审核"].click()
+    assert "审核中" in clerk.header.text()
+
+    reviewer = dialog_for(db, REVIEWER, clerk.batch_id)
+    qtbot.addWidget(reviewer)
+    reviewer.notice_start.setText("2026-11-02")  # posted on the wall that Monday
+    reviewer.action_buttons["审核通过并公示"].click()
+    assert "公示中" in reviewer.header.text()
+    b = reviewer.service.get(clerk.batch_id)
+    assert (b.notice_start, b.notice_end) == (date(2026, 11, 2), date(2026, 11, 6))
+
+    same = dialog_for(db, Actor("jingban", "界面", ("经办人", "审批人")), clerk.batch_id)
+    qtbot.addWidget(same)
+    same.action_buttons["公示结束提交审批"].click()
+    assert not same.run_action("已审批", "审批通过")  # the clerk may not approve their own batch
+    assert "审批人不能与经办人" in same.workflow_error.text()
+
+    approver = dialog_for(db, APPROVER, clerk.batch_id)
+    qtbot.addWidget(approver)
+    approver.action_buttons["审批通过"].click()
+    assert "已审批" in approver.header.text()
+    assert not approver.add_button.isEnabled() and not approver.remove_button.isEnabled()
+
+    clerk.refresh()
+    clerk.action_buttons["确认发放"].click()
+    assert "已发放" in clerk.header.text()
+    assert clerk.steps.rowCount() == 5
+    assert [clerk.steps.item(i, 1).text() for i in range(5)] == ["jingban", "shenhe", "jingban", "shenpi", "jingban"]
