@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+                               QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ...core.batch import Batch
 from ...core.batch_workflow import NEEDS_REASON, allowed_actions
@@ -48,7 +49,10 @@ class BatchDialog(QDialog):
         self.batch_id = batch_id
         self.resize(980, 680)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._details_page(), "批次信息")
+        details = QScrollArea()
+        details.setWidgetResizable(True)
+        details.setWidget(self._details_page())
+        self.tabs.addTab(details, "批次信息")
         self.tabs.addTab(self._lines_page(), "帮扶名单")
         self.tabs.addTab(self._workflow_page(), "审批流程")
         close = QDialogButtonBox(QDialogButtonBox.Close)
@@ -82,13 +86,14 @@ class BatchDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)
             self.sources.addItem(item)
-        self.sources.setMaximumHeight(110)
+        self.sources.setFixedHeight(len(code_list("fund_source")) * 20 + 8)
         self.standard = QLineEdit()
         self.standard.setPlaceholderText("每户金额，如 1000；金秋助学按下表")
         self.student_standards = QTableWidget(len(code_list("education_level")), len(code_list("student_kind")))
         self.student_standards.setVerticalHeaderLabels(code_list("education_level"))
         self.student_standards.setHorizontalHeaderLabels(code_list("student_kind"))
-        self.student_standards.setMaximumHeight(170)
+        self.student_standards.setFixedHeight(len(code_list("education_level")) * 30 + 30)
+        self.student_standards.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.plan_text = QPlainTextEdit()
         self.plan_text.setMaximumHeight(60)
         self.plan_text.setPlaceholderText("送温暖等集中帮扶没有个人申请时，须有活动方案并经审批")
