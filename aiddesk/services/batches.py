@@ -110,6 +110,8 @@ class BatchService:
         conn = self.db.conn
         with self.db.transaction():
             b = self._editable(batch_id)
+            if b.activity in ("临时救助", "医疗救助"):
+                raise UserError(f"{b.activity}须由职工本人申请，请逐户录入申请（含申请日期），不能按条件批量添加")
             amount = amount if amount is not None else b.standard
             if amount is None:
                 raise UserError("该批次没有统一发放标准，请填写每户金额", field="amount")

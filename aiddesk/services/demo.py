@@ -48,6 +48,7 @@ from ..db.units import Unit
 from ..paths import resource
 from . import accounts
 from .archive import DEFAULT_RULE_SET, ArchiveService
+from .demo_batches import build_demo_batches
 from .settings import save_dibao_line
 from .units import save_unit
 
@@ -587,7 +588,8 @@ def _refuse_if_not_empty(db: Database) -> None:
 
 
 def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today: date | None = None,
-               progress: Callable[[int, int], None] | None = None, attachments: bool = True) -> DemoSummary:
+               progress: Callable[[int, int], None] | None = None, attachments: bool = True,
+               batches: bool = True) -> DemoSummary:
     """Build the demo office into an empty database; refused (``UserError``) if it has any data.
 
     ``progress(done, total)`` is called after each household. With
@@ -651,6 +653,8 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
             with db.transaction():
                 conn.executemany("UPDATE households SET updated_at = ? WHERE id = ?",
                                  [(gen.stale_stamp(created), hid) for hid, created in stale])
+            if batches:
+                build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"))
     except BaseException:
         if not attachment_dir_existed:
             shutil.rmtree(db.attachment_dir, ignore_errors=True)

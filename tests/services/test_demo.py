@@ -180,3 +180,21 @@ def test_no_attachments_option(tmp_path):
     finally:
         db.close()
         full.close()
+
+
+def test_demo_has_a_year_of_batches_in_every_state(tmp_path):
+    from aiddesk.db import open_database
+    from aiddesk.services.demo import build_demo
+
+    db = open_database(tmp_path / "demo.sqlite")
+    try:
+        build_demo(db, households=300, seed=11, attachments=False)
+        states = {r[0]: r[1] for r in db.conn.execute(
+            "SELECT b.status, count(r.id) FROM batches b LEFT JOIN aid_records r ON r.batch_id = b.id"
+            " GROUP BY b.status")}
+        assert {"已发放", "已审批", "待审批", "公示中", "草稿", "已作废"} <= set(states)
+        assert states["已发放"] > 0 and states["已作废"] == 0
+        users = {r[0] for r in db.conn.execute("SELECT DISTINCT user FROM batch_transitions")}
+        assert users == {"jingban", "shenhe", "shenpi"}
+    finally:
+        db.close()
