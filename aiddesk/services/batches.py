@@ -255,6 +255,9 @@ class BatchService:
             if target == "已审批":
                 b.approver, b.approved_on = self.actor.username, today
             if target == "已发放":
+                if b.second_notice_end is not None and today <= b.second_notice_end:
+                    raise UserError(f"再公示到 {b.second_notice_end.isoformat()} 才结束，结束后才能确认发放",
+                                    field="second_notice_end")
                 b.paid_on = today
             if target == "已作废":
                 b.void_reason = reason.strip()
@@ -264,6 +267,25 @@ class BatchService:
                                    user=self.actor.username, via=self.actor.via, at=now_text(), reason=reason.strip())
             record(conn, self.actor, table="batches", key=b.code, action="status", old=old, new=_batch_audit(b))
         return warnings
+
+    def start_second_notice(self, batch_id: int, *, start: date | None = None, days: int | None = None,
+                            today: date | None = None) -> list[str]:
+        """再公示: post the approved list again before paying; payment waits until it is over."""
+        self.actor.require(*CLERKS, "审核人")
+        start = start or today or date.today()
+        with self.db.transaction() as conn:
+            b = self.get(batch_id)
+            if b.status != "已审批":
+                raise UserError(f"再公示在审批通过后、发放前进行；本批次现在是“{b.status}”")
+            cal = self.calendar()
+            old = _batch_audit(b)
+            b.second_notice_start = start
+            b.second_notice_days = days or load_notice_rules().notice_working_days
+            b.second_notice_end = notice_end(start, b.second_notice_days, cal)
+            repo.update_batch(conn, b, now=now_text())
+            record(conn, self.actor, table="batches", key=b.code, action="update", old=old,
+                   new={**_batch_audit(b), "second_notice": f"{start.isoformat()}—{b.second_notice_end.isoformat()}"})
+        return notice_warnings(b.second_notice_start, b.second_notice_end, cal)
 
     # ---- helpers --------------------------------------------------------------------------
 

@@ -165,3 +165,23 @@ def test_medical_aid_may_not_exceed_the_self_paid_share(db, households):
         BatchService(db, APPROVER).add_line(batch_id, line, override_reason="特殊情况")
     line.amount = Decimal("4000.00")
     assert clerk.add_line(batch_id, line)
+
+
+def test_second_notice_holds_payment_until_it_is_over(db, households):
+    clerk, reviewer, approver = BatchService(db, CLERK), BatchService(db, REVIEWER), BatchService(db, APPROVER)
+    batch_id = clerk.save_draft(song_nuan())
+    clerk.add_from_filter(batch_id, ALL)
+    clerk.transition(batch_id, "审核中", today=date(2026, 9, 21))
+    reviewer.transition(batch_id, "公示中", today=date(2026, 9, 21))
+    with pytest.raises(UserError, match="再公示在审批通过后"):
+        clerk.start_second_notice(batch_id, start=date(2026, 9, 22))
+    # 21–24 September, then 中秋 (25–27 off), then Monday 28: five working days
+    assert clerk.get(batch_id).notice_end == date(2026, 9, 28)
+    clerk.transition(batch_id, "待审批", today=date(2026, 9, 29))
+    approver.transition(batch_id, "已审批", today=date(2026, 9, 30))
+    clerk.start_second_notice(batch_id, start=date(2026, 9, 30))
+    # 30 September, then 国庆 (1–7 October off), 8, 9, Saturday 10 (worked), Monday 12
+    assert clerk.get(batch_id).second_notice_end == date(2026, 10, 12)
+    with pytest.raises(UserError, match="再公示"):
+        clerk.transition(batch_id, "已发放", today=date(2026, 10, 12))
+    clerk.transition(batch_id, "已发放", today=date(2026, 10, 13))
