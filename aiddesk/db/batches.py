@@ -120,9 +120,9 @@ def insert_records(conn: sqlite3.Connection, records: list[AidRecord]) -> None:
     """Insert many aid records at once (their ``record_no`` already assigned)."""
     if not records:
         return
-    cols = list(_record_values(records[0]))
-    conn.executemany(f"INSERT INTO aid_records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [tuple(_record_values(r)[c] for c in cols) for r in records])
+    rows = [_record_values(r) for r in records]
+    cols = list(rows[0])
+    conn.executemany(f"INSERT INTO aid_records ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", rows)
 
 
 def _record(row: sqlite3.Row) -> AidRecord:

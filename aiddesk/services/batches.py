@@ -128,12 +128,14 @@ class BatchService:
                       if b.activity == "送温暖" else set())
             present = repo.households_in_batch(conn, b.id)
             caps = load_aid_caps()
+            lines_by_area: dict[str, Decimal | None] = {}  # a few areas serve thousands of households
             lines, refused = [], []
             for r in rows:
                 facts = AidFacts(
                     archive_status=r["archive_status"], activity=b.activity, aid_category=category, amount=amount,
                     standard=b.standard, yearly_total_before=Decimal(totals.get(r["id"], 0)) / 100,
-                    dibao_line=self._line(r["hukou_area_code"] or r["id_number"][:6], b.year, category),
+                    dibao_line=_cached(lines_by_area, r["hukou_area_code"] or r["id_number"][:6],
+                                       lambda area: self._line(area, b.year, category)),
                     already_in_batch=r["id"] in present, song_nuan_this_year=r["id"] in repeat,
                     student_aided_this_year=False, self_paid=None,
                     is_individual_application=b.activity != "临时救助")
@@ -313,6 +315,12 @@ class BatchService:
 
     def _line(self, area: str, year: int, category: str) -> Decimal | None:
         return find_dibao_line(self.db.conn, area, year) if category in load_aid_caps().yearly else None
+
+
+def _cached(cache: dict, key, compute):
+    if key not in cache:
+        cache[key] = compute(key)
+    return cache[key]
 
 
 def _validate_batch(b: Batch) -> None:
