@@ -3,49 +3,31 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak,
-                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph,
+                                Spacer, Table)
 
 from ..core.errors import UserError
 from ..core.household import Household
 from ..core.money import format_yuan
 from ..db.attachments import Attachment
+# Cancelled is re-exported: callers of this module catch it from here.
+from .common import (CONTENT_W, FOOTER_H, LABEL_BG, MARGIN, PAGE_H, PAGE_W, Cancelled, Title,  # noqa: F401
+                     base_style, field_section, para, section_heading, styles, table, write_atomically)
 from .fonts import register_fonts
 
 TITLE = "困难职工档案登记表"
 
-PAGE_W, PAGE_H = A4
-MARGIN = 15 * mm
-FOOTER_H = 8 * mm
-CONTENT_W = PAGE_W - 2 * MARGIN
-
 MIN_MEMBER_ROWS = 4      # the paper form always has room to add members by hand
 BLANK_ROW_H = 7 * mm   # tall enough to write in
-
-GRID_COLOR = colors.black
-LABEL_BG = colors.HexColor("#EFEFEF")
-SECTION_BG = colors.HexColor("#D9D9D9")
-
-# The label/value grid: three label/value pairs a row. A label cell holds 7 CJK
-# characters a line; a value cell must hold an 18-digit ID number on one line.
-GRID_COLS = (25 * mm, 35 * mm) * 3
-
-
-class Cancelled(Exception):
-    """The user cancelled printing; no output file was left behind."""
 
 
 @dataclass(frozen=True)
@@ -55,31 +37,6 @@ class ArchiveFormItem:
     household: Household
     unit_name: str
     attachments: tuple[Attachment, ...] = ()
-
-
-# ---- text styles -------------------------------------------------------------
-
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    # wordWrap="CJK" lets lines break between any two characters: Chinese has no spaces,
-    # and without it a long address would run straight out of its cell.
-    base = ParagraphStyle("cell", fontName=font, fontSize=9, leading=11.5, wordWrap="CJK")
-    return {
-        "meta": ParagraphStyle("meta", parent=base, fontSize=9.5, leading=12),
-        "section": ParagraphStyle("section", parent=base, fontSize=10, leading=13),
-        "label": ParagraphStyle("label", parent=base, alignment=TA_CENTER),
-        "value": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=10.5),
-        "small_c": ParagraphStyle("small_c", parent=base, fontSize=8.5, leading=10.5, alignment=TA_CENTER),
-        "small_r": ParagraphStyle("small_r", parent=base, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
-        "seal": ParagraphStyle("seal", parent=base, fontSize=10, leading=13, alignment=TA_RIGHT,
-                               rightIndent=12 * mm),
-        "sign": ParagraphStyle("sign", parent=base, fontSize=10, leading=13, alignment=TA_LEFT),
-    }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text: user data may contain & or <, which Paragraph reads as markup."""
-    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
 
 
 # ---- value formatting ----------------------------------------------------------
@@ -94,62 +51,8 @@ def _yuan(value: Decimal | None) -> str:
 
 # ---- tables --------------------------------------------------------------------
 
-def _table(data: list, col_widths: Sequence[float], style: list[tuple], **kwargs) -> Table:
-    # Tables set their font even for empty string cells: without FONTNAME every table
-    # would pull a non-embedded Helvetica into the PDF.
-    table = Table(data, colWidths=list(col_widths), **kwargs)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), register_fonts()), *style]))
-    return table
-
-
-def _base_style(n_cols: int) -> list[tuple]:
-    """Borders and padding shared by every section; row 0 is the section heading."""
-    return [
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID_COLOR),
-        ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("SPAN", (0, 0), (n_cols - 1, 0)),
-        ("BACKGROUND", (0, 0), (-1, 0), SECTION_BG),
-    ]
-
-
-def _section_heading(title: str, n_cols: int, st: dict) -> list:
-    return [_p(title, st["section"])] + [""] * (n_cols - 1)
-
-
-def _field_section(title: str, rows: Sequence[Sequence[tuple]], st: dict) -> Table:
-    """A bordered label/value grid; the last pair of a row widens to fill the row.
-
-    Each row is a list of ``(label, value)`` or ``(label, value, value_cols)`` pairs.
-    A long label carries its own newline, placed where the words part, rather than
-    breaking wherever the cell happens to end.
-    """
-    n_cols = len(GRID_COLS)
-    data = [_section_heading(title, n_cols, st)]
-    style = _base_style(n_cols)
-    for r, pairs in enumerate(rows, start=1):
-        cells: list = []
-        for i, pair in enumerate(pairs):
-            label, value = pair[0], pair[1]
-            last = i == len(pairs) - 1
-            width = n_cols - len(cells) - 1 if last else (pair[2] if len(pair) > 2 else 1)
-            start = len(cells)
-            style.append(("BACKGROUND", (start, r), (start, r), LABEL_BG))
-            cells.append(_p(label, st["label"]))
-            cells.append(_p(value, st["value"]))
-            cells.extend([""] * (width - 1))
-            if width > 1:
-                style.append(("SPAN", (start + 1, r), (start + width, r)))
-        data.append(cells)
-    return _table(data, GRID_COLS, style)
-
-
 def _head_section(h: Household, st: dict) -> Table:
-    return _field_section("一、户主信息", [
+    return field_section("一、户主信息", [
         [("姓名", h.name), ("性别", h.gender), ("民族", h.ethnicity)],
         [("出生日期", _date(h.birth_date)), ("身份证号", h.id_number), ("政治面貌", h.political_status)],
         [("健康状况", h.health), ("残疾类别", h.disability), ("工作状态", h.work_status)],
@@ -162,7 +65,7 @@ def _head_section(h: Household, st: dict) -> Table:
 
 
 def _income_section(h: Household, st: dict) -> Table:
-    return _field_section("二、家庭收入", [
+    return field_section("二、家庭收入", [
         [("本人月收入", _yuan(h.monthly_income)), ("家庭其他年收入", _yuan(h.other_annual_income)),
          ("刚性支出（年）", _yuan(h.rigid_expenses))],
         [("家庭年总收入", _yuan(h.annual_income)), ("家庭人口", f"{h.household_size} 人"),
@@ -179,30 +82,31 @@ _MEMBER_HEADERS = ("序号", "姓名", "关系", "身份证号", "性别", "出�
 
 def _members_section(h: Household, st: dict) -> Table:
     n_cols = len(_MEMBER_COLS)
-    data = [_section_heading("三、家庭成员（不含户主）", n_cols, st),
-            [_p(t, st["small_c"]) for t in _MEMBER_HEADERS]]
+    data = [section_heading("三、家庭成员（不含户主）", n_cols, st),
+            [para(t, st["small_c"]) for t in _MEMBER_HEADERS]]
     heights: list[float | None] = [None, None]
     for i, m in enumerate(h.members, start=1):
         data.append([
-            _p(str(i), st["small_c"]), _p(m.name, st["small"]), _p(m.relation, st["small_c"]),
-            _p(m.id_number, st["small"]), _p(m.gender, st["small_c"]), _p(_date(m.birth_date), st["small_c"]),
-            _p(m.health, st["small_c"]), _p(m.identity, st["small_c"]), _p(_yuan(m.monthly_income), st["small_r"]),
-            _p(m.employer_or_school, st["small"]),
+            para(str(i), st["small_c"]), para(m.name, st["small"]), para(m.relation, st["small_c"]),
+            para(m.id_number, st["small"]), para(m.gender, st["small_c"]),
+            para(_date(m.birth_date), st["small_c"]), para(m.health, st["small_c"]),
+            para(m.identity, st["small_c"]), para(_yuan(m.monthly_income), st["small_r"]),
+            para(m.employer_or_school, st["small"]),
         ])
         heights.append(None)  # filled rows grow with their text
     for i in range(len(h.members) + 1, MIN_MEMBER_ROWS + 1):
-        data.append([_p(str(i), st["small_c"])] + [""] * (n_cols - 1))
+        data.append([para(str(i), st["small_c"])] + [""] * (n_cols - 1))
         heights.append(BLANK_ROW_H)
-    style = _base_style(n_cols) + [("BACKGROUND", (0, 1), (-1, 1), LABEL_BG)]
+    style = base_style(n_cols) + [("BACKGROUND", (0, 1), (-1, 1), LABEL_BG)]
     # A long member list may break across pages: repeat the headings on the next page.
-    return _table(data, _MEMBER_COLS, style, rowHeights=heights, repeatRows=2)
+    return table(data, _MEMBER_COLS, style, rowHeights=heights, repeatRows=2)
 
 
 def _causes_and_bank_section(h: Household, st: dict) -> list[Table]:
-    causes = _field_section("四、致困原因", [
+    causes = field_section("四、致困原因", [
         [("主要致困原因", h.main_cause), ("次要致困原因", "、".join(h.secondary_causes))],
     ], st)
-    bank = _field_section("五、银行卡", [[("开户银行", h.bank_name), ("银行卡号", h.bank_card)]], st)
+    bank = field_section("五、银行卡", [[("开户银行", h.bank_name), ("银行卡号", h.bank_card)]], st)
     return [causes, bank]
 
 
@@ -212,18 +116,18 @@ _ATTACH_COLS.append(CONTENT_W - sum(_ATTACH_COLS))
 
 def _attachments_section(h: Household, attachments: Sequence[Attachment], st: dict) -> Table:
     n_cols = len(_ATTACH_COLS)
-    data = [_section_heading("六、附件材料", n_cols, st),
-            [_p(t, st["small_c"]) for t in ("序号", "材料类型", "文件名", "登记日期")]]
+    data = [section_heading("六、附件材料", n_cols, st),
+            [para(t, st["small_c"]) for t in ("序号", "材料类型", "文件名", "登记日期")]]
     for i, a in enumerate(attachments, start=1):
-        data.append([_p(str(i), st["small_c"]), _p(a.kind, st["small"]), _p(a.original_name, st["small"]),
-                     _p(a.added_at[:10], st["small_c"])])
+        data.append([para(str(i), st["small_c"]), para(a.kind, st["small"]), para(a.original_name, st["small"]),
+                     para(a.added_at[:10], st["small_c"])])
     if not attachments:
-        data.append([_p("（未登记附件）", st["small_c"]), "", "", ""])
+        data.append([para("（未登记附件）", st["small_c"]), "", "", ""])
     missing = "、".join(h.missing_docs) if h.missing_docs else "无"
     # The "缺少材料" label is wider than the 序号 column, so it takes 序号 and 材料类型 both.
-    data.append([_p("缺少材料", st["label"]), "", _p(missing, st["value"]), ""])
+    data.append([para("缺少材料", st["label"]), "", para(missing, st["value"]), ""])
     last = len(data) - 1
-    style = _base_style(n_cols) + [
+    style = base_style(n_cols) + [
         ("BACKGROUND", (0, 1), (-1, 1), LABEL_BG),
         ("SPAN", (0, last), (1, last)),
         ("SPAN", (2, last), (-1, last)),
@@ -231,7 +135,7 @@ def _attachments_section(h: Household, attachments: Sequence[Attachment], st: di
     ]
     if not attachments:
         style.append(("SPAN", (0, 2), (-1, 2)))
-    return _table(data, _ATTACH_COLS, style, repeatRows=2)
+    return table(data, _ATTACH_COLS, style, repeatRows=2)
 
 
 _REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
@@ -241,7 +145,7 @@ def _review_section(h: Household, st: dict) -> Table:
     blank = "_" * 12
     date_blank = "______年____月____日"
     opinion = [
-        _p(h.union_opinion, st["value"]),
+        para(h.union_opinion, st["value"]),
         # Room for a handwritten opinion and the union's seal above the date line.
         Spacer(1, 12 * mm if h.union_opinion else 18 * mm),
         Paragraph("（盖章）", st["seal"]),
@@ -250,12 +154,12 @@ def _review_section(h: Household, st: dict) -> Table:
         Paragraph("年" + "&nbsp;" * 8 + "月" + "&nbsp;" * 8 + "日", st["seal"]),
     ]
     data = [
-        _section_heading("七、审核", 3, st),
-        [_p(f"建档人（签字）{blank}　日期 {date_blank}", st["sign"]), "",
-         _p(f"审核人（签字）{blank}　日期 {date_blank}", st["sign"])],
-        [_p("工会意见", st["label"]), opinion, ""],
+        section_heading("七、审核", 3, st),
+        [para(f"建档人（签字）{blank}　日期 {date_blank}", st["sign"]), "",
+         para(f"审核人（签字）{blank}　日期 {date_blank}", st["sign"])],
+        [para("工会意见", st["label"]), opinion, ""],
     ]
-    style = _base_style(3) + [
+    style = base_style(3) + [
         ("SPAN", (0, 1), (1, 1)),
         ("SPAN", (1, 2), (2, 2)),
         ("BACKGROUND", (0, 2), (0, 2), LABEL_BG),
@@ -264,18 +168,18 @@ def _review_section(h: Household, st: dict) -> Table:
         ("VALIGN", (1, 2), (1, 2), "TOP"),
         ("TOPPADDING", (1, 2), (1, 2), 5),
     ]
-    return _table(data, _REVIEW_COLS, style)
+    return table(data, _REVIEW_COLS, style)
 
 
 def _meta_line(h: Household, unit_name: str, st: dict) -> Table:
     """档案编号 / 所属单位 / 建档日期 / 档案状态 under the title, without borders."""
     cells = [
-        _p(f"档案编号：{h.archive_no}", st["meta"]),
-        _p(f"所属单位：{unit_name or h.unit_code}", st["meta"]),
-        _p(f"建档日期：{_date(h.created_date)}", st["meta"]),
-        _p(f"档案状态：{h.archive_status}", st["meta"]),
+        para(f"档案编号：{h.archive_no}", st["meta"]),
+        para(f"所属单位：{unit_name or h.unit_code}", st["meta"]),
+        para(f"建档日期：{_date(h.created_date)}", st["meta"]),
+        para(f"档案状态：{h.archive_status}", st["meta"]),
     ]
-    return _table([cells], [52 * mm, 64 * mm, 36 * mm, CONTENT_W - 152 * mm], [
+    return table([cells], [52 * mm, 64 * mm, 36 * mm, CONTENT_W - 152 * mm], [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
@@ -284,33 +188,6 @@ def _meta_line(h: Household, unit_name: str, st: dict) -> Table:
 
 
 # ---- the document ------------------------------------------------------------
-
-class _Title(Flowable):
-    """The centred form title, drawn stroked as well as filled: the font has no bold face."""
-
-    SIZE = 20
-
-    def __init__(self, text: str, *, font: str):
-        super().__init__()
-        self.text = text
-        self.font = font
-
-    def wrap(self, avail_w, avail_h):
-        self.width = avail_w
-        return avail_w, self.SIZE * 1.3
-
-    def draw(self):
-        c = self.canv
-        c.saveState()
-        c.setLineWidth(0.6)
-        text = c.beginText()
-        text.setFont(self.font, self.SIZE)
-        text.setTextRenderMode(2)  # fill, then stroke the outline: a faux bold
-        text.setTextOrigin((self.width - c.stringWidth(self.text, self.font, self.SIZE)) / 2, self.SIZE * 0.3)
-        text.textOut(self.text)
-        c.drawText(text)
-        c.restoreState()
-
 
 class _Marker(Flowable):
     """Takes no room; tells the document where a form starts or ends."""
@@ -334,7 +211,7 @@ def _form(item: ArchiveFormItem, st: dict) -> list[Flowable]:
     # like the paper original; the small ones are kept whole, the member table may break.
     return [
         _Marker(h, end=False),
-        _Title(TITLE, font=st["value"].fontName),
+        Title(TITLE, font=st["value"].fontName),
         Spacer(1, 3 * mm),
         _meta_line(h, item.unit_name, st),
         _head_section(h, st),
@@ -411,7 +288,7 @@ def write_archive_forms(path: str | os.PathLike, items: Iterable[ArchiveFormItem
     """
     path = Path(path)
     font = register_fonts()
-    st = _styles(font)
+    st = styles(font)
     story: list[Flowable] = []
     count = 0
     for item in items:
@@ -422,20 +299,6 @@ def write_archive_forms(path: str | os.PathLike, items: Iterable[ArchiveFormItem
     if not count:
         raise UserError("没有选中任何档案，无法打印登记表")
 
-    # mkstemp's owner-only permissions are kept on purpose: the form carries full ID numbers.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        doc = _FormDocument(tmp_name, font=font, office_name=office_name, printed_on=printed_on,
-                            progress=progress)
-        doc.build(story)
-        try:
-            os.replace(tmp, path)
-        except PermissionError:
-            # On Windows this is nearly always the old PDF still open in a viewer.
-            raise UserError(f"无法写入“{path}”，该文件可能正在其他程序中打开。请关闭后重试，或换一个文件名") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: _FormDocument(tmp, font=font, office_name=office_name, printed_on=printed_on,
+                                                     progress=progress).build(story))
     return count
