@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     arc.add_argument("--household", required=True, action="append", metavar="档案编号或身份证号",
                      help="要打印的档案；可重复多次，合并为一个 PDF")
     arc.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    from .services.printing import BATCH_FORMS
+
+    for form, title in BATCH_FORMS.items():
+        one = what.add_parser(form, help=f"帮扶批次的{title}")
+        one.add_argument("--batch", required=True, metavar="批次编号", help="要打印的批次")
+        one.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
     return p
 
 
@@ -76,6 +82,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _demo(db, args)
         if command == "print" and args.form == "archive":
             return _print_archive(db, args)
+        if command == "print" and args.form:
+            return _print_batch_form(db, args)
         _parser().parse_args([command, "--help"])
         return EXIT_UNREADABLE
     finally:
@@ -108,6 +116,16 @@ def _print_archive(db, args) -> int:
     ids = [service.find(key).id for key in args.household]
     count = print_archive_forms(db, ids, Path(args.out))
     print(f"已生成 {count} 份困难职工档案登记表：{args.out}")
+    return EXIT_OK
+
+
+def _print_batch_form(db, args) -> int:
+    from .services.batches import BatchService
+    from .services.printing import BATCH_FORMS, print_batch_form
+
+    batch = BatchService(db, _cli_actor()).find(args.batch)
+    count = print_batch_form(db, batch.id, args.form, Path(args.out))
+    print(f"已生成{batch.name}的{BATCH_FORMS[args.form]}（{count}）：{args.out}")
     return EXIT_OK
 
 

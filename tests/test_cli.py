@@ -47,3 +47,35 @@ def test_bad_arguments_say_so_in_chinese(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "命令行参数有误" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_print_a_batch_notice_list_without_full_id_numbers(db, actor, make_household, tmp_path, capsys):
+    from datetime import date
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+    from aiddesk.db.audit import Actor
+    from aiddesk.db.household_list import HouseholdFilter
+    from aiddesk.services.batches import BatchService
+
+    archive = ArchiveService(db, actor)
+    ids = [make_household(i, name=n) for i, n in enumerate(["符海燕", "王建华"], start=1)]
+    for h in ids:
+        archive.save(h)
+    clerk, reviewer = BatchService(db, Actor("jingban", "界面", ("经办人",))), BatchService(db, Actor("shenhe", "界面", ("审核人",)))
+    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
+                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
+                                      plan_approved_on=date(2026, 11, 20), notice_phone="0898-66123456"))
+    clerk.add_from_filter(batch_id, HouseholdFilter())
+    code = clerk.get(batch_id).code
+    out = tmp_path / "公示.pdf"
+    assert main(["--db", str(db.path), "print", "notice", "--batch", code, "--out", str(out)]) == 1
+    assert "确定公示期后才能打印" in capsys.readouterr().err
+    clerk.transition(batch_id, "审核中")
+    reviewer.transition(batch_id, "公示中")
+    assert main(["--db", str(db.path), "print", "notice", "--batch", code, "--out", str(out)]) == 0
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "符海燕" in text and "王建华" in text and "公示名单" in text
+    for h in ids:
+        assert h.id_number not in text and h.id_number[:6] in text
