@@ -257,6 +257,10 @@ class BatchService:
             if target == "已审批":
                 b.approver, b.approved_on = self.actor.username, today
             if target == "已发放":
+                unpaid = [r.recipient_name for r in repo.records_of_batch(conn, b.id) if r.paid_on is None]
+                if unpaid:
+                    raise UserError(f"还有 {len(unpaid)} 人未登记发放（{'、'.join(unpaid[:5])}{'等' if len(unpaid) > 5 else ''}），"
+                                    "请先登记发放（现金须有签字的实名制签领表）")
                 if b.second_notice_end is not None and today <= b.second_notice_end:
                     raise UserError(f"再公示到 {b.second_notice_end.isoformat()} 才结束，结束后才能确认发放",
                                     field="second_notice_end")

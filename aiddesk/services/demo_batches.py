@@ -11,6 +11,7 @@ from ..db import Database
 from ..db.audit import Actor
 from ..db.household_list import HouseholdFilter
 from .batches import BatchService
+from .payments import PaymentService
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -43,12 +44,13 @@ def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random
             return
         reviewer.transition(batch_id, "公示中", today=start + timedelta(days=1), notice_start=start + timedelta(days=1))
         end = clerk.get(batch_id).notice_end  # holidays decide when the notice is over
-        for target, service, after_notice in (("待审批", clerk, 1), ("已审批", approver, 2), ("已发放", clerk, 5)):
+        for target, service, after_notice in (("待审批", clerk, 1), ("已审批", approver, 2)):
             if last == "公示中":
                 return
             service.transition(batch_id, target, today=end + timedelta(days=after_notice))
             if target == last:
                 return
+        PaymentService(db, CLERK).mark_paid(batch_id, paid_on=end + timedelta(days=5))  # → 已发放
 
     # 送温暖 before the Spring Festival: every 低保户 in the archive, paid.
     spring = batch(f"{year}年春节送温暖", "送温暖", ["中央财政", "省总工会经费"], standard=Decimal("1000.00"),

@@ -13,6 +13,7 @@ from aiddesk.db.audit import Actor
 from aiddesk.db.household_list import HouseholdFilter
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
+from aiddesk.services.payments import PaymentService
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -100,7 +101,9 @@ def test_three_people_take_a_batch_from_draft_to_paid(db, households):
     approver.transition(batch_id, "已审批", today=date(2026, 12, 4))
     with pytest.raises(UserError, match="锁定"):
         clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "已发放", today=date(2026, 12, 8))
+    with pytest.raises(UserError, match="未登记发放"):
+        clerk.transition(batch_id, "已发放", today=date(2026, 12, 8))
+    PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     b = clerk.get(batch_id)
     assert (b.status, b.approver, b.approved_on, b.paid_on) == ("已发放", "shenpi", date(2026, 12, 4), date(2026, 12, 8))
     steps = [(r["from_status"], r["to_status"], r["user"]) for r in
@@ -183,5 +186,6 @@ def test_second_notice_holds_payment_until_it_is_over(db, households):
     # 30 September, then 国庆 (1–7 October off), 8, 9, Saturday 10 (worked), Monday 12
     assert clerk.get(batch_id).second_notice_end == date(2026, 10, 12)
     with pytest.raises(UserError, match="再公示"):
-        clerk.transition(batch_id, "已发放", today=date(2026, 10, 12))
-    clerk.transition(batch_id, "已发放", today=date(2026, 10, 13))
+        PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 12))
+    PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 13))
+    assert clerk.get(batch_id).status == "已发放"

@@ -21,6 +21,7 @@ from ...db.batches import transitions
 from ...db.household_list import HouseholdFilter
 from ...db.units import Unit, subtree_codes
 from ...services.batches import BatchService
+from ...services.payments import PaymentService
 from .. import messages
 from ..forms import error_label, pick_table, show_error
 
@@ -321,8 +322,12 @@ class BatchDialog(QDialog):
             if not ok:
                 return False
         try:
-            start = _parse_date(self.notice_start.text(), "公示开始日期") if target == "公示中" else None
-            warnings = self.service.transition(self.batch_id, target, reason=reason or "", notice_start=start)
+            if target == "已发放":  # paying checks the cash lines' signed lists, then closes the batch
+                PaymentService(self.service.db, self.service.actor).mark_paid(self.batch_id, paid_on=date.today())
+                warnings = []
+            else:
+                start = _parse_date(self.notice_start.text(), "公示开始日期") if target == "公示中" else None
+                warnings = self.service.transition(self.batch_id, target, reason=reason or "", notice_start=start)
         except UserError as err:
             show_error(self.workflow_error, err)
             return False
