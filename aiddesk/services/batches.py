@@ -249,6 +249,9 @@ class BatchService:
                     raise UserError("送温暖等集中帮扶须先录入活动方案及审批情况（主席办公会或领导审批）",
                                     field="plan_text")
             if target == "公示中":
+                if not b.notice_phone.strip():
+                    raise UserError("公示名单须写明受理异议的联系电话，请经办人在批次信息中填写后再审核",
+                                    field="notice_phone")
                 b.reviewer = self.actor.username
                 b.notice_start = notice_start or today
                 b.notice_days = b.notice_days or load_notice_rules().notice_working_days

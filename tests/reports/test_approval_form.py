@@ -37,7 +37,7 @@ def approved(db, actor, make_household):
     archive = ArchiveService(db, actor)
     ids = [archive.save(make_household(i, name=n)).household_id for i, n in enumerate(["张三", "李梅", "王五"], 1)]
     clerk, approver = BatchService(db, CLERK), BatchService(db, APPROVER)
-    batch_id = clerk.save_draft(Batch(name="2026年第四季度生活救助", activity="生活救助", year=2026,
+    batch_id = clerk.save_draft(Batch(notice_phone="0898-66123456", name="2026年第四季度生活救助", activity="生活救助", year=2026,
                                       unit_code="460000", fund_sources=["省总工会经费", "中央财政"],
                                       standard=Decimal("9000.00")))
     # 海口 2026: the yearly cap is 700 × 12 = 8,400; 9,000 needs the approver's override.
@@ -115,7 +115,7 @@ def test_a_batch_not_yet_approved_leaves_the_approver_blank(db, actor, make_hous
     archive = ArchiveService(db, actor)
     hid = archive.save(make_household(1)).household_id
     clerk = BatchService(db, CLERK)
-    batch_id = clerk.save_draft(Batch(name="生活救助", activity="生活救助", year=2026, unit_code="460000",
+    batch_id = clerk.save_draft(Batch(notice_phone="0898-66123456", name="生活救助", activity="生活救助", year=2026, unit_code="460000",
                                       fund_sources=["省总工会经费"], standard=Decimal("1000.00")))
     clerk.add_line(batch_id, AidRecord(household_id=hid, amount=Decimal("1000.00")))
     clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
@@ -189,7 +189,7 @@ def test_a_student_line_shows_the_student(db, actor, make_household, tmp_path):
     h = archive.get(hid)
     student = h.members[1]
     clerk = BatchService(db, CLERK)
-    batch_id = clerk.save_draft(Batch(name="2026年金秋助学", activity="金秋助学", year=2026, unit_code="460000",
+    batch_id = clerk.save_draft(Batch(notice_phone="0898-66123456", name="2026年金秋助学", activity="金秋助学", year=2026, unit_code="460000",
                                       fund_sources=["省财政"],
                                       student_standards={("本科", "新生"): Decimal("3000.00")}))
     clerk.add_line(batch_id, AidRecord(household_id=hid, aid_category="助学救助", amount=Decimal("3000.00"),

@@ -37,7 +37,7 @@ def jinqiu(db, actor, make_household, tmp_path):
 
     batches = BatchService(db, CLERK)
     batch_id = batches.save_draft(Batch(
-        name="2026年金秋助学（第一批）", activity="金秋助学", year=2026, unit_code="460000",
+        notice_phone="0898-66123456", name="2026年金秋助学（第一批）", activity="金秋助学", year=2026, unit_code="460000",
         fund_sources=["省总工会经费"],
         student_standards={("本科", "新生"): Decimal(3000), ("专科", "在校生"): Decimal(1500)}))
     students = [

@@ -36,7 +36,7 @@ def _pages(path) -> list[str]:
 
 
 def _song_nuan() -> Batch:
-    return Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+    return Batch(notice_phone="0898-66123456", name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
                  fund_sources=["省总工会经费"], standard=Decimal("1000.00"),
                  plan_text="两节前对在档困难职工每户慰问1000元", plan_approval_kind="主席办公会",
                  plan_approved_by="主席办公会（2026年第12次）", plan_approved_on=date(2026, 11, 20))
@@ -144,7 +144,7 @@ def test_a_number_typed_into_another_field_is_masked_there_too(tmp_path):
                     phone="13912345678")
     out = tmp_path / "list.pdf"
 
-    _write(out, Batch(name="送温暖"), [row])
+    _write(out, Batch(notice_phone="0898-66123456", name="送温暖"), [row])
 
     text = "".join(_pages(out))
     assert "13912345678" not in text and mask_phone_number("13912345678") in text
@@ -156,7 +156,7 @@ def test_the_masks_follow_the_rules_given(tmp_path):
     row = _synthetic(1)[0]
     out = tmp_path / "list.pdf"
 
-    _write(out, Batch(name="送温暖"), [row], rules=rules)
+    _write(out, Batch(notice_phone="0898-66123456", name="送温暖"), [row], rules=rules)
 
     assert row.id_number[:4] + "#" * 12 + row.id_number[-2:] in "".join(_pages(out))
 
@@ -165,29 +165,29 @@ def test_progress_counts_rows_and_cancel_leaves_the_old_file(tmp_path):
     rows = _synthetic(120)
     out = tmp_path / "list.pdf"
     calls: list[int] = []
-    _write(out, Batch(name="送温暖"), rows, progress=lambda n: calls.append(n) or True)
+    _write(out, Batch(notice_phone="0898-66123456", name="送温暖"), rows, progress=lambda n: calls.append(n) or True)
     assert calls == sorted(calls) and calls[-1] == 120 and len(calls) >= 3
 
     out.write_bytes(b"old")
     with pytest.raises(Cancelled):
-        _write(out, Batch(name="送温暖"), rows, progress=lambda n: n < 40)
+        _write(out, Batch(notice_phone="0898-66123456", name="送温暖"), rows, progress=lambda n: n < 40)
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["list.pdf"]
 
 
 def test_nothing_to_post_or_no_phone_is_refused(tmp_path):
     with pytest.raises(UserError):
-        _write(tmp_path / "a.pdf", Batch(name="送温暖"), [])
+        _write(tmp_path / "a.pdf", Batch(notice_phone="0898-66123456", name="送温暖"), [])
     with pytest.raises(UserError, match="联系电话"):
-        _write(tmp_path / "a.pdf", Batch(name="送温暖"), _synthetic(1), notice_phone=" ")
+        _write(tmp_path / "a.pdf", Batch(notice_phone="0898-66123456", name="送温暖"), _synthetic(1), notice_phone=" ")
     with pytest.raises(UserError, match="公示期"):
-        _write(tmp_path / "a.pdf", Batch(name="送温暖"), _synthetic(1), period=(PERIOD[1], PERIOD[0]))
+        _write(tmp_path / "a.pdf", Batch(notice_phone="0898-66123456", name="送温暖"), _synthetic(1), period=(PERIOD[1], PERIOD[0]))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_only_the_bundled_font_is_used_and_embedded(tmp_path):
     out = tmp_path / "list.pdf"
-    _write(out, Batch(name="送温暖"), _synthetic(40))
+    _write(out, Batch(notice_phone="0898-66123456", name="送温暖"), _synthetic(40))
 
     for page in PdfReader(out).pages:
         for font in page["/Resources"]["/Font"].values():

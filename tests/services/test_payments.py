@@ -24,7 +24,7 @@ ALL = HouseholdFilter(statuses=())
 
 
 def song_nuan() -> Batch:
-    return Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+    return Batch(notice_phone="0898-66123456", name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
                  fund_sources=["省总工会经费"], standard=Decimal("1000.00"),
                  plan_text="两节前对在档困难职工每户慰问1000元", plan_approval_kind="主席办公会",
                  plan_approved_by="主席办公会（2026年第12次）", plan_approved_on=date(2026, 11, 20))

@@ -8,6 +8,18 @@ from aiddesk.db.audit import Actor
 from aiddesk.services import accounts
 
 
+@pytest.fixture(autouse=True)
+def said(monkeypatch):
+    """Every message box a test triggers, as (kind, text); none may block a headless run."""
+    from aiddesk.ui import messages
+
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(messages, "error", lambda parent, text, title="": shown.append(("error", text)))
+    monkeypatch.setattr(messages, "info", lambda parent, text, title="": shown.append(("info", text)))
+    monkeypatch.setattr(messages, "ask", lambda parent, text, **kw: shown.append(("ask", text)) or True)
+    return shown
+
+
 @pytest.fixture
 def app(qapp):
     from aiddesk.ui.app import setup_application

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from aiddesk.db.audit import Actor
@@ -22,11 +23,7 @@ def dialog_for(db, actor, batch_id=None) -> BatchDialog:
     return BatchDialog(service=BatchService(db, actor), units=all_units(db.conn), batch_id=batch_id)
 
 
-def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, make_household, monkeypatch):
-    from aiddesk.ui import messages
-
-    said = []
-    monkeypatch.setattr(messages, "info", lambda parent, text, title="提示": said.append(text))
+def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, make_household, tmp_path, said):
     service = ArchiveService(db, actor)
     for i, name in enumerate(["张三", "李梅", "王五"], start=1):
         service.save(make_household(i, name=name))
@@ -42,10 +39,11 @@ def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, m
     clerk.plan_kind.setCurrentText("主席办公会")
     clerk.plan_by.setText("2026年第12次主席办公会")
     clerk.plan_on.setText("2026-11-20")
+    clerk.notice_phone.setText("0898-66123456")
     assert clerk.save_details(), clerk.details_error.text()
     assert clerk.header.text().startswith("批次编号：460000-PC2026-001")
     clerk.add_with(HouseholdFilter(), None, None)
-    assert "已加入 3 户" in said[-1] and clerk.lines.rowCount() == 3
+    assert "已加入 3 户" in said[-1][1] and clerk.lines.rowCount() == 3
     assert "合计 3,000.00 元" in clerk.lines_summary.text()
     assert list(clerk.action_buttons) == ["提交审核", "作废"]
     clerk.action_buttons["提交审核"].click()
@@ -72,6 +70,15 @@ def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, m
     assert not approver.add_button.isEnabled() and not approver.remove_button.isEnabled()
 
     clerk.refresh()
+    shown = []
+    clerk.preview = lambda pdf, title: shown.append((pdf, title))
+    clerk.print_form("notice", "公示名单")
+    qtbot.waitUntil(lambda: len(shown) == 1 or any(kind == "error" for kind, _ in said), timeout=10000)
+    assert shown, said
+    text = "".join(page.extract_text() for page in PdfReader(shown[0][0]).pages)
+    assert "公示名单" in text and "张三" in text and make_household(1).id_number not in text
+    assert clerk.write_bank_file(tmp_path / "代发明细.xlsx")
+    assert "已导出 3 条代发明细" in said[-1][1]
     clerk.action_buttons["确认发放"].click()
     assert "已发放" in clerk.header.text()
     assert clerk.steps.rowCount() == 5

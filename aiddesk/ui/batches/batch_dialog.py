@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QHeaderView, QMenu, QToolButton,
                                QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
                                QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
@@ -22,6 +24,7 @@ from ...db.household_list import HouseholdFilter
 from ...db.units import Unit, subtree_codes
 from ...services.batches import BatchService
 from ...services.payments import PaymentService
+from ...services.printing import BATCH_FORMS, print_batch_form
 from .. import messages
 from ..forms import error_label, pick_table, show_error
 
@@ -149,8 +152,22 @@ class BatchDialog(QDialog):
         self.notice_start.setPlaceholderText("留空为今天，如 2026-11-26")
         notice_row = QFormLayout()
         notice_row.addRow("公示开始日期（审核通过时）", self.notice_start)
+        self.print_button = QToolButton()
+        self.print_button.setText("打印…")
+        self.print_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.print_button)
+        for form, title in BATCH_FORMS.items():
+            menu.addAction(title, lambda f=form, t=title: self.print_form(f, t))
+        self.print_button.setMenu(menu)
+        self.bank_button = QPushButton("导出银行代发文件…")
+        self.bank_button.clicked.connect(self.export_bank_file)
+        output = QHBoxLayout()
+        output.addWidget(self.print_button)
+        output.addWidget(self.bank_button)
+        output.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addWidget(self.steps, 1)
+        layout.addLayout(output)
         layout.addLayout(notice_row)
         layout.addWidget(self.workflow_error)
         layout.addLayout(self.actions_bar)
@@ -335,6 +352,48 @@ class BatchDialog(QDialog):
         self.refresh()
         if warnings:
             messages.info(self, "\n".join(warnings))
+        return True
+
+
+    def print_form(self, form: str, title: str) -> None:
+        """Build the form off the GUI thread, then show it in the print preview."""
+        import tempfile
+
+        from ..worker import describe_error, run_with_progress
+
+        out = Path(tempfile.mkdtemp(prefix="aiddesk-print-")) / f"{title}.pdf"
+        db, batch_id = self.service.db, self.batch_id
+
+        def job(report):
+            worker_db = db.connect_for_thread()
+            try:
+                return print_batch_form(worker_db, batch_id, form, out, progress=lambda i: report(i, 0))
+            finally:
+                worker_db.close()
+
+        run_with_progress(self, title=f"打印{title}", label=f"正在生成{title} …", job=job,
+                          on_done=lambda count: self.preview(out, title),
+                          on_error=lambda err: messages.error(self, describe_error(err)))
+
+    def preview(self, pdf: Path, title: str) -> None:
+        from ..pdf_preview import PdfPreviewDialog
+
+        PdfPreviewDialog(pdf_path=pdf, title=title, parent=self).exec()
+
+    def export_bank_file(self) -> None:
+        b = self.service.get(self.batch_id)
+        target, _ = QFileDialog.getSaveFileName(self, "导出银行代发文件", str(Path.home() / f"{b.name}-代发明细.xlsx"),
+                                                "Excel 工作簿 (*.xlsx)")
+        if target:
+            self.write_bank_file(Path(target))
+
+    def write_bank_file(self, target: Path) -> bool:
+        try:
+            count = PaymentService(self.service.db, self.service.actor).bank_file(self.batch_id, target)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        messages.info(self, f"已导出 {count} 条代发明细：{target}")
         return True
 
 
