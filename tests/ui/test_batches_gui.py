@@ -83,3 +83,37 @@ def test_song_nuan_from_draft_to_paid_with_three_people(app, qtbot, db, actor, m
     assert "已发放" in clerk.header.text()
     assert clerk.steps.rowCount() == 5
     assert [clerk.steps.item(i, 1).text() for i in range(5)] == ["jingban", "shenhe", "jingban", "shenpi", "jingban"]
+
+
+def test_a_medical_application_is_entered_line_by_line(app, qtbot, db, actor, make_household):
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+    from aiddesk.ui.batches.line_dialog import LineDialog
+
+    h = make_household(5, name="林志强", main_cause="患重特大疾病")
+    ArchiveService(db, actor).save(h)
+    service = BatchService(db, CLERK)
+    batch_id = service.save_draft(Batch(name="2026年医疗救助", activity="医疗救助", year=2026, unit_code="460000",
+                                        fund_sources=["省总工会经费"], notice_phone="0898-66123456"))
+    batch_dialog = dialog_for(db, CLERK, batch_id)
+    qtbot.addWidget(batch_dialog)
+    assert not batch_dialog.add_button.isEnabled() and batch_dialog.line_button.isEnabled()
+
+    dialog = LineDialog(service=service, archive=ArchiveService(db, CLERK), batch=service.get(batch_id))
+    qtbot.addWidget(dialog)
+    assert dialog.medical.isVisibleTo(dialog) and not dialog.student.isVisibleTo(dialog)
+    dialog.key.setText(h.id_number)
+    assert dialog.find_household() and "林志强" in dialog.found.text()
+    dialog.amount.setText("5000")
+    dialog.hospital.setText("海南省人民医院")
+    dialog.diagnosis.setText("肺癌")
+    dialog.total_cost.setText("60000")
+    dialog.reimbursed.setText("56000")
+    dialog.self_paid.setText("4000")
+    assert not dialog.try_accept()
+    assert "自付" in dialog.error.text()  # aid may not exceed what the family paid itself
+    dialog.amount.setText("4000")
+    assert dialog.try_accept(), dialog.error.text()
+    [line] = service.records(batch_id)
+    assert (line.recipient_name, line.amount, line.hospital) == ("林志强", Decimal("4000.00"), "海南省人民医院")

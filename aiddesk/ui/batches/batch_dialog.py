@@ -131,10 +131,13 @@ class BatchDialog(QDialog):
         self.lines_summary = QLabel()
         self.add_button = QPushButton("按条件添加对象…")
         self.add_button.clicked.connect(self.add_from_filter)
+        self.line_button = QPushButton("逐户添加申请…")
+        self.line_button.clicked.connect(self.add_line)
         self.remove_button = QPushButton("移出名单…")
         self.remove_button.clicked.connect(self.remove_selected)
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
+        bar.addWidget(self.line_button)
         bar.addWidget(self.remove_button)
         bar.addStretch(1)
         layout = QVBoxLayout(page)
@@ -226,7 +229,8 @@ class BatchDialog(QDialog):
         total = sum((r.amount for r in lines), Decimal("0.00"))
         self.lines_summary.setText(f"名单共 {len(lines)} 人次，合计 {format_yuan(total)} 元")
         editable = b.status in ("草稿", "公示中")
-        self.add_button.setEnabled(b.status == "草稿")
+        self.add_button.setEnabled(b.status == "草稿" and b.activity not in ("临时救助", "医疗救助"))
+        self.line_button.setEnabled(b.status == "草稿")
         self.remove_button.setEnabled(editable)
 
     def _show_workflow(self, b: Batch) -> None:
@@ -296,6 +300,15 @@ class BatchDialog(QDialog):
                 messages.error(self, err.message)
                 return
             self.add_with(dialog.filter(), amount, dialog.fund_source())
+
+    def add_line(self) -> None:
+        from ...services.archive import ArchiveService
+        from .line_dialog import LineDialog
+
+        dialog = LineDialog(service=self.service, archive=ArchiveService(self.service.db, self.service.actor),
+                            batch=self.service.get(self.batch_id), parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            self.refresh()
 
     def add_with(self, flt: HouseholdFilter, amount: Decimal | None, fund_source: str | None) -> str:
         """Add the filter's households and say what happened (also used by tests)."""
