@@ -68,7 +68,7 @@ class ArchiveListView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        for i, width in enumerate((115, 60, 40, 150, 140, 80, 60, 115, 100, 60, 105, 85, 140)):
+        for i, width in enumerate((135, 60, 40, 150, 135, 80, 60, 110, 115, 60, 100, 85, 120)):
             self.table.setColumnWidth(i, width)
         self.table.doubleClicked.connect(lambda index: self._open(index.row()))
 
