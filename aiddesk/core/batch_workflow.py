@@ -46,6 +46,12 @@ def allowed_actions(status: str) -> list[tuple[str, str]]:
     return [(to, name) for (frm, to), name in ACTIONS.items() if frm == status]
 
 
+def may_take(current: str, target: str, roles: tuple[str, ...] | None) -> bool:
+    """Whether someone with ``roles`` may take this step at all (None: the command line, always)."""
+    spec = TRANSITIONS.get((current, target))
+    return spec is not None and (roles is None or bool(set(spec[2]) & set(roles)))
+
+
 def locked(status: str) -> bool:
     """True when the batch's recipients and amounts may no longer be changed (from 已审批 on)."""
     return status in LOCKED

@@ -220,3 +220,13 @@ def test_reason_required(current, target, actor, message, reason):
         move(current, target, actor=actor, reviewer=REVIEWER, reason=reason)
     assert str(err.value) == message
     assert err.value.field == "reason"
+
+
+@pytest.mark.parametrize("roles, target, expected", [
+    (("经办人",), "审核中", True), (("审核人",), "审核中", False), (("审核人",), "公示中", False),
+    (None, "审核中", True), (("管理员",), "审核中", True),
+])
+def test_may_take_follows_the_roles(roles, target, expected):
+    from aiddesk.core.batch_workflow import may_take
+
+    assert may_take("草稿", target, roles) is expected

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ...core.batch import Batch
-from ...core.batch_workflow import NEEDS_REASON, allowed_actions
+from ...core.batch_workflow import NEEDS_REASON, allowed_actions, may_take
 from ...core.codes import code_list
 from ...core.errors import UserError, ValidationError
 from ...core.money import format_yuan, parse_yuan
@@ -247,6 +247,9 @@ class BatchDialog(QDialog):
         self.action_buttons: dict[str, QPushButton] = {}
         for target, name in allowed_actions(b.status):
             button = QPushButton(name)
+            if not may_take(b.status, target, self.service.actor.roles):
+                button.setEnabled(False)
+                button.setToolTip("您的账号没有这一步的权限")
             button.clicked.connect(lambda checked=False, t=target, n=name: self.run_action(t, n))
             self.actions_bar.addWidget(button)
             self.action_buttons[name] = button
