@@ -72,3 +72,16 @@ def calendar_days(conn: sqlite3.Connection) -> tuple[set, set]:
     for day, kind in conn.execute("SELECT day, kind FROM calendar_days"):
         (off if kind == "休息日" else work).add(date.fromisoformat(day))
     return off, work
+
+
+def list_calendar_days(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT day, kind, note FROM calendar_days ORDER BY day").fetchall()
+
+
+def set_calendar_day(conn: sqlite3.Connection, day: str, kind: str, note: str) -> None:
+    conn.execute("INSERT INTO calendar_days (day, kind, note) VALUES (?, ?, ?)"
+                 " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, note = excluded.note", (day, kind, note))
+
+
+def delete_calendar_day(conn: sqlite3.Connection, day: str) -> None:
+    conn.execute("DELETE FROM calendar_days WHERE day = ?", (day,))

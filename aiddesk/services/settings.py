@@ -81,3 +81,33 @@ def set_rule_set(db: Database, actor: Actor, rule_id: str) -> None:
         repo.set_setting(conn, "rule_set", rules.id)
         record(conn, actor, table="settings", key="rule_set", action="update",
                old={"rule_set": old}, new={"rule_set": rules.id})
+
+
+CALENDAR_KINDS = ("休息日", "工作日")
+
+
+def save_calendar_day(db: Database, actor: Actor, day, kind: str, note: str = "") -> None:
+    """Enter a day off (放假) or a working day (调休上班) for a year the bundled calendar does not know."""
+    from datetime import date
+
+    actor.require("管理员")
+    if not isinstance(day, date):
+        raise UserError("请填写日期，如 2027-02-06", field="day")
+    if kind not in CALENDAR_KINDS:
+        raise UserError("请选择“休息日”（放假）或“工作日”（调休上班）", field="kind")
+    with db.transaction() as conn:
+        old = {r["day"]: r for r in repo.list_calendar_days(conn)}.get(day.isoformat())
+        repo.set_calendar_day(conn, day.isoformat(), kind, note.strip())
+        record(conn, actor, table="calendar_days", key=day.isoformat(), action="update" if old else "insert",
+               old={"kind": old["kind"], "note": old["note"]} if old else None, new={"kind": kind, "note": note.strip()})
+
+
+def delete_calendar_day(db: Database, actor: Actor, day) -> None:
+    actor.require("管理员")
+    with db.transaction() as conn:
+        old = {r["day"]: r for r in repo.list_calendar_days(conn)}.get(day.isoformat())
+        if old is None:
+            return
+        repo.delete_calendar_day(conn, day.isoformat())
+        record(conn, actor, table="calendar_days", key=day.isoformat(), action="delete",
+               old={"kind": old["kind"], "note": old["note"]})

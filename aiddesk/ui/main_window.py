@@ -90,7 +90,9 @@ class MainWindow(QMainWindow):
         self.users_action = self._action("用户管理", self.manage_users)
         self.dibao_action = self._action("低保标准", self.manage_dibao)
         self.rules_action = self._action("困难类别建议规则", self.choose_rule_set)
-        for action in (self.units_action, self.users_action, self.dibao_action, self.rules_action):
+        self.calendar_action = self._action("节假日", self.manage_calendar)
+        for action in (self.units_action, self.users_action, self.dibao_action, self.rules_action,
+                       self.calendar_action):
             action.setEnabled(is_admin)
             admin_menu.addAction(action)
         help_menu = menu.addMenu("帮助")
@@ -192,6 +194,11 @@ class MainWindow(QMainWindow):
         from .admin.dibao_dialog import DibaoDialog
 
         DibaoDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def manage_calendar(self) -> None:
+        from .admin.calendar_dialog import CalendarDialog
+
+        CalendarDialog(db=self.db, actor=self.actor, parent=self).exec()
 
     def choose_rule_set(self) -> None:
         from PySide6.QtWidgets import QInputDialog

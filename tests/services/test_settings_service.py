@@ -97,3 +97,25 @@ def test_rule_set_choice_changes_the_suggestion_and_is_audited(db, actor, make_h
     assert "national_2010" in row[0] and "national_2021" in row[1]
     with pytest.raises(UserError, match="找不到类别规则"):
         set_rule_set(db, actor, "no_such_rules")
+
+
+def test_entered_holidays_move_a_2027_notice(db, actor):
+    from datetime import date
+
+    from aiddesk.core.workdays import notice_end
+    from aiddesk.services.batches import BatchService
+    from aiddesk.services.settings import delete_calendar_day, save_calendar_day
+
+    cal = BatchService(db, actor).calendar()
+    assert notice_end(date(2027, 2, 8), 5, cal) == date(2027, 2, 12)  # Monday–Friday while 2027 is unknown
+    for day in range(9, 12):
+        save_calendar_day(db, actor, date(2027, 2, day), "休息日", "春节")
+    save_calendar_day(db, actor, date(2027, 2, 13), "工作日", "春节调休")
+    cal = BatchService(db, actor).calendar()
+    assert notice_end(date(2027, 2, 8), 5, cal) == date(2027, 2, 16)  # 8, 12, 13 (调休), 15, 16
+    delete_calendar_day(db, actor, date(2027, 2, 13))
+    assert notice_end(date(2027, 2, 8), 5, BatchService(db, actor).calendar()) == date(2027, 2, 17)
+    rows = db.conn.execute("SELECT count(*) FROM audit_log WHERE table_name = 'calendar_days'").fetchone()[0]
+    assert rows == 5
+    with pytest.raises(UserError, match="休息日"):
+        save_calendar_day(db, actor, date(2027, 2, 1), "节日")

@@ -322,3 +322,18 @@ def test_delete_a_dibao_line_after_confirming(qtbot, db, actor, monkeypatch):
     qtbot.mouseClick(dialog.delete_button, Qt.LeftButton)
     assert get_dibao_line(db.conn, "460100", 2015) is None
     assert ("460100", "2015", "460.00") not in dialog.rows()
+
+
+def test_enter_a_2027_holiday_through_the_dialog(qtbot, db, actor):
+    from aiddesk.ui.admin.calendar_dialog import CalendarDialog
+
+    dialog = CalendarDialog(db=db, actor=actor)
+    qtbot.addWidget(dialog)
+    dialog.day.setText("2027-02-0x")
+    assert not dialog.save_day() and "格式" in dialog.error.text()
+    dialog.day.setText("2027-02-10")
+    dialog.kind.setCurrentText("休息日")
+    dialog.note.setText("春节")
+    assert dialog.save_day()
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "春节"
+    assert dialog.delete_day() and dialog.table.rowCount() == 0
