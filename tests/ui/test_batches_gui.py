@@ -117,3 +117,31 @@ def test_a_medical_application_is_entered_line_by_line(app, qtbot, db, actor, ma
     assert dialog.try_accept(), dialog.error.text()
     [line] = service.records(batch_id)
     assert (line.recipient_name, line.amount, line.hospital) == ("林志强", Decimal("4000.00"), "海南省人民医院")
+
+
+def test_an_objection_during_the_notice_removes_the_person(app, qtbot, db, actor, make_household, said):
+    from datetime import date as day
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+
+    archive = ArchiveService(db, actor)
+    for i, name in enumerate(["张三", "李梅"], start=1):
+        archive.save(make_household(i, name=name))
+    clerk = BatchService(db, CLERK)
+    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
+                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
+                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    clerk.add_from_filter(batch_id, HouseholdFilter())
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    dialog = dialog_for(db, CLERK, batch_id)
+    qtbot.addWidget(dialog)
+    assert dialog.object_button.isEnabled()
+    dialog.lines.selectRow(1)
+    assert dialog.record_objection("群众反映李梅家已购置商品房", dialog._line_ids[1])
+    assert dialog.objections.rowCount() == 1 and dialog.objections.item(0, 1).text() == "李梅"
+    assert dialog.resolve_objection(dialog._objections[0].id, "异议成立，移出名单", "经入户核实属实")
+    assert dialog.lines.rowCount() == 1 and dialog.lines.item(0, 1).text() == "张三"
+    assert dialog.objections.item(0, 3).text().startswith("异议成立")

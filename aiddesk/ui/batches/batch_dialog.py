@@ -140,10 +140,23 @@ class BatchDialog(QDialog):
         bar.addWidget(self.line_button)
         bar.addWidget(self.remove_button)
         bar.addStretch(1)
+        self.objections = pick_table(("收到日期", "对象", "异议内容", "处理结果"), stretch=2)
+        self.objections.setMaximumHeight(150)
+        self.object_button = QPushButton("登记异议…")
+        self.object_button.clicked.connect(self.ask_objection)
+        self.resolve_button = QPushButton("处理异议…")
+        self.resolve_button.clicked.connect(self.ask_resolution)
+        objection_bar = QHBoxLayout()
+        objection_bar.addWidget(QLabel("公示期间收到的异议（选中名单中的人后登记，即记在此人名下）"))
+        objection_bar.addStretch(1)
+        objection_bar.addWidget(self.object_button)
+        objection_bar.addWidget(self.resolve_button)
         layout = QVBoxLayout(page)
         layout.addWidget(self.lines, 1)
         layout.addWidget(self.lines_summary)
         layout.addLayout(bar)
+        layout.addLayout(objection_bar)
+        layout.addWidget(self.objections)
         return page
 
     def _workflow_page(self) -> QWidget:
@@ -228,6 +241,17 @@ class BatchDialog(QDialog):
                 self.lines.setItem(i, col, QTableWidgetItem(value))
         total = sum((r.amount for r in lines), Decimal("0.00"))
         self.lines_summary.setText(f"名单共 {len(lines)} 人次，合计 {format_yuan(total)} 元")
+        payments = PaymentService(self.service.db, self.service.actor)
+        self._objections = payments.objections(b.id)
+        names = {r.id: r.recipient_name for r in self.service.records(b.id, include_removed=True)}
+        self.objections.setRowCount(len(self._objections))
+        for i, o in enumerate(self._objections):
+            for col, value in enumerate((o.received_on.isoformat(), names.get(o.aid_record_id, "（未指明）"),
+                                         o.content, f"{o.outcome}：{o.outcome_note}" if o.outcome else "待处理")):
+                self.objections.setItem(i, col, QTableWidgetItem(value))
+        noticing = b.status == "公示中" or (b.status == "已审批" and b.second_notice_start is not None)
+        self.object_button.setEnabled(noticing)
+        self.resolve_button.setEnabled(noticing and any(not o.outcome for o in self._objections))
         editable = b.status in ("草稿", "公示中")
         self.add_button.setEnabled(b.status == "草稿" and b.activity not in ("临时救助", "医疗救助"))
         self.line_button.setEnabled(b.status == "草稿")
@@ -329,6 +353,46 @@ class BatchDialog(QDialog):
         self.refresh()
         messages.info(self, text)
         return text
+
+    def ask_objection(self) -> None:
+        content, ok = QInputDialog.getText(self, "登记异议", "反映的情况：")
+        if ok:
+            row = self.lines.currentRow()
+            self.record_objection(content, self._line_ids[row] if row >= 0 else None)
+
+    def record_objection(self, content: str, record_id: int | None) -> bool:
+        b = self.service.get(self.batch_id)
+        try:
+            PaymentService(self.service.db, self.service.actor).record_objection(
+                self.batch_id, received_on=date.today(), content=content, record_id=record_id,
+                notice="公示" if b.status == "公示中" else "再公示")
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        return True
+
+    def ask_resolution(self) -> None:
+        open_ones = [o for o in self._objections if not o.outcome]
+        row = self.objections.currentRow()
+        chosen = self._objections[row] if 0 <= row < len(self._objections) and not self._objections[row].outcome \
+            else open_ones[0]
+        outcome, ok = QInputDialog.getItem(self, "处理异议", f"“{chosen.content}”的处理结果：",
+                                           code_list("objection_outcome"), 0, False)
+        if not ok:
+            return
+        note, ok = QInputDialog.getText(self, "处理异议", "核实情况和处理意见：")
+        if ok:
+            self.resolve_objection(chosen.id, outcome, note)
+
+    def resolve_objection(self, objection_id: int, outcome: str, note: str) -> bool:
+        try:
+            PaymentService(self.service.db, self.service.actor).resolve_objection(objection_id, outcome, note)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        return True
 
     def remove_selected(self) -> None:
         row = self.lines.currentRow()
