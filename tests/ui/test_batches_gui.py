@@ -145,3 +145,33 @@ def test_an_objection_during_the_notice_removes_the_person(app, qtbot, db, actor
     assert dialog.resolve_objection(dialog._objections[0].id, "异议成立，移出名单", "经入户核实属实")
     assert dialog.lines.rowCount() == 1 and dialog.lines.item(0, 1).text() == "张三"
     assert dialog.objections.item(0, 3).text().startswith("异议成立")
+
+
+def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor, make_household, said, tmp_path):
+    from datetime import date as day
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+    from aiddesk.services.payments import PaymentService
+
+    ArchiveService(db, actor).save(make_household(1, name="张三"))
+    clerk = BatchService(db, CLERK)
+    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
+                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
+                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    clerk.add_from_filter(batch_id, HouseholdFilter())
+    PaymentService(db, CLERK).set_payment_method(clerk.records(batch_id)[0].id, "现金")
+    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
+    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
+    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
+    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    dialog = dialog_for(db, CLERK, batch_id)
+    qtbot.addWidget(dialog)
+    dialog.action_buttons["确认发放"].click()
+    assert "实名制签领表" in dialog.workflow_error.text() and "张三" in dialog.workflow_error.text()
+    scan = tmp_path / "签领表.pdf"
+    scan.write_bytes(b"%PDF-1.4 signed list scan")
+    assert dialog.attach("实名制签领表", scan)
+    dialog.action_buttons["确认发放"].click()
+    assert "已发放" in dialog.header.text()

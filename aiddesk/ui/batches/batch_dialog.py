@@ -177,9 +177,16 @@ class BatchDialog(QDialog):
         self.print_button.setMenu(menu)
         self.bank_button = QPushButton("导出银行代发文件…")
         self.bank_button.clicked.connect(self.export_bank_file)
+        self.second_button = QPushButton("开始再公示")
+        self.second_button.clicked.connect(self.start_second_notice)
+        self.attach_button = QPushButton("添加附件…")
+        self.attach_button.setToolTip("如已签字的实名制签领表、医疗费用单据、录取通知书")
+        self.attach_button.clicked.connect(self.choose_attachment)
         output = QHBoxLayout()
         output.addWidget(self.print_button)
         output.addWidget(self.bank_button)
+        output.addWidget(self.second_button)
+        output.addWidget(self.attach_button)
         output.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addWidget(self.steps, 1)
@@ -206,6 +213,8 @@ class BatchDialog(QDialog):
         if b is None:
             return
         self.notice_start.setEnabled(b.status == "审核中")
+        self.second_button.setEnabled(b.status == "已审批" and b.second_notice_start is None)
+        self.attach_button.setEnabled(b.status not in ("已作废",))
         self._show_details(b)
         self._show_lines(b)
         self._show_workflow(b)
@@ -459,6 +468,42 @@ class BatchDialog(QDialog):
         from ..pdf_preview import PdfPreviewDialog
 
         PdfPreviewDialog(pdf_path=pdf, title=title, parent=self).exec()
+
+    def start_second_notice(self) -> bool:
+        try:
+            warnings = self.service.start_second_notice(self.batch_id)
+        except UserError as err:
+            show_error(self.workflow_error, err)
+            return False
+        b = self.service.get(self.batch_id)
+        self.refresh()
+        messages.info(self, "\n".join([f"再公示期：{b.second_notice_start} 至 {b.second_notice_end}，结束后才能发放。",
+                                         *warnings]))
+        return True
+
+    def choose_attachment(self) -> None:
+        kind, ok = QInputDialog.getItem(self, "添加附件", "附件类型：", code_list("aid_attachment_kind"), 0, False)
+        if not ok:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "选择文件", str(Path.home()),
+                                              "扫描件 (*.jpg *.jpeg *.png *.pdf *.tif *.tiff);;所有文件 (*)")
+        if path:
+            row = self.lines.currentRow()
+            self.attach(kind, Path(path), self._line_ids[row] if row >= 0 and self.tabs.currentIndex() == 1 else None)
+
+    def attach(self, kind: str, path: Path, record_id: int | None = None) -> bool:
+        """Attach a scan to a line, or (no line chosen) to the whole batch, e.g. the signed cash list."""
+        payments = PaymentService(self.service.db, self.service.actor)
+        try:
+            if record_id is None:
+                payments.attach_to_batch(self.batch_id, kind, path)
+            else:
+                payments.attach_to_line(record_id, kind, path)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        messages.info(self, f"已添加附件：{kind}（{path.name}）")
+        return True
 
     def export_bank_file(self) -> None:
         b = self.service.get(self.batch_id)
