@@ -227,6 +227,39 @@ class BatchService:
                    old={"state": "有效"}, new={"state": "已移除", "removed_reason": reason.strip()},
                    household_id=line.household_id)
 
+    def correct_line(self, record_id: int, *, amount: Decimal, reason: str) -> int:
+        """After approval a line is never edited: a correcting line replaces it, and the old one is kept.
+
+        The old line leaves the list (state 已移除, with why); the new one points back to it
+        (``corrects_id``) and carries the reason. Only an approver may correct an approved list.
+        """
+        self.actor.require("审批人")
+        reason = reason.strip()
+        if len(reason) < 4:
+            raise UserError("请写明更正的理由（至少4个字）", field="reason")
+        if amount is None or amount <= 0:
+            raise UserError("更正后的金额应大于0", field="amount")
+        with self.db.transaction() as conn:
+            old = repo.get_record(conn, record_id)
+            if old is None or old.state != "有效":
+                raise UserError("该明细已不在名单中，不能更正")
+            b = self.get(old.batch_id)
+            if not locked(b.status) or b.status == "已作废":
+                raise UserError("审批通过前请直接移出或重新添加，审批后才用更正明细")
+            if old.paid_on is not None:
+                raise UserError(f"该笔已于{old.paid_on.isoformat()}发放，不能更正；如需追回或补发请另建批次")
+            new = replace(old, id=None, amount=amount, corrects_id=old.id, correction_reason=reason,
+                          record_no=repo.next_record_numbers(conn, b.code, 1)[0], created_by=self.actor.username,
+                          created_at=now_text())
+            repo.set_record_state(conn, old.id, state="已移除", removed_reason=f"被 {new.record_no} 更正：{reason}")
+            repo.insert_records(conn, [new])
+            new_id = conn.execute("SELECT id FROM aid_records WHERE record_no = ?", (new.record_no,)).fetchone()[0]
+            record(conn, self.actor, table="aid_records", key=new.record_no, action="insert",
+                   old={"record_no": old.record_no, "amount": str(old.amount)},
+                   new={"record_no": new.record_no, "amount": str(amount), "correction_reason": reason},
+                   household_id=old.household_id)
+        return new_id
+
     # ---- the workflow ---------------------------------------------------------------------
 
     def transition(self, batch_id: int, target: str, *, reason: str = "", today: date | None = None,

@@ -190,3 +190,23 @@ def test_second_notice_holds_payment_until_it_is_over(db, households):
         PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 12))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 13))
     assert clerk.get(batch_id).status == "已发放"
+
+
+def test_an_approved_line_is_corrected_by_a_new_line_never_edited(db, households):
+    clerk, reviewer, approver = BatchService(db, CLERK), BatchService(db, REVIEWER), BatchService(db, APPROVER)
+    batch_id = clerk.save_draft(song_nuan())
+    clerk.add_from_filter(batch_id, ALL)
+    clerk.transition(batch_id, "审核中", today=date(2026, 11, 2))
+    reviewer.transition(batch_id, "公示中", today=date(2026, 11, 2))
+    clerk.transition(batch_id, "待审批", today=date(2026, 11, 9))
+    with pytest.raises(UserError, match="审批后才用更正明细"):
+        approver.correct_line(clerk.records(batch_id)[0].id, amount=Decimal("800.00"), reason="按家庭人口调整")
+    approver.transition(batch_id, "已审批", today=date(2026, 11, 10))
+    first = clerk.records(batch_id)[0]
+    with pytest.raises(UserError, match="审批人"):
+        clerk.correct_line(first.id, amount=Decimal("800.00"), reason="按家庭人口调整")
+    new_id = approver.correct_line(first.id, amount=Decimal("800.00"), reason="按家庭人口调整为800元")
+    lines = {r.id: r for r in clerk.records(batch_id, include_removed=True)}
+    assert lines[first.id].amount == Decimal("1000.00") and lines[first.id].state == "已移除"
+    assert lines[new_id].amount == Decimal("800.00") and lines[new_id].corrects_id == first.id
+    assert sum(r.amount for r in clerk.records(batch_id)) == Decimal("2800.00")

@@ -175,3 +175,33 @@ def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor
     assert dialog.attach("实名制签领表", scan)
     dialog.action_buttons["确认发放"].click()
     assert "已发放" in dialog.header.text()
+
+
+def test_after_approval_only_a_correction_changes_an_amount(app, qtbot, db, actor, make_household, said):
+    from datetime import date as day
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+
+    ArchiveService(db, actor).save(make_household(1, name="张三"))
+    clerk = BatchService(db, CLERK)
+    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
+                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
+                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    clerk.add_from_filter(batch_id, HouseholdFilter())
+    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
+    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
+    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
+    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    as_clerk = dialog_for(db, CLERK, batch_id)
+    qtbot.addWidget(as_clerk)
+    assert not as_clerk.correct(as_clerk._line_ids[0], "800", "按家庭人口调整")
+    assert "审批人" in said[-1][1]
+    as_approver = dialog_for(db, APPROVER, batch_id)
+    qtbot.addWidget(as_approver)
+    assert as_approver.correct(as_approver._line_ids[0], "800", "按家庭人口调整为800元")
+    assert as_approver.lines.rowCount() == 1
+    assert as_approver.lines.item(0, 5).text() == "800.00" and "更正" in as_approver.lines.item(0, 7).text()
+    assert as_clerk.set_payment_method(as_approver._line_ids[0], "现金")
+    assert as_clerk.lines.item(0, 6).text() == "现金"

@@ -135,10 +135,17 @@ class BatchDialog(QDialog):
         self.line_button.clicked.connect(self.add_line)
         self.remove_button = QPushButton("移出名单…")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.method_button = QPushButton("发放方式…")
+        self.method_button.clicked.connect(self.ask_payment_method)
+        self.correct_button = QPushButton("更正金额…")
+        self.correct_button.setToolTip("审批后不能修改名单；由审批人新增更正明细并写明理由")
+        self.correct_button.clicked.connect(self.ask_correction)
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
         bar.addWidget(self.line_button)
         bar.addWidget(self.remove_button)
+        bar.addWidget(self.method_button)
+        bar.addWidget(self.correct_button)
         bar.addStretch(1)
         self.objections = pick_table(("收到日期", "对象", "异议内容", "处理结果"), stretch=2)
         self.objections.setMaximumHeight(150)
@@ -244,7 +251,9 @@ class BatchDialog(QDialog):
         self._line_ids = [r.id for r in lines]
         self.lines.setRowCount(len(lines))
         for i, r in enumerate(lines):
-            special = f"特批：{r.override_reason}（{r.override_by}）" if r.override_reason else ""
+            special = "；".join(text for text in (
+                f"特批：{r.override_reason}（{r.override_by}）" if r.override_reason else "",
+                f"更正：{r.correction_reason}" if r.correction_reason else "") if text)
             for col, value in enumerate((r.record_no, r.recipient_name, r.recipient_id_number, r.aid_category,
                                          r.fund_source, format_yuan(r.amount), r.payment_method, special)):
                 self.lines.setItem(i, col, QTableWidgetItem(value))
@@ -265,6 +274,8 @@ class BatchDialog(QDialog):
         self.add_button.setEnabled(b.status == "草稿" and b.activity not in ("临时救助", "医疗救助"))
         self.line_button.setEnabled(b.status == "草稿")
         self.remove_button.setEnabled(editable)
+        self.method_button.setEnabled(b.status not in ("已发放", "已核查", "已作废"))
+        self.correct_button.setEnabled(b.status == "已审批")
 
     def _show_workflow(self, b: Batch) -> None:
         steps = transitions(self.service.db.conn, b.id)
@@ -397,6 +408,56 @@ class BatchDialog(QDialog):
     def resolve_objection(self, objection_id: int, outcome: str, note: str) -> bool:
         try:
             PaymentService(self.service.db, self.service.actor).resolve_objection(objection_id, outcome, note)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        return True
+
+    def _selected_line(self) -> int | None:
+        row = self.lines.currentRow()
+        if row < 0:
+            messages.info(self, "请先在名单中选中一人。")
+            return None
+        return self._line_ids[row]
+
+    def ask_payment_method(self) -> None:
+        record_id = self._selected_line()
+        if record_id is None:
+            return
+        method, ok = QInputDialog.getItem(self, "发放方式", "发放方式：", code_list("payment_method"), 0, False)
+        if not ok:
+            return
+        card = ""
+        if method != "现金":
+            card, ok = QInputDialog.getText(self, "发放方式", "卡号（留空则沿用档案中的卡号）：")
+            if not ok:
+                return
+        self.set_payment_method(record_id, method, card)
+
+    def set_payment_method(self, record_id: int, method: str, card: str = "") -> bool:
+        try:
+            PaymentService(self.service.db, self.service.actor).set_payment_method(record_id, method, card)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        return True
+
+    def ask_correction(self) -> None:
+        record_id = self._selected_line()
+        if record_id is None:
+            return
+        amount, ok = QInputDialog.getText(self, "更正金额", "更正后的金额（元）：")
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, "更正金额", "更正理由：")
+        if ok:
+            self.correct(record_id, amount, reason)
+
+    def correct(self, record_id: int, amount: str, reason: str) -> bool:
+        try:
+            self.service.correct_line(record_id, amount=parse_yuan(amount), reason=reason)
         except UserError as err:
             messages.error(self, err.message)
             return False
