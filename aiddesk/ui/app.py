@@ -20,6 +20,9 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("AidDesk")
     app.setApplicationDisplayName("工会帮扶工作台")
     QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+    from . import gc_guard
+
+    gc_guard.install(app)
     if not getattr(app, "_aiddesk_translators", None):
         translators = []
         folder = QLibraryInfo.path(QLibraryInfo.TranslationsPath)

@@ -20,7 +20,7 @@ def said(monkeypatch):
     return shown
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def app(qapp):
     from aiddesk.ui.app import setup_application
 

@@ -45,3 +45,13 @@ def test_first_start_creates_the_administrator_then_login(app, qtbot, db):
     login.password.setText("secret99")
     assert login.try_accept()
     assert login.user.username == "admin" and "管理员" in login.user.roles
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(app):
+    import gc
+
+    from aiddesk.ui.gc_guard import GuiThreadCollector
+
+    assert not gc.isenabled()  # a worker thread never triggers a collection …
+    collectors = app.findChildren(GuiThreadCollector)
+    assert len(collectors) == 1 and collectors[0].timer.isActive()  # … the GUI thread does, on a timer
