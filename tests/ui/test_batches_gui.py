@@ -205,3 +205,28 @@ def test_after_approval_only_a_correction_changes_an_amount(app, qtbot, db, acto
     assert as_approver.lines.item(0, 5).text() == "800.00" and "更正" in as_approver.lines.item(0, 7).text()
     assert as_clerk.set_payment_method(as_approver._line_ids[0], "现金")
     assert as_clerk.lines.item(0, 6).text() == "现金"
+
+
+def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_household, said):
+    from datetime import date as day
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+
+    for i, name in enumerate(["张三", "李梅"], start=1):
+        ArchiveService(db, actor).save(make_household(i, name=name))
+    clerk = BatchService(db, CLERK)
+    batch_id = clerk.save_draft(Batch(name="2026年生活救助", activity="生活救助", year=2026, unit_code="460000",
+                                      fund_sources=["省财政"], standard=Decimal("1000.00"),
+                                      notice_phone="0898-66123456"))
+    clerk.add_from_filter(batch_id, HouseholdFilter())
+    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
+    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
+    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
+    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    dialog = dialog_for(db, CLERK, batch_id)
+    qtbot.addWidget(dialog)
+    assert dialog.mark_paid([dialog._line_ids[0]], day(2026, 11, 12))
+    assert "还有 1 人未登记" in said[-1][1] and "已审批" in dialog.header.text()
+    assert dialog.mark_paid([dialog._line_ids[1]], day(2026, 11, 13))
+    assert "批次已全部发放" in said[-1][1] and "已发放" in dialog.header.text()

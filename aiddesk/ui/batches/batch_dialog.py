@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QMenu, QToolButton,
                                QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
@@ -128,6 +128,7 @@ class BatchDialog(QDialog):
     def _lines_page(self) -> QWidget:
         page = QWidget()
         self.lines = pick_table(LINE_COLUMNS, stretch=7)
+        self.lines.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.lines_summary = QLabel()
         self.add_button = QPushButton("按条件添加对象…")
         self.add_button.clicked.connect(self.add_from_filter)
@@ -137,6 +138,9 @@ class BatchDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected)
         self.method_button = QPushButton("发放方式…")
         self.method_button.clicked.connect(self.ask_payment_method)
+        self.paid_button = QPushButton("登记选中人员已发放")
+        self.paid_button.setToolTip("按人登记已发放（现金须有签字的实名制签领表）；全部登记后批次即为已发放")
+        self.paid_button.clicked.connect(self.mark_selected_paid)
         self.correct_button = QPushButton("更正金额…")
         self.correct_button.setToolTip("审批后不能修改名单；由审批人新增更正明细并写明理由")
         self.correct_button.clicked.connect(self.ask_correction)
@@ -146,6 +150,7 @@ class BatchDialog(QDialog):
         bar.addWidget(self.remove_button)
         bar.addWidget(self.method_button)
         bar.addWidget(self.correct_button)
+        bar.addWidget(self.paid_button)
         bar.addStretch(1)
         self.objections = pick_table(("收到日期", "对象", "异议内容", "处理结果"), stretch=2)
         self.objections.setMaximumHeight(150)
@@ -276,6 +281,7 @@ class BatchDialog(QDialog):
         self.remove_button.setEnabled(editable)
         self.method_button.setEnabled(b.status not in ("已发放", "已核查", "已作废"))
         self.correct_button.setEnabled(b.status == "已审批")
+        self.paid_button.setEnabled(b.status == "已审批")
 
     def _show_workflow(self, b: Batch) -> None:
         steps = transitions(self.service.db.conn, b.id)
@@ -442,6 +448,25 @@ class BatchDialog(QDialog):
             messages.error(self, err.message)
             return False
         self.refresh()
+        return True
+
+    def mark_selected_paid(self) -> None:
+        rows = sorted({i.row() for i in self.lines.selectionModel().selectedRows()})
+        if not rows:
+            messages.info(self, "请先在名单中选中已发放的人员（可按住 Ctrl 或 Shift 多选）。")
+            return
+        self.mark_paid([self._line_ids[r] for r in rows], date.today())
+
+    def mark_paid(self, record_ids: list[int], paid_on: date) -> bool:
+        try:
+            result = PaymentService(self.service.db, self.service.actor).mark_paid(
+                self.batch_id, paid_on=paid_on, record_ids=record_ids)
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
+        self.refresh()
+        messages.info(self, f"已登记 {result.marked} 人已发放" + ("，批次已全部发放。" if result.finished
+                                                            else f"，还有 {result.remaining} 人未登记。"))
         return True
 
     def ask_correction(self) -> None:
