@@ -267,3 +267,17 @@ def apply_override(problems: Sequence[Problem], reason: str, approver_roles: tup
         raise UserError(f"请填写特批理由（至少{MIN_REASON_CHARS}个字），说明为什么可以超出规定发放",
                         field="override_reason")
     return Override(text, tuple(p.code for p in problems), tuple(p.message for p in problems))
+
+
+@cache
+def _line_proof_rules() -> dict:
+    with open(resource("rules", "line_proofs.json"), encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_") and k != "kind"}
+
+
+def required_line_proofs(aid_category: str, student_kind: str = "") -> list[str]:
+    """The attachments a line needs before its batch goes to review (resources/rules/line_proofs.json)."""
+    rule = _line_proof_rules().get(aid_category, [])
+    if isinstance(rule, dict):
+        return list(rule.get(student_kind, []))
+    return list(rule)

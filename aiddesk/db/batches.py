@@ -202,3 +202,13 @@ def _per_household(conn: sqlite3.Connection, ids: list[int], sql: str, args: lis
         marks = ", ".join("?" * len(chunk))
         out.update({r[0]: r[1] for r in conn.execute(sql.format(marks=marks), [*chunk, *args])})
     return out
+
+
+def line_attachment_kinds(conn: sqlite3.Connection, batch_id: int) -> dict[int, set[str]]:
+    """For each valid line of a batch, the kinds of proof attached to it."""
+    kinds: dict[int, set[str]] = {}
+    for record_id, kind in conn.execute(
+            "SELECT a.aid_record_id, a.kind FROM aid_attachments a JOIN aid_records r ON r.id = a.aid_record_id"
+            " WHERE r.batch_id = ? AND r.state = '有效'", (batch_id,)):
+        kinds.setdefault(record_id, set()).add(kind)
+    return kinds

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -498,12 +499,17 @@ def numbered_canvas(footer: FooterFn) -> type[Canvas]:
     ``footer(canvas, page, pages)`` draws one page's footer. Anything the document
     stores on the canvas while laying out a page (``canvas.page_note``) is kept with
     that page and is there again when its footer is drawn.
+
+    Where a document holds several forms (see :class:`Mark`'s ``new_form``), the footer
+    also finds the page within the current form and that form's page count in
+    ``canvas.form_page`` and ``canvas.form_pages``; without forms they equal ``page`` and ``pages``.
     """
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.page_note = ""
+            self.form_start = 1   # the page the current form began on
             self._held: list[dict] = []
 
         def showPage(self):  # noqa: N802 - reportlab's name
@@ -512,8 +518,11 @@ def numbered_canvas(footer: FooterFn) -> type[Canvas]:
 
         def save(self):
             pages = len(self._held)
+            form_sizes = Counter(state["form_start"] for state in self._held)
             for state in self._held:
                 self.__dict__.update(state)
+                self.form_page = self._pageNumber - self.form_start + 1
+                self.form_pages = form_sizes[self.form_start]
                 footer(self, self._pageNumber, pages)
                 Canvas.showPage(self)
             Canvas.save(self)
@@ -539,12 +548,14 @@ class Mark(Flowable):
     """Takes no room; tells the document that ``count`` items are now laid out (for progress).
 
     A ``note`` is kept for the footers of this page and the pages after it.
+    ``new_form`` starts a form numbered on its own, from 第 1 页 (see :func:`numbered_canvas`).
     """
 
-    def __init__(self, count: int | None, note: str = ""):
+    def __init__(self, count: int | None, note: str = "", *, new_form: bool = False):
         super().__init__()
         self.count = count
         self.note = note
+        self.new_form = new_form
 
     def wrap(self, avail_w, avail_h):
         return 0, 0
@@ -577,6 +588,8 @@ class ReportDocument(BaseDocTemplate):
         if isinstance(flowable, Mark):
             if flowable.note:
                 self.canv.page_note = flowable.note
+            if flowable.new_form:
+                self.canv.form_start = self.canv.getPageNumber()
             if flowable.count is None:
                 return
             count = flowable.count

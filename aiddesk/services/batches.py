@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from ..core.aid_checks import AidFacts, Problem, apply_override, check_aid, default_aid_category, load_aid_caps
+from ..core.aid_checks import (AidFacts, Problem, apply_override, check_aid, default_aid_category, load_aid_caps,
+                               required_line_proofs)
 from ..core.batch import AidRecord, Batch
 from ..core.batch_workflow import check_transition, locked
 from ..core.codes import check_code, code_list
@@ -174,6 +175,8 @@ class BatchService:
             line.aid_category = line.aid_category or default_aid_category(b.activity, load_aid_caps()) or "生活救助"
             check_code("aid_category", line.aid_category, "救助类别")
             check_code("payment_method", line.payment_method, "发放方式")
+            if line.aid_category == "医疗救助" and not (line.hospital.strip() and line.diagnosis.strip()):
+                raise UserError("医疗救助请填写就诊的县级以上医疗机构名称和诊断", field="hospital")
             people = {h.id_number: h.name, **{m.id_number: m.name for m in h.members if m.id_number}}
             line.recipient_id_number = line.recipient_id_number or h.id_number
             if line.recipient_id_number not in people:
@@ -276,8 +279,10 @@ class BatchService:
                              reason=reason)
             old = _batch_audit(b)
             if target == "审核中" and b.status == "草稿":
-                if not repo.records_of_batch(conn, b.id):
+                lines = repo.records_of_batch(conn, b.id)
+                if not lines:
                     raise UserError("名单中还没有任何人，请先添加帮扶对象")
+                _check_line_proofs(lines, repo.line_attachment_kinds(conn, b.id))
                 if b.activity == "送温暖" and not (b.plan_text and b.plan_approved_by and b.plan_approved_on):
                     raise UserError("送温暖等集中帮扶须先录入活动方案及审批情况（主席办公会或领导审批）",
                                     field="plan_text")
@@ -355,6 +360,18 @@ class BatchService:
 
     def _line(self, area: str, year: int, category: str) -> Decimal | None:
         return find_dibao_line(self.db.conn, area, year) if category in load_aid_caps().yearly else None
+
+
+def _check_line_proofs(lines: list[AidRecord], attached: dict[int, set[str]]) -> None:
+    """Medical bills and certificates, admission notices: required before a batch goes to review."""
+    missing = []
+    for r in lines:
+        lacking = [k for k in required_line_proofs(r.aid_category, r.student_kind) if k not in attached.get(r.id, set())]
+        if lacking:
+            missing.append(f"{r.student_name or r.recipient_name}缺{'、'.join(lacking)}")
+    if missing:
+        shown = "；".join(missing[:8]) + (f"；等 {len(missing)} 人" if len(missing) > 8 else "")
+        raise UserError(f"以下明细缺少必备附件，请选中后用“添加附件”补齐再提交：{shown}")
 
 
 def _cached(cache: dict, key, compute):

@@ -654,7 +654,8 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
                 conn.executemany("UPDATE households SET updated_at = ? WHERE id = ?",
                                  [(gen.stale_stamp(created), hid) for hid, created in stale])
             if batches:
-                build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"))
+                build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"),
+                                   proofs=attachments)
     except BaseException:
         if not attachment_dir_existed:
             shutil.rmtree(db.attachment_dir, ignore_errors=True)

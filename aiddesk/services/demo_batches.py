@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 from decimal import Decimal
 
 from ..core.batch import AidRecord, Batch
@@ -12,6 +14,12 @@ from ..db.audit import Actor
 from ..db.household_list import HouseholdFilter
 from .batches import BatchService
 from .payments import PaymentService
+
+
+def demo_png(serial: int) -> bytes:
+    from .demo import _png  # the demo's tiny distinct PNGs; imported late: demo imports this module
+
+    return _png(serial)
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -24,8 +32,12 @@ SCHOOLS = (("海南大学", "本科"), ("海南师范大学", "本科"), ("海�
 MAJORS = ("计算机科学与技术", "临床医学", "会计学", "汉语言文学", "旅游管理", "机械设计制造及其自动化")
 
 
-def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random.Random) -> int:
-    """Batches of this year in every state (paid, in notice, awaiting approval, draft, voided); returns how many."""
+def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random.Random, proofs: bool = True) -> int:
+    """Batches of this year in every state (paid, in notice, awaiting approval, draft, voided); returns how many.
+
+    Without ``proofs`` (no files written) the medical and 金秋助学 batches stay drafts: their
+    lines need bills, certificates and admission notices before review.
+    """
     clerk, reviewer, approver = (BatchService(db, a) for a in (CLERK, REVIEWER, APPROVER))
     year = today.year
     plan = dict(plan_approval_kind="主席办公会", plan_approved_by="中心主任办公会",
@@ -66,15 +78,18 @@ def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random
     # Medical aid on individual applications, awaiting approval.
     medical = batch(f"{year}年医疗救助（第三批）", "医疗救助", ["省总工会经费"])
     patients = _households(db, rng, "患重特大疾病", 8)
+    scans = _Scans(db, proofs)
     for household_id in patients:
         total = Decimal(rng.randrange(30_000, 150_000, 100))
         reimbursed = (total * Decimal(rng.choice(("0.55", "0.6", "0.7")))).quantize(Decimal("1"))
         self_paid = total - reimbursed
-        clerk.add_line(medical, AidRecord(
+        line_id = clerk.add_line(medical, AidRecord(
             household_id=household_id, amount=min(self_paid, Decimal(rng.choice((3000, 5000, 8000)))),
             hospital=rng.choice(HOSPITALS), diagnosis=rng.choice(DIAGNOSES), total_cost=total, reimbursed=reimbursed,
             self_paid=self_paid, application_date=today - timedelta(days=rng.randrange(20, 40))))
-    through(medical, "待审批", today - timedelta(days=16))
+        scans.attach(line_id, "医疗证明", "医疗费用单据")
+    if proofs:
+        through(medical, "待审批", today - timedelta(days=16))
 
     # 金秋助学: the first round in public notice now.
     jinqiu = batch(f"{year}年金秋助学（第一批）", "金秋助学", ["省总工会经费", "中央财政"],
@@ -84,11 +99,14 @@ def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random
         school, level = rng.choice(SCHOOLS)
         kind = rng.choice(("新生", "在校生"))
         amount = {("本科", "新生"): 3000, ("本科", "在校生"): 2000, ("专科", "新生"): 2000, ("专科", "在校生"): 1500}
-        clerk.add_line(jinqiu, AidRecord(
+        line_id = clerk.add_line(jinqiu, AidRecord(
             household_id=household_id, amount=Decimal(amount[(level, kind)]), student_name=student["name"],
             student_id_number=student["id_number"], school=school, major=rng.choice(MAJORS), education_level=level,
             enrollment_year=year if kind == "新生" else year - rng.randrange(1, 4), student_kind=kind))
-    through(jinqiu, "公示中", today - timedelta(days=2))
+        scans.attach(line_id, "录取通知书" if kind == "新生" else "学生证")
+    if proofs:
+        through(jinqiu, "公示中", today - timedelta(days=2))
+    scans.close()
 
     # Temporary aid on the workers' own applications, just drafted.
     temporary = batch(f"{year}年临时救助（第四批）", "临时救助", ["本级工会经费"], standard=Decimal("800.00"))
@@ -100,6 +118,26 @@ def build_demo_batches(db: Database, *, unit_code: str, today: date, rng: random
                    plan_text="（误建）", **plan)
     clerk.transition(voided, "已作废", reason="与春节送温暖批次重复，误建作废", today=today - timedelta(days=30))
     return 6
+
+
+class _Scans:
+    """Small stand-in scans for the proofs a line needs (bills, certificates, admission notices)."""
+
+    def __init__(self, db: Database, enabled: bool):
+        self._payments = PaymentService(db, CLERK)
+        self._folder = tempfile.TemporaryDirectory(prefix="aiddesk-demo-scans-")
+        self._serial = 0
+        self._enabled = enabled
+
+    def attach(self, line_id: int, *kinds: str) -> None:
+        for kind in kinds if self._enabled else ():
+            self._serial += 1
+            path = Path(self._folder.name) / f"{kind}.png"
+            path.write_bytes(demo_png(100_000 + self._serial))
+            self._payments.attach_to_line(line_id, kind, path)
+
+    def close(self) -> None:
+        self._folder.cleanup()
 
 
 def _households(db: Database, rng: random.Random, cause: str, count: int) -> list[int]:

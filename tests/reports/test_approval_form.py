@@ -18,6 +18,7 @@ from aiddesk.reports.approval_form import ApprovalItem, write_approval_forms, wr
 from aiddesk.reports.common import Cancelled, yuan_in_words
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
+from aiddesk.services.payments import PaymentService
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -32,7 +33,7 @@ def _pages(path) -> list[str]:
 
 
 @pytest.fixture
-def approved(db, actor, make_household):
+def approved(db, actor, make_household, tmp_path):
     """A 生活救助 batch with two fund sources: an overridden line, an ordinary one and a medical one, approved."""
     archive = ArchiveService(db, actor)
     ids = [archive.save(make_household(i, name=n)).household_id for i, n in enumerate(["张三", "李梅", "王五"], 1)]
@@ -44,10 +45,14 @@ def approved(db, actor, make_household):
     approver.add_line(batch_id, AidRecord(household_id=ids[0], amount=Decimal("9000.00")), override_reason=REASON)
     clerk.add_line(batch_id, AidRecord(household_id=ids[1], amount=Decimal("5000.50"), fund_source="中央财政",
                                        payment_method="现金"))
-    clerk.add_line(batch_id, AidRecord(household_id=ids[2], aid_category="医疗救助", amount=Decimal("4000.00"),
+    medical = clerk.add_line(batch_id, AidRecord(household_id=ids[2], aid_category="医疗救助", amount=Decimal("4000.00"),
                                        hospital="海南省人民医院", diagnosis="肺癌", total_cost=Decimal("60000.00"),
                                        reimbursed=Decimal("56000.00"), self_paid=Decimal("4000.00"),
                                        application_date=date(2026, 11, 2)))
+    for kind in ("医疗证明", "医疗费用单据"):  # required before review
+        scan = tmp_path / f"{kind}.pdf"
+        scan.write_bytes(f"%PDF-1.4 {kind}".encode())
+        PaymentService(db, CLERK).attach_to_line(medical, kind, scan)
     clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
     BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
     clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))

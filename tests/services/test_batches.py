@@ -210,3 +210,25 @@ def test_an_approved_line_is_corrected_by_a_new_line_never_edited(db, households
     assert lines[first.id].amount == Decimal("1000.00") and lines[first.id].state == "已移除"
     assert lines[new_id].amount == Decimal("800.00") and lines[new_id].corrects_id == first.id
     assert sum(r.amount for r in clerk.records(batch_id)) == Decimal("2800.00")
+
+
+def test_medical_lines_need_their_bills_and_certificate_before_review(db, households, tmp_path):
+    from aiddesk.core.batch import AidRecord
+
+    ids, _ = households
+    clerk = BatchService(db, CLERK)
+    batch_id = clerk.save_draft(song_nuan(name="医疗救助", activity="医疗救助", standard=None, plan_text=""))
+    with pytest.raises(UserError, match="县级以上医疗机构"):
+        clerk.add_line(batch_id, AidRecord(household_id=ids[0], amount=Decimal("1000.00"),
+                                           self_paid=Decimal("2000.00"), application_date=date(2026, 11, 2)))
+    line_id = clerk.add_line(batch_id, AidRecord(household_id=ids[0], amount=Decimal("1000.00"), hospital="海口市人民医院",
+                                                 diagnosis="脑梗死", self_paid=Decimal("2000.00"),
+                                                 application_date=date(2026, 11, 2)))
+    with pytest.raises(UserError, match="张三缺医疗证明、医疗费用单据"):
+        clerk.transition(batch_id, "审核中")
+    for kind in ("医疗证明", "医疗费用单据"):
+        scan = tmp_path / f"{kind}.jpg"
+        scan.write_bytes(kind.encode())
+        PaymentService(db, CLERK).attach_to_line(line_id, kind, scan)
+    clerk.transition(batch_id, "审核中")
+    assert clerk.get(batch_id).status == "审核中"

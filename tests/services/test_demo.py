@@ -188,7 +188,7 @@ def test_demo_has_a_year_of_batches_in_every_state(tmp_path):
 
     db = open_database(tmp_path / "demo.sqlite")
     try:
-        build_demo(db, households=300, seed=11, attachments=False)
+        build_demo(db, households=300, seed=11)
         states = {r[0]: r[1] for r in db.conn.execute(
             "SELECT b.status, count(r.id) FROM batches b LEFT JOIN aid_records r ON r.batch_id = b.id"
             " GROUP BY b.status")}
