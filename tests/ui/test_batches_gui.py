@@ -173,8 +173,10 @@ def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor
     scan = tmp_path / "签领表.pdf"
     scan.write_bytes(b"%PDF-1.4 signed list scan")
     assert dialog.attach("实名制签领表", scan)
+    dialog.paid_on.setText("2026-11-12")
     dialog.action_buttons["确认发放"].click()
     assert "已发放" in dialog.header.text()
+    assert BatchService(db, CLERK).get(batch_id).paid_on == day(2026, 11, 12)
 
 
 def test_after_approval_only_a_correction_changes_an_amount(app, qtbot, db, actor, make_household, said):

@@ -178,8 +178,11 @@ class BatchDialog(QDialog):
         self.workflow_error = error_label()
         self.notice_start = QLineEdit()
         self.notice_start.setPlaceholderText("留空为今天，如 2026-11-26")
+        self.paid_on = QLineEdit()
+        self.paid_on.setPlaceholderText("留空为今天，如 2026-12-08")
         notice_row = QFormLayout()
         notice_row.addRow("公示开始日期（审核通过时）", self.notice_start)
+        notice_row.addRow("发放日期（登记发放时）", self.paid_on)
         self.print_button = QToolButton()
         self.print_button.setText("打印…")
         self.print_button.setPopupMode(QToolButton.InstantPopup)
@@ -226,6 +229,7 @@ class BatchDialog(QDialog):
             return
         self.notice_start.setEnabled(b.status == "审核中")
         self.second_button.setEnabled(b.status == "已审批" and b.second_notice_start is None)
+        self.paid_on.setEnabled(b.status == "已审批")
         self.attach_button.setEnabled(b.status not in ("已作废",))
         self._show_details(b)
         self._show_lines(b)
@@ -455,7 +459,15 @@ class BatchDialog(QDialog):
         if not rows:
             messages.info(self, "请先在名单中选中已发放的人员（可按住 Ctrl 或 Shift 多选）。")
             return
-        self.mark_paid([self._line_ids[r] for r in rows], date.today())
+        try:
+            paid_on = self.paid_date()
+        except UserError as err:
+            messages.error(self, err.message)
+            return
+        self.mark_paid([self._line_ids[r] for r in rows], paid_on)
+
+    def paid_date(self) -> date:
+        return _parse_date(self.paid_on.text(), "发放日期") or date.today()
 
     def mark_paid(self, record_ids: list[int], paid_on: date) -> bool:
         try:
@@ -515,7 +527,7 @@ class BatchDialog(QDialog):
                 return False
         try:
             if target == "已发放":  # paying checks the cash lines' signed lists, then closes the batch
-                PaymentService(self.service.db, self.service.actor).mark_paid(self.batch_id, paid_on=date.today())
+                PaymentService(self.service.db, self.service.actor).mark_paid(self.batch_id, paid_on=self.paid_date())
                 warnings = []
             else:
                 start = _parse_date(self.notice_start.text(), "公示开始日期") if target == "公示中" else None
