@@ -232,3 +232,34 @@ def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_hous
     assert "还有 1 人未登记" in said[-1][1] and "已审批" in dialog.header.text()
     assert dialog.mark_paid([dialog._line_ids[1]], day(2026, 11, 13))
     assert "批次已全部发放" in said[-1][1] and "已发放" in dialog.header.text()
+
+
+def test_a_jinqiu_student_is_entered_from_the_family(app, qtbot, db, actor, make_household):
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+    from aiddesk.ui.batches.line_dialog import LineDialog
+
+    h = make_household(6, name="符海燕", members=2)  # 李四 (配偶) and 张小明 (子, 学生)
+    ArchiveService(db, actor).save(h)
+    service = BatchService(db, CLERK)
+    batch_id = service.save_draft(Batch(name="2026年金秋助学", activity="金秋助学", year=2026, unit_code="460000",
+                                        fund_sources=["省总工会经费"], notice_phone="0898-66123456",
+                                        student_standards={("本科", "新生"): Decimal("3000.00")}))
+    dialog = LineDialog(service=service, archive=ArchiveService(db, CLERK), batch=service.get(batch_id))
+    qtbot.addWidget(dialog)
+    assert dialog.student.isVisibleTo(dialog) and not dialog.medical.isVisibleTo(dialog)
+    dialog.key.setText(h.archive_no or h.id_number)
+    assert dialog.find_household()
+    assert [dialog.student_member.itemText(i) for i in range(dialog.student_member.count())] == ["张小明"]
+    dialog.amount.setText("3500")
+    dialog.school.setText("海南大学")
+    dialog.major.setText("会计学")
+    dialog.level.setCurrentText("本科")
+    dialog.kind.setCurrentText("新生")
+    assert not dialog.try_accept() and "标准" in dialog.error.text()  # 3,500 is above the 本科新生 standard
+    dialog.amount.setText("3000")
+    assert dialog.try_accept(), dialog.error.text()
+    [line] = service.records(batch_id)
+    assert (line.student_name, line.school, line.student_kind, line.amount) == ("张小明", "海南大学", "新生",
+                                                                              Decimal("3000.00"))
