@@ -10,12 +10,14 @@ from ..db import Database
 from ..db import attachments as attachment_repo
 from ..db import households as household_repo
 from ..db.units import get_unit, own_unit
-from ..reports.archive_form import ArchiveFormItem, write_archive_forms
 
 
 def print_archive_forms(db: Database, household_ids: list[int], out: Path, *,
                         progress: Callable[[int], bool] | None = None, today: date | None = None) -> int:
     """Write the 困难职工档案登记表 of the given households into one PDF; returns the count."""
+    # reportlab is imported when printing, not when the window opens (a fifth of a second).
+    from ..reports.archive_form import ArchiveFormItem, write_archive_forms
+
     conn = db.conn
     office = own_unit(conn)
     unit_names: dict[str, str] = {}

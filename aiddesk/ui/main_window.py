@@ -20,7 +20,6 @@ from .archive.history_dialog import HistoryDialog
 from .archive.household_form import HouseholdDialog
 from .archive.list_view import ArchiveListView
 from .archive.status_dialog import StatusDialog
-from .batches.batch_dialog import BatchDialog
 from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
@@ -172,6 +171,8 @@ class MainWindow(QMainWindow):
     # ---- aid batches -------------------------------------------------------------
 
     def open_batch(self, batch_id: int | None) -> None:
+        from .batches.batch_dialog import BatchDialog  # loaded on first use, not at start-up
+
         dialog = BatchDialog(service=self.batches, units=all_units(self.db.conn), batch_id=batch_id, parent=self)
         dialog.exec()
         self.batch_list.reload()

@@ -55,3 +55,15 @@ def test_garbage_is_collected_on_the_gui_thread_only(app):
     assert not gc.isenabled()  # a worker thread never triggers a collection …
     collectors = app.findChildren(GuiThreadCollector)
     assert len(collectors) == 1 and collectors[0].timer.isActive()  # … the GUI thread does, on a timer
+
+
+def test_opening_the_window_does_not_load_the_slow_libraries():
+    """Start-up budget: reportlab, pypinyin and openpyxl load when first used, not with the window."""
+    import subprocess
+    import sys
+
+    code = ("import sys, aiddesk.ui.main_window, aiddesk.ui.app; "
+            "print(sorted(m for m in ('reportlab', 'pypinyin', 'openpyxl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""}).stdout.strip()
+    assert out == "[]"
