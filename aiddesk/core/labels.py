@@ -18,9 +18,10 @@ FIELD_LABELS = {
     "code": "单位代码", "level": "层级", "parent_code": "上级单位", "is_own": "本单位",
 }
 
-ACTION_LABELS = {"insert": "新建", "update": "修改", "status": "状态变更", "delete": "删除"}
+ACTION_LABELS = {"insert": "新建", "update": "修改", "status": "状态变更", "delete": "删除", "export": "导出"}
 TABLE_LABELS = {"households": "档案", "attachments": "附件", "members": "家庭成员", "users": "用户",
-                "units": "单位", "dibao_lines": "低保标准"}
+                "units": "单位", "dibao_lines": "低保标准", "batches": "帮扶批次", "aid_records": "帮扶明细",
+                "calendar_days": "节假日", "settings": "设置"}
 
 
 def label(field: str) -> str:

@@ -304,6 +304,10 @@ class PaymentService:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        # The file carries full ID and card numbers: who exported it, and where, is on record.
+        with self.db.transaction() as conn:
+            record(conn, self.actor, table="batches", key=b.code, action="export",
+                   new={"file": str(out), "lines": len(lines), "total": str(total)})
         return len(lines)
 
     # ---- objections -------------------------------------------------------------------------

@@ -205,6 +205,9 @@ def test_bank_file_lists_the_card_lines_as_text(db, noticed, tmp_path):
     assert total[0] == "合计" and total[1] == 2 and Decimal(str(total[4])) == Decimal("2000.00")
     assert ws.cell(ws.max_row, 5).number_format == "#,##0.00"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    # full ID and card numbers left the program: who did it, and where to, is on record
+    [entry] = db.conn.execute("SELECT user, new_values FROM audit_log WHERE action = 'export'").fetchall()
+    assert entry[0] == CLERK.username and "代发.xlsx" in entry[1] and '"lines": 2' in entry[1]
 
 
 def test_bank_file_refused_when_everyone_is_paid_in_cash(db, approved, tmp_path):
