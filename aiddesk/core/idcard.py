@@ -10,7 +10,6 @@ from functools import cache
 
 from ..paths import resource
 from .errors import UserError
-from .masking import mask_id_number
 from .text import normalise
 
 FIELD = "id_number"
@@ -122,14 +121,6 @@ def make_id(area_code: str, birth: date, seq: int) -> str:
         raise ValueError(f"birth {birth} is before 1900 and would not parse")
     first17 = f"{area_code}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_digit(first17)
-
-
-def mask_id(number: str) -> str:
-    """Hide the birth date and sequence for public notices: ``460100********1234``.
-
-    Same as ``masking.mask_id_number`` with the rules in ``resources/rules/notice.json``.
-    """
-    return mask_id_number(number)
 
 
 def cross_check(info: IdInfo, *, gender: str | None, birth_date: date | None) -> list[str]:

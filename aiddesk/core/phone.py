@@ -71,18 +71,3 @@ def check_phone(raw: str) -> str:
 
     # Starts with 2–9: almost always a landline typed without its area code.
     raise UserError(_GENERIC, field=FIELD)
-
-
-def mask_phone(number: str) -> str:
-    """Hide the middle: ``138****1234``, ``0898-******56`` (landlines keep only 2 digits here).
-
-    Public notice lists use ``masking.mask_phone_number``, which follows
-    ``resources/rules/notice.json`` for landlines too (4 digits by default).
-    """
-    # Imported here: masking imports this module for normalise_phone.
-    from dataclasses import replace
-
-    from .masking import mask_phone_number
-    from .workdays import load_notice_rules
-
-    return mask_phone_number(number, replace(load_notice_rules(), landline_keep_end=2))

@@ -10,10 +10,6 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from ..core.errors import UserError
 
 
-class Cancelled(Exception):
-    """Raised inside a job when the user pressed 取消."""
-
-
 class _Job(QObject):
     progressed = Signal(int, int)
     finished = Signal(object, object)  # result, error
@@ -104,7 +100,7 @@ def describe_error(err: BaseException) -> str:
     """The Chinese text to show for an error raised by a job."""
     if isinstance(err, UserError):
         return err.message
-    if isinstance(err, Cancelled) or type(err).__name__ == "Cancelled":
+    if type(err).__name__ == "Cancelled":  # every report's own cancel (reports.common.Cancelled)
         return "已取消，未生成任何文件。"
     if isinstance(err, OSError):
         return f"无法读写文件：{err.strerror or err}（{err.filename or ''}）。请检查文件是否被其他程序打开、磁盘是否已满。"

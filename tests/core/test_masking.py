@@ -4,9 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from aiddesk.core.idcard import mask_id
 from aiddesk.core.masking import mask_id_number, mask_middle, mask_phone_number
-from aiddesk.core.phone import mask_phone
 from aiddesk.core.workdays import MaskPattern, load_notice_rules
 
 DEFAULT = load_notice_rules()
@@ -33,7 +31,6 @@ DEFAULT = load_notice_rules()
 )
 def test_mask_id_number_default(number, masked):
     assert mask_id_number(number) == masked
-    assert mask_id(number) == masked  # the old name gives the same
 
 
 @pytest.mark.parametrize(
@@ -61,18 +58,6 @@ def test_mask_id_number_default(number, masked):
 )
 def test_mask_phone_number_default(number, masked):
     assert mask_phone_number(number) == masked
-
-
-@pytest.mark.parametrize(
-    ("number", "masked"),
-    [
-        ("13812345678", "138****5678"),
-        ("0898-66123456", "0898-******56"),
-        ("021-1234567", "021-*****67"),
-    ],
-)
-def test_old_mask_phone_keeps_two_landline_digits(number, masked):
-    assert mask_phone(number) == masked
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from aiddesk.core.errors import UserError
-from aiddesk.core.phone import check_phone, mask_phone, normalise_phone
+from aiddesk.core.phone import check_phone, normalise_phone
 
 GENERIC = "手机号码应为11位，以13–19开头；座机请带区号，如 0898-66123456"
 
@@ -92,5 +92,11 @@ def test_normalise_phone(raw, expected):
         ("1234", "****"),
     ],
 )
-def test_mask_phone(number, masked):
-    assert mask_phone(number) == masked
+def test_mask_phone_keeping_two_landline_digits(number, masked):
+    """Masking follows the configured pattern; here an office that keeps only 2 landline digits."""
+    from dataclasses import replace
+
+    from aiddesk.core.masking import mask_phone_number
+    from aiddesk.core.workdays import load_notice_rules
+
+    assert mask_phone_number(number, replace(load_notice_rules(), landline_keep_end=2)) == masked
