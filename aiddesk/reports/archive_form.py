@@ -12,8 +12,7 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph,
-                                Spacer, Table)
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Spacer, Table)
 
 from ..core.errors import UserError
 from ..core.household import Household
@@ -21,7 +20,8 @@ from ..core.money import format_yuan
 from ..db.attachments import Attachment
 # Cancelled is re-exported: callers of this module catch it from here.
 from .common import (CONTENT_W, FOOTER_H, LABEL_BG, MARGIN, PAGE_H, PAGE_W, Cancelled, Title,  # noqa: F401
-                     base_style, field_section, para, section_heading, styles, table, write_atomically)
+                     base_style, field_section, para, review_section, section_heading, styles, table,
+                     write_atomically)
 from .fonts import register_fonts
 
 TITLE = "困难职工档案登记表"
@@ -138,37 +138,10 @@ def _attachments_section(h: Household, attachments: Sequence[Attachment], st: di
     return table(data, _ATTACH_COLS, style, repeatRows=2)
 
 
-_REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
-
-
 def _review_section(h: Household, st: dict) -> Table:
-    blank = "_" * 12
-    date_blank = "______年____月____日"
-    opinion = [
-        para(h.union_opinion, st["value"]),
-        # Room for a handwritten opinion and the union's seal above the date line.
-        Spacer(1, 12 * mm if h.union_opinion else 18 * mm),
-        Paragraph("（盖章）", st["seal"]),
-        Spacer(1, 2 * mm),
-        # Paragraph folds runs of spaces (even U+3000), so the date gaps are non-breaking spaces.
-        Paragraph("年" + "&nbsp;" * 8 + "月" + "&nbsp;" * 8 + "日", st["seal"]),
-    ]
-    data = [
-        section_heading("七、审核", 3, st),
-        [para(f"建档人（签字）{blank}　日期 {date_blank}", st["sign"]), "",
-         para(f"审核人（签字）{blank}　日期 {date_blank}", st["sign"])],
-        [para("工会意见", st["label"]), opinion, ""],
-    ]
-    style = base_style(3) + [
-        ("SPAN", (0, 1), (1, 1)),
-        ("SPAN", (1, 2), (2, 2)),
-        ("BACKGROUND", (0, 2), (0, 2), LABEL_BG),
-        ("TOPPADDING", (0, 1), (-1, 1), 9),
-        ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
-        ("VALIGN", (1, 2), (1, 2), "TOP"),
-        ("TOPPADDING", (1, 2), (1, 2), 5),
-    ]
-    return table(data, _REVIEW_COLS, style)
+    # Room for a handwritten opinion and the union's seal above the date line.
+    return review_section("七、审核", ("建档人", "审核人"), "工会意见", h.union_opinion,
+                          12 * mm if h.union_opinion else 18 * mm, st)
 
 
 def _meta_line(h: Household, unit_name: str, st: dict) -> Table:

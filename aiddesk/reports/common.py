@@ -629,3 +629,41 @@ def write_atomically(path: str | os.PathLike, build: Callable[[str], None]) -> N
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
+
+
+def review_section(title: str, signers: tuple[str, str], opinion_label: str, opinion_text: str | None,
+                   opinion_space: float, st: dict) -> Table:
+    """The closing 审核 block of a filed form: two signature lines, then the union's opinion with its seal.
+
+    ``opinion_text`` is an opinion already on record (None: the box is for handwriting only);
+    ``opinion_space`` is the room left for a handwritten opinion above the seal line.
+    """
+    blank = "_" * 12
+    date_blank = "______年____月____日"
+    opinion = [
+        *([para(opinion_text, st["value"])] if opinion_text is not None else []),
+        Spacer(1, opinion_space),
+        Paragraph("（盖章）", st["seal"]),
+        Spacer(1, 2 * mm),
+        # Paragraph folds runs of spaces (even U+3000), so the date gaps are non-breaking spaces.
+        Paragraph("年" + "&nbsp;" * 8 + "月" + "&nbsp;" * 8 + "日", st["seal"]),
+    ]
+    data = [
+        section_heading(title, 3, st),
+        [para(f"{signers[0]}（签字）{blank}　日期 {date_blank}", st["sign"]), "",
+         para(f"{signers[1]}（签字）{blank}　日期 {date_blank}", st["sign"])],
+        [para(opinion_label, st["label"]), opinion, ""],
+    ]
+    style = base_style(3) + [
+        ("SPAN", (0, 1), (1, 1)),
+        ("SPAN", (1, 2), (2, 2)),
+        ("BACKGROUND", (0, 2), (0, 2), LABEL_BG),
+        ("TOPPADDING", (0, 1), (-1, 1), 9),
+        ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
+        ("VALIGN", (1, 2), (1, 2), "TOP"),
+        ("TOPPADDING", (1, 2), (1, 2), 5),
+    ]
+    return table(data, REVIEW_COLS, style)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from ..core.batch import AidRecord, Batch
 from ..core.errors import UserError
 from ..core.household import Household
 # Cancelled is re-exported: callers of this module catch it from here.
 from .common import (CONTENT_W, LABEL_BG, MARGIN, PAGE_H, Cancelled, Mark, ReportDocument, Title,  # noqa: F401
-                     base_style, draw_footer, field_section, para, section_heading, styles, table, write_atomically,
-                     yuan)
+                     base_style, draw_footer, field_section, para, review_section, section_heading, styles, table,
+                     write_atomically, yuan)
 from .fonts import register_fonts
 
 # 新生 are registered as aid recipients; 在校生 already aided are visited again.
@@ -95,35 +95,8 @@ def _visit_section(st: dict) -> Flowable:
     return table(data, _BOX_COLS, style, rowHeights=heights)
 
 
-_REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
-
-
 def _review_section(number: str, opinion_h: float, st: dict) -> Flowable:
-    blank = "_" * 12
-    date_blank = "______年____月____日"
-    opinion = [
-        Spacer(1, opinion_h),
-        Paragraph("（盖章）", st["seal"]),
-        Spacer(1, 2 * mm),
-        # Paragraph folds runs of spaces, so the date gaps are non-breaking spaces.
-        Paragraph("年" + "&nbsp;" * 8 + "月" + "&nbsp;" * 8 + "日", st["seal"]),
-    ]
-    data = [
-        section_heading(f"{number}、审核意见", 3, st),
-        [para(f"经办人（签字）{blank}　日期 {date_blank}", st["sign"]), "",
-         para(f"审核人（签字）{blank}　日期 {date_blank}", st["sign"])],
-        [para("工会意见\n（盖章）", st["label"]), opinion, ""],
-    ]
-    style = base_style(3) + [
-        ("SPAN", (0, 1), (1, 1)),
-        ("SPAN", (1, 2), (2, 2)),
-        ("BACKGROUND", (0, 2), (0, 2), LABEL_BG),
-        ("TOPPADDING", (0, 1), (-1, 1), 9),
-        ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
-        ("VALIGN", (1, 2), (1, 2), "TOP"),
-        ("TOPPADDING", (1, 2), (1, 2), 5),
-    ]
-    return table(data, _REVIEW_COLS, style)
+    return review_section(f"{number}、审核意见", ("经办人", "审核人"), "工会意见\n（盖章）", None, opinion_h, st)
 
 
 def _meta_line(r: AidRecord, b: Batch, st: dict) -> Flowable:
