@@ -19,6 +19,26 @@ REVIEWER = Actor("shenhe", "界面", ("审核人",))
 APPROVER = Actor("shenpi", "界面", ("审批人",))
 
 
+def song_nuan_draft(clerk: BatchService) -> int:
+    """A 送温暖 draft with its approved plan and objection phone, 1 000 元 a household."""
+    from decimal import Decimal
+
+    from aiddesk.core.batch import Batch
+
+    return clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
+                                  fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
+                                  plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
+                                  plan_approved_on=date(2026, 11, 20), notice_phone="0898-66123456"))
+
+
+def approve(db, batch_id: int) -> None:
+    """Review, a notice from Monday 2 November, and approval, each by the right person."""
+    BatchService(db, CLERK).transition(batch_id, "审核中", today=date(2026, 11, 2))
+    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 2))
+    BatchService(db, CLERK).transition(batch_id, "待审批", today=date(2026, 11, 9))
+    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 11, 10))
+
+
 def dialog_for(db, actor, batch_id=None) -> BatchDialog:
     return BatchDialog(service=BatchService(db, actor), units=all_units(db.conn), batch_id=batch_id)
 
@@ -120,19 +140,13 @@ def test_a_medical_application_is_entered_line_by_line(app, qtbot, db, actor, ma
 
 
 def test_an_objection_during_the_notice_removes_the_person(app, qtbot, db, actor, make_household, said):
-    from datetime import date as day
-    from decimal import Decimal
 
-    from aiddesk.core.batch import Batch
 
     archive = ArchiveService(db, actor)
     for i, name in enumerate(["张三", "李梅"], start=1):
         archive.save(make_household(i, name=name))
     clerk = BatchService(db, CLERK)
-    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
-                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
-                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
-                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    batch_id = song_nuan_draft(clerk)
     clerk.add_from_filter(batch_id, HouseholdFilter())
     clerk.transition(batch_id, "审核中")
     BatchService(db, REVIEWER).transition(batch_id, "公示中")
@@ -149,23 +163,15 @@ def test_an_objection_during_the_notice_removes_the_person(app, qtbot, db, actor
 
 def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor, make_household, said, tmp_path):
     from datetime import date as day
-    from decimal import Decimal
 
-    from aiddesk.core.batch import Batch
     from aiddesk.services.payments import PaymentService
 
     ArchiveService(db, actor).save(make_household(1, name="张三"))
     clerk = BatchService(db, CLERK)
-    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
-                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
-                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
-                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    batch_id = song_nuan_draft(clerk)
     clerk.add_from_filter(batch_id, HouseholdFilter())
     PaymentService(db, CLERK).set_payment_method(clerk.records(batch_id)[0].id, "现金")
-    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
-    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    approve(db, batch_id)
     dialog = dialog_for(db, CLERK, batch_id)
     qtbot.addWidget(dialog)
     dialog.action_buttons["确认发放"].click()
@@ -180,22 +186,13 @@ def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor
 
 
 def test_after_approval_only_a_correction_changes_an_amount(app, qtbot, db, actor, make_household, said):
-    from datetime import date as day
-    from decimal import Decimal
 
-    from aiddesk.core.batch import Batch
 
     ArchiveService(db, actor).save(make_household(1, name="张三"))
     clerk = BatchService(db, CLERK)
-    batch_id = clerk.save_draft(Batch(name="2026年两节送温暖", activity="送温暖", year=2026, unit_code="460000",
-                                      fund_sources=["省总工会经费"], standard=Decimal("1000.00"), plan_text="方案",
-                                      plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
-                                      plan_approved_on=day(2026, 11, 20), notice_phone="0898-66123456"))
+    batch_id = song_nuan_draft(clerk)
     clerk.add_from_filter(batch_id, HouseholdFilter())
-    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
-    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    approve(db, batch_id)
     as_clerk = dialog_for(db, CLERK, batch_id)
     qtbot.addWidget(as_clerk)
     assert not as_clerk.correct(as_clerk._line_ids[0], "800", "按家庭人口调整")
@@ -222,10 +219,7 @@ def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_hous
                                       fund_sources=["省财政"], standard=Decimal("1000.00"),
                                       notice_phone="0898-66123456"))
     clerk.add_from_filter(batch_id, HouseholdFilter())
-    clerk.transition(batch_id, "审核中", today=day(2026, 11, 2))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=day(2026, 11, 2))
-    clerk.transition(batch_id, "待审批", today=day(2026, 11, 9))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=day(2026, 11, 10))
+    approve(db, batch_id)
     dialog = dialog_for(db, CLERK, batch_id)
     qtbot.addWidget(dialog)
     assert dialog.mark_paid([dialog._line_ids[0]], day(2026, 11, 12))
