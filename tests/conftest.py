@@ -65,3 +65,17 @@ def make_household():
         return h
 
     return build
+
+
+@pytest.fixture
+def receive(actor):
+    """Record money arriving in the office's ledger (paying beyond a source's balance is refused)."""
+    from aiddesk.core.fund_ledger import FundEntry
+    from aiddesk.services.funds import FundService
+
+    def record(database, year: int = 2026, source: str = "省总工会经费", amount: str = "1000000.00",
+               on: date | None = None) -> int:
+        return FundService(database, actor).add_entry(FundEntry(
+            unit_code="", entry_date=on or date(year, 1, 10), fund_source=source, kind="到账", amount=Decimal(amount)))
+
+    return record

@@ -45,3 +45,13 @@ def format_yuan(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.quantize(CENT):,.2f}"
+
+
+def format_wan(value: Decimal) -> str:
+    """元 → exact 万元 text without trailing zeros: 4087729.45 → ``408.772945``, 240000 → ``24``.
+
+    Never rounded: 1 分 is 0.000001 万元, so six decimals always hold it exactly.
+    """
+    wan = (value.quantize(CENT) / 10000).quantize(Decimal("0.000001"))
+    text = f"{wan:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -49,6 +49,7 @@ from ..paths import resource
 from . import accounts
 from .archive import DEFAULT_RULE_SET, ArchiveService
 from .demo_batches import build_demo_batches
+from .demo_funds import build_demo_ledger
 from .settings import save_dibao_line
 from .units import save_unit
 
@@ -654,6 +655,7 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
                 conn.executemany("UPDATE households SET updated_at = ? WHERE id = ?",
                                  [(gen.stale_stamp(created), hid) for hid, created in stale])
             if batches:
+                build_demo_ledger(db, unit_code=own["code"], year=today.year)
                 build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"),
                                    proofs=attachments)
     except BaseException:

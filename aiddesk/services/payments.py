@@ -22,6 +22,7 @@ from ..db import Database
 from ..db import batches as repo
 from ..db.audit import Actor, now_text, record
 from .batches import BatchService
+from .funds import check_affordable
 
 # Who pays, attaches proofs and answers objections; the same people who keep the list.
 CLERKS = ("经办人", "管理员")
@@ -227,6 +228,10 @@ class PaymentService:
             no_card = [r for r in chosen if r.payment_method != CASH and not r.bank_card]
             if no_card:
                 raise UserError(f"以下人员没有卡号，无法确认已发放到卡：{_names(no_card)}。请先补录卡号或改为现金发放")
+            needs: dict[str, Decimal] = {}
+            for r in chosen:
+                needs[r.fund_source] = needs.get(r.fund_source, Decimal("0.00")) + r.amount
+            check_affordable(conn, b.unit_code, paid_on.year, needs, what="发放")  # 专款专用: never beyond the money
             conn.executemany("UPDATE aid_records SET paid_on = ? WHERE id = ?",
                              [(paid_on.isoformat(), r.id) for r in chosen])
             for r in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
@@ -17,6 +18,12 @@ from aiddesk.ui.batches.batch_dialog import BatchDialog
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
 APPROVER = Actor("shenpi", "界面", ("审批人",))
+
+
+@pytest.fixture(autouse=True)
+def money(db, receive):
+    """The office has received the money these batches pay out: paying beyond it is refused."""
+    receive(db, 2026, "省总工会经费")
 
 
 def song_nuan_draft(clerk: BatchService) -> int:
@@ -206,7 +213,7 @@ def test_after_approval_only_a_correction_changes_an_amount(app, qtbot, db, acto
     assert as_clerk.lines.item(0, 6).text() == "现金"
 
 
-def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_household, said):
+def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_household, said, receive):
     from datetime import date as day
     from decimal import Decimal
 
@@ -222,8 +229,13 @@ def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_hous
     approve(db, batch_id)
     dialog = dialog_for(db, CLERK, batch_id)
     qtbot.addWidget(dialog)
+    receive(db, 2026, "省财政", "1500.00")
     assert dialog.mark_paid([dialog._line_ids[0]], day(2026, 11, 12))
     assert "还有 1 人未登记" in said[-1][1] and "已审批" in dialog.header.text()
+    # 专款专用: the second 1000元 is 500元 beyond what 省财政 has left.
+    assert not dialog.mark_paid([dialog._line_ids[1]], day(2026, 11, 13))
+    assert said[-1][1].startswith("省财政可用余额不足，缺口0.05万元") and "已审批" in dialog.header.text()
+    receive(db, 2026, "省财政", "500.00")
     assert dialog.mark_paid([dialog._line_ids[1]], day(2026, 11, 13))
     assert "批次已全部发放" in said[-1][1] and "已发放" in dialog.header.text()
 

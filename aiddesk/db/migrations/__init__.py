@@ -39,6 +39,7 @@ def sql_step(filename: str) -> Step:
 
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
+    3: sql_step("v0003_funds.sql"),
 }
 
 
