@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         one = what.add_parser(form, help=f"帮扶批次的{title}")
         one.add_argument("--batch", required=True, metavar="批次编号", help="要打印的批次")
         one.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    rep = sub.add_parser("report", help="统计报表")
+    kinds = rep.add_subparsers(dest="report", metavar="报表")
+    funds = kinds.add_parser("funds", help="年度帮扶资金使用情况（资金来源、支出、结余、下级单位）")
+    funds.add_argument("--year", required=True, type=int, metavar="年度")
+    funds.add_argument("--unit", metavar="单位代码", help="统计哪个单位（默认本单位）")
+    funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
     return p
 
 
@@ -84,6 +90,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _print_archive(db, args)
         if command == "print" and args.form:
             return _print_batch_form(db, args)
+        if command == "report" and args.report == "funds":
+            return _report_funds(db, args)
         _parser().parse_args([command, "--help"])
         return EXIT_UNREADABLE
     finally:
@@ -126,6 +134,28 @@ def _print_batch_form(db, args) -> int:
     batch = BatchService(db, _cli_actor()).find(args.batch)
     count = print_batch_form(db, batch.id, args.form, Path(args.out))
     print(f"已生成{batch.name}的{BATCH_FORMS[args.form]}（{count}）：{args.out}")
+    return EXIT_OK
+
+
+def _report_funds(db, args) -> int:
+    import json
+
+    from .core.money import format_wan
+    from .services.fund_report import fund_report
+
+    report = fund_report(db, args.year, unit_code=args.unit)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    spent, sub, overall = report.spending.total, report.subunit_spending().total, report.overall().total
+    rate = f"{report.arrival_rate * 100:.2f}%" if report.arrival_rate is not None else "未录入预算"
+    print(f"{report.unit_name}（{report.unit_code}）{report.year}年帮扶资金")
+    print(f"  预算 {format_wan(report.budget)}万元，到位率 {rate}")
+    print(f"  收入 {format_wan(report.income)}万元，支出 {format_wan(spent.amount)}万元（{spent.count}人次），"
+          f"结余 {format_wan(report.balance)}万元")
+    print(f"  下级单位：拨付 {format_wan(report.subunit_allocated)}万元，使用 {format_wan(sub.amount)}万元"
+          f"（{sub.count}人次），结余 {format_wan(report.subunit_balance)}万元")
+    print(f"  总计 {format_wan(overall.amount)}万元，{overall.count}人次")
     return EXIT_OK
 
 

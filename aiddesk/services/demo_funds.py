@@ -60,11 +60,13 @@ def build_demo_ledger(db: Database, *, unit_code: str, year: int) -> int:
     entry(date(year, 1, 6), "省总工会经费", "到账", union, f"琼工发〔{year}〕6号", "省总工会经费（帮扶）")
     for code, amount in DIRECT:
         if code in units:
-            entry(date(year, 1, 8), "省总工会经费", "直拨下级", amount, f"琼工发〔{year}〕7号", "省总直拨送温暖资金", code)
+            entry(date(year, 1, 8), "省总工会经费", "直拨下级", amount, f"琼工发〔{year}〕7号", "省总直拨送温暖资金",
+                  code)
     entry(date(year, 3, 20), "省财政", "到账", provincial, f"琼财社〔{year}〕41号", "省财政专项帮扶资金")
     for code, amount in PASSED:
         if code in units:
-            entry(date(year, 3, 25), "省总工会经费", "下拨下级", amount, f"琼工帮〔{year}〕12号", "下拨生活救助资金", code)
+            entry(date(year, 3, 25), "省总工会经费", "下拨下级", amount, f"琼工帮〔{year}〕12号", "下拨生活救助资金",
+                  code)
     entry(date(year, 5, 10), "中央财政", "到账", "100000.00", f"财社〔{year}〕57号", "中央财政帮扶资金（第二期）")
     entry(date(year, 6, 1), "本级工会经费", "到账", "50000.00", f"琼工发〔{year}〕33号", "临时救助备用金")
     for code, rows in USED.items():
