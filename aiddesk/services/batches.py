@@ -17,6 +17,7 @@ from ..db import Database
 from ..db import batches as repo
 from ..db import households as household_repo
 from ..db.audit import Actor, now_text, record
+from ..db.funds import fund_sources
 from ..db.household_list import HouseholdFilter, _where
 from ..db.settings import calendar_days, find_dibao_line
 from ..db.units import get_unit
@@ -65,6 +66,10 @@ class BatchService:
     def records(self, batch_id: int, *, include_removed: bool = False) -> list[AidRecord]:
         return repo.records_of_batch(self.db.conn, batch_id, include_removed=include_removed)
 
+    def fund_sources(self) -> list[str]:
+        """The 资金来源 a batch may draw on: the defaults and those the office added."""
+        return fund_sources(self.db.conn)
+
     def calendar(self) -> Calendar:
         off, work = calendar_days(self.db.conn)
         return Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
@@ -75,7 +80,7 @@ class BatchService:
         """Create a batch, or change one still in 草稿; returns its id."""
         self.actor.require(*CLERKS)
         b = replace(b, fund_sources=list(b.fund_sources), student_standards=dict(b.student_standards))
-        _validate_batch(b)
+        _validate_batch(b, sources=fund_sources(self.db.conn))
         with self.db.transaction() as conn:
             if get_unit(conn, b.unit_code) is None:
                 raise ValidationError({"unit_code": f"单位代码“{b.unit_code}”不存在"})
@@ -380,7 +385,7 @@ def _cached(cache: dict, key, compute):
     return cache[key]
 
 
-def _validate_batch(b: Batch) -> None:
+def _validate_batch(b: Batch, *, sources: list[str]) -> None:
     problems: dict[str, str] = {}
     b.name = b.name.strip()
     if not b.name:
@@ -391,9 +396,9 @@ def _validate_batch(b: Batch) -> None:
         problems["activity"] = err.message
     if not 2000 <= (b.year or 0) <= 2100:
         problems["year"] = "请填写年度"
-    unknown = [s for s in b.fund_sources if s not in code_list("fund_source")]
+    unknown = [s for s in b.fund_sources if s not in sources]
     if unknown:
-        problems["fund_sources"] = f"资金来源“{unknown[0]}”不在代码表中，可选：{'、'.join(code_list('fund_source'))}"
+        problems["fund_sources"] = f"资金来源“{unknown[0]}”不在资金来源列表中，可选：{'、'.join(sources)}"
     if not b.fund_sources:
         problems["fund_sources"] = "请至少选择一个资金来源"
     if b.standard is not None and b.standard <= 0:

@@ -11,7 +11,7 @@ from ..core.codes import check_code, code_list
 from ..core.errors import UserError, ValidationError
 from ..core.fund_ledger import OUTGOING, TO_SUBUNIT, FundEntry, entry_problems
 from ..core.fund_report import CARRIED, OUT, PASSED, RECEIVED, ZERO
-from ..core.money import format_wan, format_yuan
+from ..core.money import CENT, format_wan, format_yuan
 from ..core.text import normalise
 from ..db import Database
 from ..db import funds as repo
@@ -145,7 +145,7 @@ class FundService:
         """Save a new entry in the office's own ledger; returns its id. Entries are never edited afterwards."""
         self.actor.require(*CLERKS)
         own = self.own_unit()
-        e = replace(e, unit_code=own.code, doc_no=normalise(e.doc_no or "").strip(), memo=(e.memo or "").strip(),
+        e = replace(e, unit_code=own.code, doc_no=(e.doc_no or "").strip(), memo=(e.memo or "").strip(),
                     counterpart_code=(e.counterpart_code or None) if e.kind in TO_SUBUNIT else None,
                     reverses_id=None, reason="")
         problems = entry_problems(e, sources=self.sources())
@@ -155,6 +155,7 @@ class FundService:
                 problems["counterpart_code"] = f"对方单位应是{own.name}的下级单位"
         if problems:
             raise ValidationError(problems)
+        e = replace(e, amount=e.amount.quantize(CENT))
         with self.db.transaction():
             if e.kind in OUTGOING:
                 check_affordable(conn, own.code, e.year, {e.fund_source: e.amount}, what=e.kind)

@@ -193,3 +193,25 @@ def test_open_database_upgrades_an_older_file(tmp_path, monkeypatch):
         assert "nickname" not in columns(old, "households")
     finally:
         old.close()
+
+
+def test_a_version_2_file_with_batches_gains_the_fund_ledger(tmp_path):
+    """tests/db/schemas/v2.sql is the schema as version 2 created it; its rows survive the upgrade."""
+    path = tmp_path / "v2.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript((SCHEMAS / "v2.sql").read_text(encoding="utf-8"))
+    conn.execute("INSERT INTO units (code, name, level, is_own) VALUES ('460000', '海南省职工服务中心', '省级', 1)")
+    conn.execute("INSERT INTO batches (code, name, activity, year, unit_code, clerk, created_at, updated_at)"
+                 " VALUES ('460000-PC2026-001', '两节送温暖', '送温暖', 2026, '460000', 'jingban', 'x', 'x')")
+    conn.close()
+    upgraded = open_database(path)
+    fresh = open_database(tmp_path / "new.sqlite")
+    try:
+        assert version(upgraded.conn) == CURRENT_VERSION == 3
+        assert schema_of(upgraded.conn) == schema_of(fresh.conn)
+        assert upgraded.conn.execute("SELECT name FROM batches").fetchone()[0] == "两节送温暖"
+        assert "fund_entries" in schema_of(upgraded.conn)
+        assert len(backups_of(path)) == 1
+    finally:
+        upgraded.close()
+        fresh.close()

@@ -85,12 +85,13 @@ class BatchDialog(QDialog):
         for unit in self.units:
             self.unit.addItem(f"{unit.name}（{unit.code}）", unit.code)
         self.sources = QListWidget()
-        for source in code_list("fund_source"):
+        sources = self.service.fund_sources()
+        for source in sources:
             item = QListWidgetItem(source)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)
             self.sources.addItem(item)
-        self.sources.setFixedHeight(len(code_list("fund_source")) * 20 + 8)
+        self.sources.setFixedHeight(len(sources) * 20 + 8)
         self.standard = QLineEdit()
         self.standard.setPlaceholderText("每户金额，如 1000；金秋助学按下表")
         self.student_standards = QTableWidget(len(code_list("education_level")), len(code_list("student_kind")))
