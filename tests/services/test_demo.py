@@ -198,3 +198,24 @@ def test_demo_has_a_year_of_batches_in_every_state(tmp_path):
         assert users == {"jingban", "shenhe", "shenpi"}
     finally:
         db.close()
+
+
+def test_the_demo_year_has_a_ledger_that_covers_its_batches(demo):
+    from aiddesk.services.fund_report import fund_report
+    from aiddesk.services.funds import FundService
+
+    db, _, _ = demo
+    report = fund_report(db, TODAY.year)
+    paid = db.conn.execute("SELECT coalesce(sum(amount_fen), 0), count(*) FROM aid_records"
+                           " WHERE state = '有效' AND paid_on IS NOT NULL").fetchone()
+    assert report.spending.total.count == paid[1] > 0
+    assert report.spending.total.amount * 100 == paid[0]
+    # 专款专用: every source covers what was paid from it, something is left to carry over.
+    balances = FundService(db, Actor("测试员")).balances(TODAY.year)
+    assert all(b.balance >= 0 for b in balances) and sum(b.balance for b in balances) > 0
+    assert report.budget > 0 and report.arrival_rate is not None and report.plan
+    assert {u.code for u in report.subunits} >= {"HN0100", "HN0200", "HN0300", "HN0500"}
+    assert report.subunit_balance > 0
+    kinds = {e.kind for e in FundService(db, Actor("测试员")).entries(TODAY.year)}
+    assert kinds == {"上年结转", "到账", "直拨下级", "下拨下级"}
+    assert any(e.is_reversal for e in FundService(db, Actor("测试员")).entries(TODAY.year))
