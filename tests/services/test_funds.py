@@ -82,12 +82,15 @@ def test_a_mistake_is_reversed_never_edited(funds):
     assert "reason" in no_reason.value.problems
 
 
-def test_the_database_itself_refuses_to_change_an_entry_into_a_positive_reversal(funds, db):
+def test_the_database_itself_keeps_the_ledger_append_only(funds, db):
     import sqlite3
 
     funds.add_entry(entry("到账", "100"))
-    with pytest.raises(sqlite3.IntegrityError):
-        db.conn.execute("UPDATE fund_entries SET amount_fen = -10000")
+    with pytest.raises(sqlite3.IntegrityError, match="不能修改"):
+        db.conn.execute("UPDATE fund_entries SET amount_fen = 20000")
+    with pytest.raises(sqlite3.IntegrityError, match="不能删除"):
+        db.conn.execute("DELETE FROM fund_entries")
+    assert [e.amount for e in funds.entries(2026)] == [Decimal("100.00")]
 
 
 def test_money_cannot_leave_an_account_it_never_reached(funds):

@@ -29,6 +29,17 @@ CREATE TABLE fund_entries (
     CHECK ((amount_fen > 0) = (reverses_id IS NULL))
 );
 CREATE INDEX fund_entries_year ON fund_entries(unit_code, year, fund_source, kind, amount_fen);
+-- The office's own ledger is append-only, whatever program writes to the file. (An imported
+-- sub-unit's ledger may be replaced by a newer export of it.)
+CREATE TRIGGER fund_entries_never_change BEFORE UPDATE ON fund_entries
+BEGIN
+    SELECT RAISE(ABORT, '资金收支分录保存后不能修改；登记错误请用冲销更正');
+END;
+CREATE TRIGGER fund_entries_own_never_deleted BEFORE DELETE ON fund_entries
+WHEN OLD.unit_code IN (SELECT code FROM units WHERE is_own = 1)
+BEGIN
+    SELECT RAISE(ABORT, '本单位的资金收支分录不能删除；登记错误请用冲销更正');
+END;
 CREATE INDEX fund_entries_counterpart ON fund_entries(counterpart_code, year);
 
 -- 预算: planned funds per unit, year and source.
