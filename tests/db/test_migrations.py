@@ -68,7 +68,8 @@ def schema_of(conn: sqlite3.Connection) -> dict:
             indexes[idx[1]] = (idx[2], tuple(r[2] for r in conn.execute(f"PRAGMA index_info({idx[1]})")))
         fks = tuple(sorted(tuple(r)[2:5] for r in conn.execute(f"PRAGMA foreign_key_list({name})")))
         out[name] = (cols, indexes, fks)
-    out["(triggers)"] = sorted(conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    out["(triggers)"] = sorted(tuple(r) for r in conn.execute("SELECT name, tbl_name, sql FROM sqlite_master"
+                                                             " WHERE type = 'trigger'"))
     return out
 
 
