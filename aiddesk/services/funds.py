@@ -91,6 +91,10 @@ def check_affordable(conn: sqlite3.Connection, unit_code: str, year: int, needs:
                             f"（{year}年可用{format_yuan(left)}元，本次{what}{format_yuan(need)}元）。{fix}{what}")
 
 
+class CarryOverDiffers(UserError):
+    """Next year already has carry-over entries that no longer match: 重新结转 (``redo``) is the way out."""
+
+
 class FundService:
     """Everything done to the ledger; each method is one audited transaction."""
 
@@ -234,6 +238,12 @@ class FundService:
             record(conn, self.actor, table="aid_plans", key=f"{own.code}/{year}", action="update",
                    old={c: _plan_text(p) for c, p in old.items()}, new={c: _plan_text(p) for c, p in new.items()})
 
+    def set_year_plan(self, year: int, budgets: dict[str, Decimal | None], plans: list[repo.Plan]) -> None:
+        """预算 and 计划 of a year saved together: both or neither."""
+        with self.db.transaction():
+            self.set_budgets(year, budgets)
+            self.set_plans(year, plans)
+
     def set_usage(self, u: repo.Usage) -> None:
         """Record (or replace) what a sub-unit reports it spent from one source on one category."""
         self.actor.require(*CLERKS)
@@ -326,7 +336,7 @@ class FundService:
             if existing and have == wanted:
                 raise UserError(f"{year}年结余已结转到{year + 1}年，金额一致，无需重复结转")
             if existing and not redo:
-                raise UserError(f"{year + 1}年已有上年结转分录，但与{year}年当前结余不一致"
+                raise CarryOverDiffers(f"{year + 1}年已有上年结转分录，但与{year}年当前结余不一致"
                                 "（结转后又登记了收支或发放）。请选择“重新结转”：原结转分录将被冲销并按当前结余重新结转")
             if not wanted:
                 raise UserError(f"{year}年没有结余，无需结转")

@@ -12,7 +12,7 @@ from aiddesk.core.fund_ledger import FundEntry
 from aiddesk.db.audit import Actor
 from aiddesk.db.funds import Plan, Usage
 from aiddesk.services.fund_report import fund_report
-from aiddesk.services.funds import FundService
+from aiddesk.services.funds import CarryOverDiffers, FundService
 
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
 CLERK = Actor("jingban", "界面", ("经办人",))
@@ -154,7 +154,7 @@ def test_year_end_carry_over_writes_next_years_brought_forward(funds, db, receiv
         funds.carry_over(2026)
     # A late receipt: the carry-over no longer matches; redo reverses the old and writes the new.
     funds.add_entry(entry("到账", "1000", on=date(2026, 12, 30)))
-    with pytest.raises(UserError, match="重新结转"):
+    with pytest.raises(CarryOverDiffers, match="重新结转"):
         funds.carry_over(2026)
     funds.carry_over(2026, redo=True)
     assert balance_of(funds, 2027, "省总工会经费") == Decimal("8500.00")
@@ -183,6 +183,14 @@ def test_budgets_and_plans_replace_and_remove(funds, db):
         funds.set_plans(2026, [Plan("养老救助", 3)])
     assert db.conn.execute("SELECT count(*) FROM audit_log WHERE table_name IN ('fund_budgets', 'aid_plans')"
                            ).fetchone()[0] == 4
+
+
+def test_budget_and_plan_of_a_year_are_saved_together_or_not_at_all(funds):
+    with pytest.raises(ValidationError):
+        funds.set_year_plan(2026, {"中央财政": Decimal("100000")}, [Plan("养老救助", 3)])
+    assert funds.budgets(2026) == {}
+    funds.set_year_plan(2026, {"中央财政": Decimal("100000")}, [Plan("生活救助", 3)])
+    assert funds.budgets(2026) == {"中央财政": Decimal("100000.00")} and list(funds.plans(2026)) == ["生活救助"]
 
 
 def test_subunit_use_is_kept_per_unit_source_and_category(funds):

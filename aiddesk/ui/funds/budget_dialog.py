@@ -43,7 +43,7 @@ def _header(grid: QGridLayout, *titles: str) -> None:
 
 
 class BudgetDialog(QDialog):
-    """确定 saves the budgets (``set_budgets``) and then the plans (``set_plans``); empty fields remove them."""
+    """确定 saves the budgets and the plans together (``set_year_plan``); empty fields remove them."""
 
     def __init__(self, *, service: FundService, year: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -200,14 +200,9 @@ class BudgetDialog(QDialog):
         show_error(self.error, None)
         try:
             budgets, plans = self.entered()
-            self.service.set_budgets(self.year, budgets)
+            self.service.set_year_plan(self.year, budgets, plans)
         except UserError as err:
             show_error(self.error, err, self.fields)
-            return False
-        try:
-            self.service.set_plans(self.year, plans)
-        except UserError as err:
-            show_error(self.error, UserError(f"预算已保存，计划未保存：{err.message}", field=err.field), self.fields)
             return False
         self.accept()
         return True

@@ -12,9 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QLa
 
 from ...core.errors import UserError
 from ...core.fund_ledger import KINDS, FundEntry
-from ...core.fund_report import CARRIED
 from ...core.money import format_wan, format_yuan
-from ...services.funds import FundService, SourceBalance
+from ...services.funds import CarryOverDiffers, FundService, SourceBalance
 from .. import messages
 from ..forms import pick_table
 from .budget_dialog import BudgetDialog
@@ -354,10 +353,7 @@ class LedgerView(QWidget):
             return False
         try:
             ids = self.service.carry_over(year)
-        except UserError as err:
-            if not self._may_redo(year):
-                messages.error(self, err.message)
-                return False
+        except CarryOverDiffers as err:
             if not messages.ask(self, err.message + "\n\n确定重新结转吗？", title="重新结转", yes_text="重新结转"):
                 return False
             try:
@@ -365,22 +361,10 @@ class LedgerView(QWidget):
             except UserError as err2:
                 messages.error(self, err2.message)
                 return False
+        except UserError as err:
+            messages.error(self, err.message)
+            return False
         self._written()
         messages.info(self, f"已将{year}年结余结转到{year + 1}年，共登记 {len(ids)} 笔上年结转。"
                             f"把年度切换到{year + 1}年即可查看。")
         return True
-
-    def _may_redo(self, year: int) -> bool:
-        """Whether next year holds live carry-over entries that differ from this year's balances.
-
-        The service refuses a plain carry-over then, and 重新结转 is the way out; for its other
-        refusals (nothing left, a negative balance, already carried the same) there is nothing to ask.
-        """
-        balances = {b.fund_source: b.balance for b in self.service.balances(year)}
-        if any(a < 0 for a in balances.values()):
-            return False
-        have: dict[str, Decimal] = {}
-        for e in self.service.entries(year + 1, kind=CARRIED):
-            if not e.is_reversal and not e.reversed_by:
-                have[e.fund_source] = have.get(e.fund_source, ZERO) + e.amount
-        return bool(have) and have != {s: a for s, a in balances.items() if a > 0}
