@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
+import reportlab.lib.textsplit as _textsplit
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -39,6 +40,8 @@ rl_config.useA85 = 0
 # put "，" at the start of a line; its CJK wrapping reads this module global.
 NO_LINE_START = "，；：！？”’》〉」』）】〕、。…·"
 _paragraph_module.ALL_CANNOT_START += "".join(c for c in NO_LINE_START if c not in _paragraph_module.ALL_CANNOT_START)
+# A plain-text paragraph is wrapped by reportlab.lib.textsplit, which keeps its own copy of the list.
+_textsplit.ALL_CANNOT_START += "".join(c for c in NO_LINE_START if c not in _textsplit.ALL_CANNOT_START)
 
 PAGE_W, PAGE_H = A4
 MARGIN = 15 * mm
