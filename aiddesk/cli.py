@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     funds.add_argument("--year", required=True, type=int, metavar="年度")
     funds.add_argument("--unit", metavar="单位代码", help="统计哪个单位（默认本单位）")
     funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
+    funds.add_argument("--pdf", metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
+    funds.add_argument("--xlsx", metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
     return p
 
 
@@ -144,6 +146,13 @@ def _report_funds(db, args) -> int:
     from .services.fund_report import fund_report
 
     report = fund_report(db, args.year, unit_code=args.unit)
+    if args.pdf or args.xlsx:
+        from .services.fund_report_output import export_fund_report, print_fund_report
+
+        for out, write, what in ((args.pdf, print_fund_report, "PDF 报告"), (args.xlsx, export_fund_report, "Excel 工作簿")):
+            if out:
+                write(db, args.year, Path(out), unit_code=args.unit)
+                sys.stderr.write(f"已生成{what}：{out}\n")
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK

@@ -168,3 +168,19 @@ def test_a_subunit_with_its_own_records_is_counted_by_them_never_also_by_its_tot
     assert travel.from_records and travel.spending.total.count == len(people)
     assert travel.spending.total.amount == Decimal(500 * len(people))
     assert r.spending.total.count == 0  # the centre's own spending is untouched
+
+
+def test_the_command_line_writes_the_pdf_and_the_workbook(db, seed, tmp_path, capsys):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    path = str(db.path)
+    db.close()
+    pdf, xlsx = tmp_path / "报告.pdf", tmp_path / "报告.xlsx"
+    assert main(["--db", path, "report", "funds", "--year", "2015", "--pdf", str(pdf), "--xlsx", str(xlsx)]) == 0
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "423.0716" in text and "408.772945" in text and "2059" in text
+    cells = [c.value for ws in load_workbook(xlsx) for row in ws.iter_rows() for c in row]
+    assert Decimal("4087729.45") in [Decimal(str(v)) for v in cells if isinstance(v, (int, float))]
+    printed = capsys.readouterr()
+    assert "支出 408.772945万元（2059人次）" in printed.out and "已生成PDF 报告" in printed.err
