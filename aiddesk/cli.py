@@ -149,7 +149,8 @@ def _report_funds(db, args) -> int:
     if args.pdf or args.xlsx:
         from .services.fund_report_output import export_fund_report, print_fund_report
 
-        for out, write, what in ((args.pdf, print_fund_report, "PDF 报告"), (args.xlsx, export_fund_report, "Excel 工作簿")):
+        outputs = ((args.pdf, print_fund_report, "PDF 报告"), (args.xlsx, export_fund_report, "Excel 工作簿"))
+        for out, write, what in outputs:
             if out:
                 write(db, args.year, Path(out), unit_code=args.unit)
                 sys.stderr.write(f"已生成{what}：{out}\n")
