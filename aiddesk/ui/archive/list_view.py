@@ -111,6 +111,35 @@ class ArchiveListView(QWidget):
             stale=self.stale_check.isChecked(), incomplete=self.incomplete_check.isChecked(),
         )
 
+    def show_filter(self, flt: HouseholdFilter) -> None:
+        """Set the filter widgets to ``flt`` and show its list (a figure elsewhere, e.g. the 工作台, links here).
+
+        Statuses no 档案库 view has show as 全部档案; a unit filter shows as the unit whose
+        subtree it is (the first code).
+        """
+        wanted = set(flt.statuses)
+        view = next((i for i, (_, statuses) in enumerate(VIEWS) if set(statuses) == wanted), len(VIEWS) - 1)
+        migrant = {True: "农民工", False: "非农民工"}.get(flt.migrant, ALL)
+        widgets = (self.search, self.view_box, self.unit_box, self.category_box, self.cause_box, self.migrant_box,
+                   self.stale_check, self.incomplete_check)
+        # One query for the whole filter, not one per widget changed.
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.search.setText(flt.text)
+            self.view_box.setCurrentIndex(view)
+            self.unit_box.setCurrentIndex(max(self.unit_box.findData(flt.unit_codes[0]) if flt.unit_codes else 0, 0))
+            self.category_box.setCurrentIndex(max(self.category_box.findText(flt.category or ALL), 0))
+            self.cause_box.setCurrentIndex(max(self.cause_box.findText(flt.cause or ALL), 0))
+            self.migrant_box.setCurrentIndex(max(self.migrant_box.findText(migrant), 0))
+            self.stale_check.setChecked(flt.stale)
+            self.incomplete_check.setChecked(flt.incomplete)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._debounce.stop()
+        self.apply_filter()
+
     def apply_filter(self) -> None:
         flt = self.current_filter()
         self.model.set_filter(flt)

@@ -1,0 +1,1 @@
+"""The 工作台 (home page): what needs doing today, the money and the archive at a glance."""
