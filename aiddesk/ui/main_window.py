@@ -1,4 +1,4 @@
-"""The main window: the archive list with its actions, and the administration menus."""
+"""The main window: the 工作台, the archive, batches, the fund ledger and report, and the administration menus."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QTabWidget, QToolBar
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QTabWidget, QToolBar, QWidget
 
 from .. import __version__
 from ..db import Database
@@ -24,6 +24,8 @@ from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
+LEDGER, REPORT = "资金台账", "资金报告"
+
 
 class MainWindow(QMainWindow):
     def __init__(self, *, db: Database, user: User, actor: Actor):
@@ -40,8 +42,15 @@ class MainWindow(QMainWindow):
         self.batch_list.open_requested.connect(self.open_batch)
         self.batch_list.new_requested.connect(lambda: self.open_batch(None))
         self.areas = QTabWidget()
+        self.home = self._home_page()
+        self.areas.addTab(self.home, "工作台")
         self.areas.addTab(self.list_view, "困难职工档案")
         self.areas.addTab(self.batch_list, "帮扶批次")
+        # The ledger and the report are built when first opened: start-up pays only for what it shows.
+        self._lazy: dict[str, QWidget | None] = {LEDGER: None, REPORT: None}
+        for title in self._lazy:
+            self.areas.addTab(QWidget(), title)
+        self.areas.currentChanged.connect(self._area_shown)
         self.setCentralWidget(self.areas)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
@@ -90,8 +99,9 @@ class MainWindow(QMainWindow):
         self.dibao_action = self._action("低保标准", self.manage_dibao)
         self.rules_action = self._action("困难类别建议规则", self.choose_rule_set)
         self.calendar_action = self._action("节假日", self.manage_calendar)
+        self.sources_action = self._action("资金来源", self.manage_fund_sources)
         for action in (self.units_action, self.users_action, self.dibao_action, self.rules_action,
-                       self.calendar_action):
+                       self.calendar_action, self.sources_action):
             action.setEnabled(is_admin)
             admin_menu.addAction(action)
         help_menu = menu.addMenu("帮助")
@@ -168,6 +178,62 @@ class MainWindow(QMainWindow):
     def open_preview(self, pdf: Path, title: str) -> None:
         PdfPreviewDialog(pdf_path=pdf, title=title, parent=self).exec()
 
+    # ---- the 工作台, the ledger and the report ---------------------------------------
+
+    def _home_page(self) -> QWidget:
+        from .dashboard.home_page import HomePage
+
+        home = HomePage(db=self.db, actor=self.actor, parent=self)
+        home.archive_requested.connect(self.show_archive)
+        home.batch_requested.connect(self.open_batch)
+        home.ledger_requested.connect(self.show_ledger)
+        return home
+
+    def area(self, title: str) -> QWidget:
+        """The tab called ``title``, built on first use for the ledger and the report."""
+        index = next(i for i in range(self.areas.count()) if self.areas.tabText(i) == title)
+        if title in self._lazy and self._lazy[title] is None:
+            widget = self._build_area(title)
+            self._lazy[title] = widget
+            current = self.areas.currentIndex()
+            self.areas.blockSignals(True)  # swapping the placeholder is not the user switching tabs
+            self.areas.removeTab(index)
+            self.areas.insertTab(index, widget, title)
+            self.areas.setCurrentIndex(current)
+            self.areas.blockSignals(False)
+        return self.areas.widget(index)
+
+    def _build_area(self, title: str) -> QWidget:
+        if title == LEDGER:
+            from ..services.funds import FundService
+            from .funds.ledger_view import LedgerView
+
+            view = LedgerView(service=FundService(self.db, self.actor), parent=self)
+            view.changed.connect(self.home.reload)
+            return view
+        from .funds.report_page import FundReportPage
+
+        return FundReportPage(db=self.db, parent=self)
+
+    def _area_shown(self, index: int) -> None:
+        title = self.areas.tabText(index)
+        if title in self._lazy:
+            widget = self.area(title)
+            self.areas.setCurrentWidget(widget)
+            if hasattr(widget, "reload"):
+                widget.reload()  # payments or entries made elsewhere since it was last shown
+        elif self.areas.widget(index) is self.home:
+            self.home.reload()
+
+    def show_archive(self, flt) -> None:
+        self.areas.setCurrentWidget(self.list_view)
+        self.list_view.show_filter(flt)
+
+    def show_ledger(self, source: str) -> None:
+        ledger = self.area(LEDGER)
+        self.areas.setCurrentWidget(ledger)
+        ledger.show_source(source)
+
     # ---- aid batches -------------------------------------------------------------
 
     def open_batch(self, batch_id: int | None) -> None:
@@ -176,6 +242,7 @@ class MainWindow(QMainWindow):
         dialog = BatchDialog(service=self.batches, units=all_units(self.db.conn), batch_id=batch_id, parent=self)
         dialog.exec()
         self.batch_list.reload()
+        self.home.reload()
 
     # ---- administration ---------------------------------------------------------
 
@@ -200,6 +267,14 @@ class MainWindow(QMainWindow):
         from .admin.calendar_dialog import CalendarDialog
 
         CalendarDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def manage_fund_sources(self) -> None:
+        from ..services.funds import FundService
+        from .admin.fund_sources_dialog import FundSourcesDialog
+
+        FundSourcesDialog(service=FundService(self.db, self.actor), parent=self).exec()
+        if self._lazy[LEDGER] is not None:
+            self._lazy[LEDGER].reload()  # its source filter lists a newly added source
 
     def choose_rule_set(self) -> None:
         from PySide6.QtWidgets import QInputDialog
