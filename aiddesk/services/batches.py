@@ -108,7 +108,7 @@ class BatchService:
 
     def add_from_filter(self, batch_id: int, flt: HouseholdFilter, *, amount: Decimal | None = None,
                         fund_source: str | None = None, today: date | None = None) -> AddResult:
-        """Add every household the filter finds (在档 only; 临时 too for 临时救助) that passes the checks.
+        """Add every 在档 household the filter finds that passes the checks.
 
         One transaction; the refused ones are returned with their reasons.
         """
@@ -122,8 +122,8 @@ class BatchService:
             if amount is None:
                 raise UserError("该批次没有统一发放标准，请填写每户金额", field="amount")
             source = self._fund_source(b, fund_source)
-            statuses = ("在档", "临时") if b.activity == "临时救助" else ("在档",)
-            where, args = _where(replace(flt, statuses=statuses))
+            # Only 在档 archives: 临时救助 (which also reaches 临时 archives) is refused above.
+            where, args = _where(replace(flt, statuses=("在档",)))
             rows = conn.execute(
                 f"SELECT h.id, h.archive_no, h.name, h.id_number, h.archive_status, h.bank_card, h.hukou_area_code"
                 f" FROM households h{where} ORDER BY h.archive_no", args).fetchall()
@@ -291,6 +291,8 @@ class BatchService:
                 if b.activity == "送温暖" and not (b.plan_text and b.plan_approved_by and b.plan_approved_on):
                     raise UserError("送温暖等集中帮扶须先录入活动方案及审批情况（主席办公会或领导审批）",
                                     field="plan_text")
+            if b.status == "公示中" and target == "待审批":
+                refuse_open_objections(conn, b.id, "公示")
             if target == "公示中":
                 if not b.notice_phone.strip():
                     raise UserError("公示名单须写明受理异议的联系电话，请经办人在批次信息中填写后再审核",
@@ -383,6 +385,16 @@ def _cached(cache: dict, key, compute):
     if key not in cache:
         cache[key] = compute(key)
     return cache[key]
+
+
+def refuse_open_objections(conn, batch_id: int, notice: str) -> None:
+    """An objection must be answered while its notice is still open: afterwards it could never be closed."""
+    rows = conn.execute("SELECT received_on, content FROM objections WHERE batch_id = ? AND notice = ? AND outcome = ''"
+                        " ORDER BY id", (batch_id, notice)).fetchall()
+    if rows:
+        first = rows[0]
+        raise UserError(f"{notice}期间收到的异议还有 {len(rows)} 条未处理（如 {first[0]} 收到：{first[1][:30]}），"
+                        "请先核实并登记处理结果")
 
 
 def _validate_batch(b: Batch, *, sources: list[str]) -> None:

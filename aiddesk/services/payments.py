@@ -21,7 +21,7 @@ from ..core.text import normalise
 from ..db import Database
 from ..db import batches as repo
 from ..db.audit import Actor, now_text, record
-from .batches import BatchService
+from .batches import BatchService, refuse_open_objections
 from .funds import check_affordable
 
 # Who pays, attaches proofs and answers objections; the same people who keep the list.
@@ -202,6 +202,8 @@ class PaymentService:
                                 field="paid_on")
             if b.second_notice_end is not None and paid_on <= b.second_notice_end:
                 raise UserError(f"再公示到 {b.second_notice_end.isoformat()} 才结束，结束后才能发放", field="paid_on")
+            if b.second_notice_start is not None:
+                refuse_open_objections(conn, b.id, "再公示")
             lines = repo.records_of_batch(conn, b.id)
             if not lines:
                 raise UserError("名单中没有有效的帮扶明细，无法登记发放")
