@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"用户：{user.display_name}（{'、'.join(user.roles)}）"))
         self.count_label.setText(self.list_view.counts_text)
+        self.count_label.setVisible(False)  # the archive list's counts, shown with the archive
         self.list_view.counts_changed.connect(self.count_label.setText)
         self.list_view.open_requested.connect(self.edit_household)
         self._build_actions()
@@ -78,13 +79,14 @@ class MainWindow(QMainWindow):
         self.history_action = self._action("修改记录", self.show_history)
         for action in (self.new_action, self.status_action):
             action.setEnabled(can_edit)
-        toolbar = QToolBar("档案")
+        toolbar = self.archive_toolbar = QToolBar("档案")
         toolbar.setObjectName("archiveToolbar")
         toolbar.setMovable(False)
         for action in (self.new_action, self.edit_action, self.status_action, self.print_action,
                        self.history_action):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+        toolbar.setVisible(False)  # the window opens on the 工作台; the archive's tools show with the archive
 
         menu = self.menuBar()
         file_menu = menu.addMenu("文件")
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
 
     def _area_shown(self, index: int) -> None:
         title = self.areas.tabText(index)
+        on_archive = self.areas.widget(index) is self.list_view
+        self.archive_toolbar.setVisible(on_archive)
+        self.count_label.setVisible(on_archive)
         if title in self._lazy:
             widget = self.area(title)
             self.areas.setCurrentWidget(widget)

@@ -39,7 +39,9 @@ def test_an_archive_figure_opens_the_archive_list_filtered(window, actor, make_h
 
     ArchiveService(actor=actor, db=window.db).save(make_household(1, name="张三"))
     ArchiveService(actor=actor, db=window.db).save(make_household(2, name="李梅", hardship_category="低保边缘户"))
+    assert not window.archive_toolbar.isVisible()  # the archive's tools belong to the archive
     window.home.archive_requested.emit(HouseholdFilter(category="低保边缘户"))
     assert window.areas.currentWidget() is window.list_view
+    assert window.archive_toolbar.isVisible() and "当前列表 1 户" in window.count_label.text()
     assert window.list_view.current_filter().category == "低保边缘户"
     assert window.list_view.model.rowCount() == 1
