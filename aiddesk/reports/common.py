@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -11,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -27,7 +24,7 @@ from reportlab.platypus import paragraph as _paragraph_module
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer,
                                 Table, TableStyle)
 
-from ..core.errors import UserError
+from ..atomic import write_atomically  # noqa: F401 - every form module writes through it
 from ..core.money import CENT, format_yuan
 from .fonts import register_fonts
 
@@ -610,29 +607,6 @@ class ReportDocument(BaseDocTemplate):
 
 
 # ---- writing ---------------------------------------------------------------------------
-
-def write_atomically(path: str | os.PathLike, build: Callable[[str], None]) -> None:
-    """Run ``build(tmp_name)`` on a temporary file beside ``path``; move it into place only when complete.
-
-    An existing file at ``path`` survives a failure or a cancel, and no partial
-    file is left behind.
-    """
-    path = Path(path)
-    # mkstemp's owner-only permissions are kept on purpose: forms carry full ID numbers.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp_name)
-        try:
-            os.replace(tmp, path)
-        except PermissionError:
-            # On Windows this is nearly always the old PDF still open in a viewer.
-            raise UserError(f"无法写入“{path}”，该文件可能正在其他程序中打开。请关闭后重试，或换一个文件名") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
 
 REVIEW_COLS = [25 * mm, CONTENT_W / 2 - 25 * mm, CONTENT_W / 2]
 

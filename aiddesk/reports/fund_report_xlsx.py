@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -14,7 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..core.errors import UserError
+from ..atomic import write_atomically
 from ..core.fund_report import FundReport
 from . import fund_report_sections as fs
 
@@ -44,7 +42,8 @@ def write_fund_report_xlsx(report: FundReport, out: Path, *, today: date | None 
     _overview(wb.active, report, today or date.today())
     for section in fs.sections(report):
         _section_sheet(wb.create_sheet(_sheet_name(section.title)), section)
-    _save(wb, Path(out))
+    # Excel or WPS holding the old file is the usual reason a replace fails on Windows.
+    write_atomically(out, wb.save, opened_in=" Excel ")
 
 
 def _sheet_name(title: str) -> str:
@@ -168,19 +167,3 @@ def _display_width(text: str) -> int:
 
 
 # ---- writing ---------------------------------------------------------------------------------------
-
-def _save(wb: Workbook, out: Path) -> None:
-    """Save beside ``out`` and move into place: no half-written workbook is ever left at ``out``."""
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        try:
-            os.replace(tmp, out)
-        except PermissionError:
-            # On Windows this is nearly always the workbook still open in Excel or WPS.
-            raise UserError(f"无法写入“{out}”，该文件可能正在 Excel 中打开。请关闭后重试，或换一个文件名") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..core.batch import AidRecord, Batch
 from ..core.batch_workflow import PAID, VOID
 from ..core.codes import check_code
@@ -298,19 +297,7 @@ class PaymentService:
             ws.column_dimensions[col].width = width
         ws.freeze_panes = "A2"
 
-        # mkstemp's owner-only permissions are kept on purpose: the file carries full ID and card numbers.
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            wb.save(tmp)
-            try:
-                os.replace(tmp, out)
-            except PermissionError:
-                raise UserError(f"无法写入“{out}”，该文件可能正在 Excel 中打开。请关闭后重试，或换一个文件名") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomically(out, wb.save, opened_in=" Excel ")
         # The file carries full ID and card numbers: who exported it, and where, is on record.
         with self.db.transaction() as conn:
             record(conn, self.actor, table="batches", key=b.code, action="export",

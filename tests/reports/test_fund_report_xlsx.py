@@ -110,7 +110,7 @@ def test_a_workbook_open_in_excel_is_refused_in_chinese_and_the_old_file_kept(db
     def locked(src, dst):
         raise PermissionError(13, "in use")
 
-    monkeypatch.setattr("aiddesk.reports.fund_report_xlsx.os.replace", locked)
+    monkeypatch.setattr("aiddesk.atomic.os.replace", locked)
     with pytest.raises(UserError, match="可能正在 Excel 中打开"):
         write_fund_report_xlsx(fund_report(db, 2015), out)
     assert out.read_bytes() == b"old" and [p.name for p in folder.iterdir()] == ["报告.xlsx"]
