@@ -28,9 +28,9 @@ class PaidLine:
 
 def _paid_where(year: int, unit_code: str, aid_category: str, fund_source: str) -> tuple[str, list]:
     where = (" FROM aid_records r INDEXED BY aid_records_paid JOIN batches b ON b.id = r.batch_id"
-             " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND r.paid_on >= ? AND r.paid_on < ?"
+             " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND substr(r.paid_on, 1, 4) = ?"
              " AND b.unit_code = ?")
-    args: list = [f"{year:04d}-01-01", f"{year + 1:04d}-01-01", unit_code]
+    args: list = [f"{year:04d}", unit_code]
     if aid_category:
         where += " AND r.aid_category = ?"
         args.append(aid_category)
