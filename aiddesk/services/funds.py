@@ -141,7 +141,9 @@ class FundService:
         return repo.plans(self.db.conn, self.own_unit().code, year)
 
     def usage(self, year: int) -> list[repo.Usage]:
-        return repo.usage(self.db.conn, year)
+        """What the office's sub-units reported for ``year`` (not units elsewhere in a centre's tree)."""
+        below = {u.code for u in self.subunits()}
+        return [u for u in repo.usage(self.db.conn, year) if u.unit_code in below]
 
     # ---- ledger entries ------------------------------------------------------------------
 
