@@ -445,3 +445,18 @@ def test_a_database_without_its_own_unit_says_so(qtbot, tmp_path, actor):
         assert v.entry_rows() == [] and v.balance_rows() == []
     finally:
         empty.close()
+
+
+def test_a_reviewer_reads_the_ledger_but_cannot_write_to_it(qtbot, db, receive):
+    from aiddesk.db.audit import Actor
+
+    receive(db, 2026, "省财政", "1000.00")
+    view = LedgerView(service=FundService(db, Actor("shenhe", "界面", ("审核人",))))
+    qtbot.addWidget(view)
+    view.year.setValue(2026)
+    view.reload()
+    assert [row[2] for row in view.entry_rows()] == ["省财政"]
+    view.table.selectRow(0)
+    buttons = (view.add_button, view.reverse_button, view.budget_button, view.usage_button, view.carry_button)
+    assert not any(b.isEnabled() for b in buttons)
+    assert "只能查看" in view.add_button.toolTip()

@@ -23,6 +23,7 @@ from .usage_dialog import UsageDialog
 
 ALL = "全部"
 ZERO = Decimal("0.00")
+READ_ONLY = "您的账号只能查看资金台账；登记、冲销、预算和结转由经办人办理"
 BALANCE_COLUMNS = ("资金来源", "收入（元）", "下拨下级（元）", "已发放（元）", "人次", "结余（元）")
 ENTRY_COLUMNS = ("流水号", "日期", "资金来源", "类型", "金额（元）", "对方单位", "文号", "摘要", "状态")
 AMOUNT_COLUMN, MEMO_COLUMN, STATUS_COLUMN = 4, 7, 8
@@ -270,10 +271,14 @@ class LedgerView(QWidget):
         return False
 
     def _update_buttons(self) -> None:
+        may_write = self.service.may_keep_ledger
+        for button in (self.add_button, self.budget_button, self.usage_button, self.carry_button):
+            button.setEnabled(may_write)
+            button.setToolTip("" if may_write else READ_ONLY)
         e = self.selected_entry()
-        may_reverse = e is not None and not e.is_reversal and not e.reversed_by
+        may_reverse = may_write and e is not None and not e.is_reversal and not e.reversed_by
         self.reverse_button.setEnabled(may_reverse)
-        self.reverse_button.setToolTip("" if may_reverse or e is None else
+        self.reverse_button.setToolTip("" if may_reverse or e is None else READ_ONLY if not may_write else
                                        "冲销分录不能再冲销" if e.is_reversal else f"已被{e.reversed_by}冲销")
 
     # ---- actions --------------------------------------------------------------------------------------
