@@ -22,7 +22,9 @@ ACTION_LABELS = {"insert": "新建", "update": "修改", "status": "状态变更
 TABLE_LABELS = {"households": "档案", "attachments": "附件", "members": "家庭成员", "users": "用户",
                 "units": "单位", "dibao_lines": "低保标准", "batches": "帮扶批次", "aid_records": "帮扶明细",
                 "calendar_days": "节假日", "settings": "设置", "fund_entries": "资金收支", "fund_budgets": "预算",
-                "aid_plans": "计划", "subunit_usage": "下级单位使用", "fund_sources": "资金来源"}
+                "aid_plans": "计划", "subunit_usage": "下级单位使用", "fund_sources": "资金来源",
+                "sms_templates": "短信模板", "draws": "抽查抽样", "phone_calls": "电话核实", "home_visits": "入户走访",
+                "feedback": "满意度", "problems": "核查问题", "batch_check_marks": "核查清单"}
 
 
 def label(field: str) -> str:

@@ -197,11 +197,13 @@ def test_open_database_upgrades_an_older_file(tmp_path, monkeypatch):
         old.close()
 
 
-def test_a_version_2_file_with_batches_gains_the_fund_ledger(tmp_path):
-    """tests/db/schemas/v2.sql is the schema as version 2 created it; its rows survive the upgrade."""
-    path = tmp_path / "v2.sqlite"
+@pytest.mark.parametrize("old_version", [2, 3])
+def test_a_file_of_an_older_version_with_batches_upgrades_to_exactly_the_current_schema(tmp_path, old_version):
+    """tests/db/schemas/vN.sql is the schema as version N created it; its rows survive the upgrade."""
+    path = tmp_path / f"v{old_version}.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript((SCHEMAS / "v2.sql").read_text(encoding="utf-8"))
+    conn.executescript((SCHEMAS / f"v{old_version}.sql").read_text(encoding="utf-8"))
+    assert version(conn) == old_version
     conn.execute("INSERT INTO units (code, name, level, is_own) VALUES ('460000', '海南省职工服务中心', '省级', 1)")
     conn.execute("INSERT INTO batches (code, name, activity, year, unit_code, clerk, created_at, updated_at)"
                  " VALUES ('460000-PC2026-001', '两节送温暖', '送温暖', 2026, '460000', 'jingban', 'x', 'x')")
@@ -209,10 +211,10 @@ def test_a_version_2_file_with_batches_gains_the_fund_ledger(tmp_path):
     upgraded = open_database(path)
     fresh = open_database(tmp_path / "new.sqlite")
     try:
-        assert version(upgraded.conn) == CURRENT_VERSION == 3
+        assert version(upgraded.conn) == CURRENT_VERSION
         assert schema_of(upgraded.conn) == schema_of(fresh.conn)
         assert upgraded.conn.execute("SELECT name FROM batches").fetchone()[0] == "两节送温暖"
-        assert "fund_entries" in schema_of(upgraded.conn)
+        assert {"fund_entries", "problems"} <= set(schema_of(upgraded.conn))
         assert len(backups_of(path)) == 1
     finally:
         upgraded.close()

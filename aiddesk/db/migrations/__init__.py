@@ -40,6 +40,7 @@ def sql_step(filename: str) -> Step:
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
+    4: sql_step("v0004_verification.sql"),
 }
 
 
