@@ -22,7 +22,6 @@ class VerificationRules:
     problem_results: tuple[str, ...]     # call results that open a problem
     unreachable_results: tuple[str, ...]  # call results that are no answer at all
     satisfied_answers: tuple[str, ...]   # answers counted as satisfied
-    payment_due_days_for_checklist: int  # the checklist's "paid by the deadline": days after approval
 
 
 @cache
@@ -38,8 +37,7 @@ def load_verification_rules() -> VerificationRules:
     try:
         shares = {k: Decimal(str(data[k])) for k in ("spot_check_share", "checklist_spot_check_share",
                                                       "home_visit_share")}
-        ints = {k: int(data[k]) for k in ("sms_segment_chars", "sms_long_segment_chars", "spot_check_minimum",
-                                          "payment_due_days_for_checklist")}
+        ints = {k: int(data[k]) for k in ("sms_segment_chars", "sms_long_segment_chars", "spot_check_minimum")}
         lists = {k: tuple(str(v) for v in data[k]) for k in ("problem_results", "unreachable_results",
                                                              "satisfied_answers")}
     except (KeyError, TypeError, ValueError, InvalidOperation) as err:
