@@ -16,6 +16,7 @@ from ..core.workdays import Calendar, working_days_between
 from ..db import Database
 from ..db import aid_record_list as lists
 from ..db import funds as fund_repo
+from ..db import problems as problem_repo
 from ..db.household_list import HouseholdFilter, count_by_status
 from ..db.settings import calendar_days
 from ..db.units import own_unit
@@ -156,7 +157,7 @@ class ArchiveCounts:
 class Todo:
     """Something to do, and where it is done: a batch, or an archive list."""
 
-    kind: str                 # 公示即将结束, 公示已结束, 应发放, 待审核, 待审批, 异议待处理, 一年未更新, 资料不全, 抽查问题
+    kind: str                 # 公示即将结束, 公示已结束, 应发放, 待审核, 待审批, 异议待处理, 一年未更新, 资料不全, 核查问题, 短信发送失败
     text: str
     urgency: str = NORMAL     # OVERDUE, SOON or NORMAL
     due: date | None = None
@@ -215,12 +216,31 @@ def dashboard(db: Database, *, today: date) -> Dashboard:
 
 
 def spot_check_problems(db: Database, *, today: date) -> list[Todo]:
-    """Problems found by 抽查核查 (电话回访, 入户核查) and not yet put right, one to-do each.
+    """Verification findings not yet put right, and SMS that did not arrive: one to-do per batch (or household).
 
-    Empty until the verification issue (抽查与核查) stores spot checks: it fills this in, with each
-    to-do pointing at its batch, and the 工作台 shows them with no other change.
+    A problem stays on the list until it is resolved with a reason (services/problems.py).
     """
-    return []
+    todos: list[Todo] = []
+    by_batch: dict[int | None, list] = {}
+    for p in problem_repo.list_problems(db.conn, open_only=True):
+        by_batch.setdefault(p.batch_id, []).append(p)
+    for batch_id, found in by_batch.items():
+        first = found[0]
+        example = f"{first.name}：{first.kind}" if first.name else first.kind
+        if batch_id is not None:
+            todos.append(Todo("核查问题", f"{first.batch_name}：{len(found)}个核查问题待处理（{example}）",
+                              SOON, batch_id=batch_id, count=len(found)))
+        else:
+            for p in found:
+                todos.append(Todo("核查问题", f"{p.name or p.archive_no}：{p.kind}（{p.source}发现，待处理）", SOON,
+                                  archive_filter=HouseholdFilter(statuses=(), text=p.archive_no), count=1))
+    for batch_id, name, failed in db.conn.execute(
+            "SELECT b.id, b.name, count(*) FROM aid_records r JOIN batches b ON b.id = r.batch_id"
+            " WHERE r.state = '有效' AND r.sms_status = '发送失败' AND b.status IN ('已发放', '已核查')"
+            " GROUP BY b.id ORDER BY b.id"):
+        todos.append(Todo("短信发送失败", f"{name}：{failed}人短信发送失败，请核对手机号后重发", NORMAL,
+                          batch_id=batch_id, count=failed))
+    return todos
 
 
 def _money(db: Database, year: int) -> tuple[list[SourceBalance], list[CategorySpending]]:

@@ -262,8 +262,27 @@ def test_archive_to_dos_stale_and_incomplete(db, households):
     assert count_households(db.conn, stale.archive_filter) == 4
 
 
-def test_spot_check_problems_are_an_empty_hook_for_now(db):
+def test_open_verification_problems_and_failed_sms_are_to_dos_until_dealt_with(db, households, receive):
+    from aiddesk.db.problems import insert_problem
+    from aiddesk.services.problems import ProblemService
+
     assert spot_check_problems(db, today=date(2026, 11, 26)) == []
+    receive(db, 2026, "省总工会经费", "1000000.00")
+    batch_id = new_batch(db, "2026年两节送温暖", HouseholdFilter())
+    approve(db, batch_id)
+    PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
+    line, other = BatchService(db, CLERK).records(batch_id)[:2]
+    with db.transaction() as conn:
+        problem = insert_problem(conn, source="电话抽查", kind="金额不符", description="本人说只收到800元",
+                                 opened_on=date(2026, 12, 10), opened_by="jingban", batch_id=batch_id,
+                                 aid_record_id=line.id)
+        conn.execute("UPDATE aid_records SET sms_status = '发送失败' WHERE id = ?", (other.id,))
+    todos = {t.kind: t for t in dashboard(db, today=date(2026, 12, 11)).todos}
+    assert todos["核查问题"].batch_id == batch_id and todos["核查问题"].count == 1
+    assert todos["核查问题"].text == f"2026年两节送温暖：1个核查问题待处理（{line.recipient_name}：金额不符）"
+    assert todos["短信发送失败"].text == "2026年两节送温暖：1人短信发送失败，请核对手机号后重发"
+    ProblemService(db, CLERK).resolve(problem, "核实系记错金额，本人确认收到1000元", on=date(2026, 12, 12))
+    assert "核查问题" not in {t.kind for t in dashboard(db, today=date(2026, 12, 12)).todos}
 
 
 def test_an_office_without_its_own_unit_still_gets_a_page(tmp_path):
