@@ -45,4 +45,5 @@ def test_an_approver_does_not_follow_problems_up(db, problem):
     with pytest.raises(UserError, match="没有此权限"):
         ProblemService(db, Actor("shenpi", "界面", ("审批人",))).resolve(problem, "已核实并调整档案类别",
                                                                     on=date(2026, 12, 2))
-    ProblemService(db, Actor("shenhe", "界面", ("审核人",))).resolve(problem, "已核实并调整档案类别", on=date(2026, 12, 2))
+    reviewer = ProblemService(db, Actor("shenhe", "界面", ("审核人",)))
+    reviewer.resolve(problem, "已核实并调整档案类别", on=date(2026, 12, 2))
