@@ -313,6 +313,10 @@ class BatchService:
                     raise UserError(f"再公示到 {b.second_notice_end.isoformat()} 才结束，结束后才能确认发放",
                                     field="second_notice_end")
                 b.paid_on = today
+            if target == "已核查":
+                from .checklist import refuse_unless_complete  # imported here: the checklist builds on this module
+
+                refuse_unless_complete(self.db, b.id)
             if target == "已作废":
                 b.void_reason = reason.strip()
             b.status = target
