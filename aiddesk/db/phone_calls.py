@@ -54,12 +54,12 @@ def last_calls(conn: sqlite3.Connection, record_ids: Sequence[int]) -> dict[int,
 
 
 def _lines(batch_id: int | None, year: int | None) -> tuple[str, list]:
-    """The paid valid lines of one batch, or of the (non-void) batches of one year."""
+    """Which lines: those of one batch, or those paid in one year (keyed as the paid-lines index is)."""
     if (batch_id is None) == (year is None):
         raise ValueError("give either batch_id or year")
     if batch_id is not None:
         return "r.batch_id = ?", [batch_id]
-    return "r.batch_id IN (SELECT id FROM batches WHERE year = ? AND status != '已作废')", [year]
+    return "substr(r.paid_on, 1, 4) = ?", [f"{year:04d}"]
 
 
 def coverage(conn: sqlite3.Connection, *, unreachable: Sequence[str], batch_id: int | None = None,

@@ -168,7 +168,7 @@ class SpotCheckService:
         return Coverage(*call_repo.coverage(self.db.conn, unreachable=rules.unreachable_results, batch_id=batch_id))
 
     def coverage_of_year(self, year: int) -> Coverage:
-        """The same over the paid lines of all batches of ``year`` (批次年度), void batches left out."""
+        """The same over the lines paid in ``year`` (as the fund report and the year's figures count them)."""
         rules = load_verification_rules()
         return Coverage(*call_repo.coverage(self.db.conn, unreachable=rules.unreachable_results, year=year))
 
@@ -178,6 +178,7 @@ class SpotCheckService:
         return len(call_repo.lines_with_result(self.db.conn, rules.problem_results, batch_id=batch_id))
 
     def discrepancies_of_year(self, year: int) -> int:
+        """Lines paid in ``year`` where a call found a discrepancy."""
         rules = load_verification_rules()
         return len(call_repo.lines_with_result(self.db.conn, rules.problem_results, year=year))
 
