@@ -174,9 +174,10 @@ class Item:
     def record_ids(self) -> list[int]:
         return list(dict.fromkeys(o.record_id for o in self.offenders if o.record_id is not None))
 
-    def waiver_text(self) -> str:
+    def waiver_text(self, names: dict[str, str] | None = None) -> str:
+        """Who waived it, when and why; ``names`` maps user names to display names."""
         w = self.waiver
-        return f"审批人{w.by}于{w.on.isoformat()}豁免，理由：{w.note}" if w else ""
+        return f"审批人{person(w.by, names or {})}于{w.on.isoformat()}豁免，理由：{w.note}" if w else ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class Checklist:
     batch_id: int
     items: tuple[Item, ...]
     national: Mark | None = None
+    display_names: dict[str, str] = field(default_factory=dict)  # username → 姓名, for showing who
 
     @property
     def complete(self) -> bool:
@@ -212,11 +214,11 @@ def evaluate(batch_id: int, f: BatchFacts) -> Checklist:
               PAYMENT_METHOD: _payment_method, PAID_ON_TIME: _paid_on_time, SMS: _sms, SPOT_CHECK: _spot_check,
               NATIONAL_SYSTEM: _national}
     items = tuple(replace(checks[key](f), waiver=f.waivers.get(key)) for key in ITEMS)
-    return Checklist(batch_id, items, f.national)
+    return Checklist(batch_id, items, f.national, f.display_names)
 
 
 def payment_deadline(approved_on: date, second_notice_end: date | None, due_days: int) -> date:
-    """Paid by: ``due_days`` after approval, or after the end of a 再公示 (payment waits for it), as the 工作台 counts."""
+    """Paid by: ``due_days`` after approval, or after a 再公示 (payment waits for it), as the 工作台 counts."""
     start = max(approved_on, second_notice_end) if second_notice_end else approved_on
     return start + timedelta(days=due_days)
 
@@ -234,7 +236,8 @@ def _archive_valid(f: BatchFacts) -> Item:
            for r in f.lines if r.archive_status not in allowed]
     need = "、".join(allowed)
     if bad:
-        return Item(ARCHIVE_VALID, False, f"{len(bad)} 人审批日（{f.approved_on.isoformat()}）档案不是{need}状态", tuple(bad))
+        return Item(ARCHIVE_VALID, False, f"{len(bad)} 人审批日（{f.approved_on.isoformat()}）档案不是{need}状态",
+                    tuple(bad))
     return Item(ARCHIVE_VALID, True, f"{len(f.lines)} 人审批日（{f.approved_on.isoformat()}）档案均为{need}")
 
 
@@ -242,7 +245,8 @@ def _notice(f: BatchFacts) -> Item:
     if f.notice_start is None or f.notice_end is None:
         return Item(NOTICE, False, "没有公示记录")
     days = f.notice_days or 0
-    period = f"公示 {f.notice_start.isoformat()} 至 {f.notice_end.isoformat()}（{days}个工作日，规定至少{f.required_notice_days}个）"
+    period = (f"公示 {f.notice_start.isoformat()} 至 {f.notice_end.isoformat()}"
+              f"（{days}个工作日，规定至少{f.required_notice_days}个）")
     problems = []
     if days < f.required_notice_days:
         problems.append("公示天数不足")
@@ -260,9 +264,14 @@ def _notice(f: BatchFacts) -> Item:
     return Item(NOTICE, True, f"{period}，{approved}")
 
 
+def person(username: str, names: dict[str, str]) -> str:
+    """``李晓红（jingban）`` where the user's name is known, else the user name."""
+    shown = names.get(username, username)
+    return f"{shown}（{username}）" if shown != username else username
+
+
 def _who(f: BatchFacts, names: Sequence[str]) -> str:
-    shown = [f"{f.display_names[n]}（{n}）" if f.display_names.get(n, n) != n else n for n in names]
-    return "、".join(shown) or "（无）"
+    return "、".join(person(n, f.display_names) for n in names) or "（无）"
 
 
 def _separate_people(f: BatchFacts) -> Item:
@@ -303,8 +312,9 @@ def _paid_on_time(f: BatchFacts) -> Item:
     if f.approved_on is None:
         return Item(PAID_ON_TIME, False, "批次尚未审批")
     due = payment_deadline(f.approved_on, f.second_notice_end, f.payment_due_days)
-    since = (f"再公示结束（{f.second_notice_end.isoformat()}）" if f.second_notice_end and f.second_notice_end > f.approved_on
-             else f"审批（{f.approved_on.isoformat()}）")
+    second = f.second_notice_end
+    since = f"再公示结束（{second.isoformat()}）" if second and second > f.approved_on \
+        else f"审批（{f.approved_on.isoformat()}）"
     rule = f"{since}后{f.payment_due_days}天内、即 {due.isoformat()} 前应发放"
     bad = []
     for r in f.lines:

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
 from ..core.batch import Batch
-from ..core.checklist import FAILED, PASSED, Checklist, Item
+from ..core.checklist import FAILED, PASSED, Checklist, Item, person
 from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, ReportDocument, Signer, Title, cn_date, draw_footer,
                      field_section, para, signature_boxes, styles, table, write_atomically, yuan)
 from .fonts import register_fonts
@@ -30,10 +30,7 @@ _ITEM_COLS[3] = CONTENT_W - sum(_ITEM_COLS)
 
 
 def _person(username: str | None, names: dict[str, str]) -> str:
-    if not username:
-        return ""
-    shown = names.get(username, username)
-    return f"{shown}（{username}）" if shown != username else username
+    return person(username, names) if username else ""
 
 
 def _offenders(item: Item, limit: int) -> str:
@@ -58,7 +55,8 @@ def _items_table(checklist: Checklist, st: dict, limit: int, names: dict[str, st
             details.append(para(_offenders(item, limit), st["small"]))
         if item.waived:
             w = item.waiver
-            details.append(para(f"豁免：审批人{_person(w.by, names)}于{cn_date(w.on)}豁免。理由：{w.note}", st["small"]))
+            details.append(para(f"豁免：审批人{_person(w.by, names)}于{cn_date(w.on)}豁免。理由：{w.note}",
+                                st["small"]))
         data.append([para(str(n), st["label"]), para(item.title, st["value"]), verdict, details])
     return table(data, _ITEM_COLS, [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID_COLOR),
@@ -89,7 +87,7 @@ def write_checklist_pdf(path: str | os.PathLike, *, batch: Batch, checklist: Che
     """Write the checklist of ``batch`` as one PDF (usually one page) at ``path``."""
     font = register_fonts()
     st = styles(font)
-    names = display_names or {}
+    names = checklist.display_names if display_names is None else display_names
     notice = f"{cn_date(batch.notice_start)}至{cn_date(batch.notice_end)}" if batch.notice_start else ""
     if batch.second_notice_start:
         notice += f"；再公示{cn_date(batch.second_notice_start)}至{cn_date(batch.second_notice_end)}"

@@ -82,7 +82,8 @@ class ChecklistService:
             old = _marks(conn, batch_id).get((NATIONAL_SYSTEM, DONE))
             if old is not None:
                 raise UserError(f"已由{old.by}确认于 {old.on.isoformat()} 录入全国系统")
-            conn.execute("INSERT INTO batch_check_marks (batch_id, item, mark, marked_on, marked_by) VALUES (?, ?, ?, ?, ?)",
+            conn.execute("INSERT INTO batch_check_marks (batch_id, item, mark, marked_on, marked_by)"
+                         " VALUES (?, ?, ?, ?, ?)",
                          (batch_id, NATIONAL_SYSTEM, DONE, on.isoformat(), self.actor.username))
             record(conn, self.actor, table="batch_check_marks", key=f"{b.code}/{NATIONAL_SYSTEM}", action="insert",
                    new={"item": TITLES[NATIONAL_SYSTEM], "mark": DONE, "marked_on": on.isoformat()})
@@ -109,7 +110,8 @@ class ChecklistService:
         if item not in TITLES:
             raise UserError("没有这一核查项目")
         if len(reason) < 4:
-            raise ValidationError({"reason": "请写明豁免的理由（至少4个字），例如“该户已搬迁，短信无法送达，已电话通知本人”"})
+            raise ValidationError({"reason": "请写明豁免的理由（至少4个字），"
+                                             "例如“该户已搬迁，短信无法送达，已电话通知本人”"})
         with self.db.transaction() as conn:
             b = _batch(conn, batch_id)
             if b.status != "已发放":
@@ -155,9 +157,10 @@ class ChecklistService:
         b = _batch(conn, batch_id)
         lines = repo.records_of_batch(conn, batch_id)
         office = own_unit(conn)
-        write_checklist_pdf(path, batch=b, checklist=self.checklist(batch_id), office_name=office.name if office else "",
+        write_checklist_pdf(path, batch=b, checklist=self.checklist(batch_id),
+                            office_name=office.name if office else "",
                             people=len(lines), amount=sum((r.amount for r in lines), Decimal("0.00")),
-                            display_names=_display_names(conn), printed_on=printed_on or date.today())
+                            printed_on=printed_on or date.today())
         return Path(path)
 
 

@@ -159,7 +159,10 @@ def test_refusal_lists_every_failing_item():
 def test_status_on_a_day_from_the_logged_changes():
     changes = [StatusChange(date(2026, 5, 1), "在档", "脱困"),   # exit dated 1 May (entered later)
                StatusChange(date(2026, 9, 1), "脱困", "在档")]   # reopened 1 September
-    on = lambda d: archive_status_on(d, created=date(2025, 3, 1), current="在档", exit_date=None, changes=changes)  # noqa: E731
+
+    def on(day):
+        return archive_status_on(day, created=date(2025, 3, 1), current="在档", exit_date=None, changes=changes)
+
     assert on(date(2025, 2, 28)) is None
     assert on(date(2026, 4, 30)) == "在档"
     assert on(date(2026, 5, 1)) == "脱困"

@@ -46,7 +46,8 @@ def year(db, actor, make_household, receive):
             conn.execute("INSERT INTO phone_calls (aid_record_id, called_on, result, called_by, recorded_at)"
                          " VALUES (?, '2026-12-10', ?, 'jingban', '2026-12-10T15:00:00')", (line[key], result))
         for name, on in [("张三", "2026-05-12"), ("张三", "2026-11-03"), ("钱七", "2026-06-01"), ("李梅", "2025-09-09")]:
-            conn.execute("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, recorded_by, recorded_at)"
+            conn.execute("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, recorded_by,"
+                         " recorded_at)"
                          " VALUES (?, ?, '李经办、王审核', '情况属实', 'jingban', ?)", (ids[name], on, on + "T17:00:00"))
         for name, batch, on, answer in [("张三", a, "2026-12-15", "满意"), ("李梅", a, "2026-12-15", "不满意"),
                                         ("王五", None, "2026-06-01", "基本满意"), ("钱七", None, "2026-06-01", "满意"),
@@ -122,7 +123,8 @@ def test_batch_figures(db, year):
     assert a.home_visits == (1, 4, Decimal("0.2500")) and a.satisfaction == (1, 2, Decimal("0.5000"))
     assert (a.problems, a.open_problems) == (2, 1)
     b = batch_figures(db, year["b"])
-    assert (b.paid_lines, b.sms, b.spot_check, b.reached) == (1, (1, 1, Decimal("1.0000")), (1, 1, Decimal("1.0000")), 0)
+    everyone = (1, 1, Decimal("1.0000"))
+    assert (b.paid_lines, b.sms, b.spot_check, b.reached) == (1, everyone, everyone, 0)
     assert (b.discrepancy, b.satisfaction, b.problems) == ((0, 0, None), (0, 0, None), 0)
     nothing = batch_figures(db, year["draft"])
     assert (nothing.status, nothing.paid_lines, nothing.sms) == ("草稿", 0, (0, 0, None))
