@@ -101,10 +101,10 @@ def write_xlsx(path, rows: list[list]) -> None:
 
 def test_the_default_template_until_the_office_saves_its_own_and_back_on_reset(db, sms):
     default = sms.template("送温暖")
-    assert default.startswith("【{单位}】{姓名}您好") and not sms.is_custom("送温暖")
+    assert default.startswith("【{单位}】{姓名}：送温暖") and not sms.is_custom("送温暖")
     sms.save_template("送温暖", "【{单位}】{姓名}：慰问金{金额}元已到账。")
     assert sms.template("送温暖") == "【{单位}】{姓名}：慰问金{金额}元已到账。" and sms.is_custom("送温暖")
-    assert sms.template("金秋助学").startswith("【{单位}】{姓名}您好：金秋助学金")  # other activities untouched
+    assert sms.template("金秋助学").startswith("【{单位}】{姓名}：金秋助学金")  # other activities untouched
     sms.reset_template("送温暖")
     assert sms.template("送温暖") == default and not sms.is_custom("送温暖")
     actions = [r[0] for r in db.conn.execute(
@@ -161,10 +161,10 @@ def test_messages_go_to_valid_mobiles_the_others_are_listed_apart(sms, paid):
     assert [(m.name, m.phone) for m in sms_list.rows] == [("张三", "13812345678"), ("李梅", "13912345678"),
                                                            ("钱八", "13712345678")]
     first = sms_list.rows[0]
-    assert first.text == (f"【{OFFICE}】张三您好：{OFFICE}送温暖慰问金1000.00元已于2026年12月8日发放到您的会员服务卡，"
-                          "请注意查收。如有疑问请致电0898-66120000。")
-    assert (first.chars, first.segments) == (len(first.text), 2)
-    assert sms_list.segments == 6
+    assert first.text == f"【{OFFICE}】张三：送温暖慰问金1000.00元已于2026年12月8日发放，请查收。咨询0898-66120000"
+    # The default templates fit one SMS for an office name of this length: each person costs one.
+    assert (first.chars, first.segments) == (len(first.text), 1)
+    assert sms_list.segments == 3
     others = {p.name: (p.on_file, p.why) for p in sms_list.no_mobile}
     assert set(others) == {"王五", "赵六", "孙七"}
     assert others["王五"][0] == "0898-66123456" and "座机" in others["王五"][1]
@@ -188,7 +188,7 @@ def test_export_xlsx_phone_as_text_and_a_sheet_of_those_without_a_mobile(db, sms
     rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=2)]
     assert [r[:3] for r in rows] == [(1, "张三", "13812345678"), (2, "李梅", "13912345678"), (3, "钱八", "13712345678")]
     assert all(ws.cell(r, 3).data_type == "s" for r in range(2, 5))
-    assert rows[0][3].startswith(f"【{OFFICE}】张三您好") and rows[0][4:] == (len(rows[0][3]), 2)
+    assert rows[0][3].startswith(f"【{OFFICE}】张三：") and rows[0][4:] == (len(rows[0][3]), 1)
     others = [tuple(c.value for c in row) for row in wb[NO_MOBILE_SHEET].iter_rows(min_row=2)]
     assert [(r[1], r[3]) for r in others] == [("王五", "0898-66123456"), ("赵六", None), ("孙七", "1381234")]
     # exporting is not sending, and who took the phone numbers out is on record
@@ -207,7 +207,7 @@ def test_export_csv_is_utf8_with_bom_and_the_others_go_to_a_file_beside_it(sms, 
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == list(LIST_HEADERS)
     assert [r[1:3] for r in rows[1:]] == [["张三", "13812345678"], ["李梅", "13912345678"], ["钱八", "13712345678"]]
-    assert rows[1][3].startswith(f"【{OFFICE}】张三") and rows[1][4:] == [str(len(rows[1][3])), "2"]
+    assert rows[1][3].startswith(f"【{OFFICE}】张三") and rows[1][4:] == [str(len(rows[1][3])), "1"]
     assert other.read_bytes().startswith(b"\xef\xbb\xbf")
     assert [r[1] for r in csv.reader(io.StringIO(other.read_text(encoding="utf-8-sig")))][1:] == ["王五", "赵六", "孙七"]
 

@@ -72,8 +72,8 @@ def answer_dialogs(monkeypatch, panel, fill) -> list:
 
 def test_the_panel_shows_the_template_counts_and_every_line(panel):
     assert panel.template_box.title() == "短信模板（送温暖，默认）"
-    assert panel.template_label.text().startswith("【{单位}】{姓名}您好")
-    assert panel.example_label.text().startswith(f"示例：【{OFFICE}】张三您好")
+    assert panel.template_label.text().startswith("【{单位}】{姓名}：")
+    assert panel.example_label.text().startswith(f"示例：【{OFFICE}】张三：")
     assert panel.counts_label.text() == "有效手机号 3 人，无手机号 1 人；已发送 0，发送失败 0，未发送 4"
     rows = panel.table_rows()
     assert [r[1] for r in rows] == ["张三", "李梅", "王五", "钱八"]
@@ -124,7 +124,7 @@ def test_editing_the_template_counts_as_you_type_and_saves(qtbot, panel, monkeyp
     assert seen["71"] == "共 71 字，超过一条短信，按 2 条计费"
     visible, error, accepted = seen["unknown"]
     assert visible and "{编号}" in error and not accepted
-    assert seen["default"].startswith("【{单位}】{姓名}您好")
+    assert seen["default"].startswith("【{单位}】{姓名}：")
     assert panel.template_box.title() == "短信模板（送温暖，本单位修改过）"
     assert panel.example_label.text() == f"示例：【{OFFICE}】张三：慰问金1000.00元已于2026年12月8日到账。（40字，1条短信）"
     assert changed == [True]
