@@ -23,7 +23,8 @@ from .visit_form import DATE_BLANK, TICK_BOTTOM_PAD, tick_boxes, tick_style
 TITLE = "工会困难职工帮扶资金管理使用意见反馈表"
 INTRO = ("为了解帮扶资金的发放和使用情况，改进帮扶工作，请您如实填写本表，在相应的□内打“√”。"
          "本表由工会留存，不对外公开。")
-COMMENT_H = 80 * mm
+COMMENT_H = 76 * mm
+ROW_H = 8 * mm
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,19 @@ class FeedbackFormItem:
 
 
 def _person_section(item: FeedbackFormItem, st: dict) -> Flowable:
-    return field_section("一、基本情况", [
+    rows = [
         [("姓名", item.name), ("档案编号", item.archive_no), ("联系电话", item.phone)],
         [("所属单位", item.unit_name)],
         [("家庭住址", item.address)],
         [("帮扶项目", item.aid)],
         [("帮扶金额", yuan(item.amount)), ("发放日期", cn_date(item.paid_on)), ("发放方式", item.payment_method)],
-    ], st)
+    ]
+    section = field_section("一、基本情况", rows, st)
+    # A row left blank is filled in by hand: make it tall enough to write in. field_section takes no
+    # row heights, so they are set before the table is laid out (reportlab keeps them in _argH);
+    # a row with text keeps its natural height, so a long address still wraps inside its cell.
+    section._argH = [None] + [None if any(pair[1] for pair in row) else ROW_H for row in rows]
+    return section
 
 
 _QUESTION_COLS = [12 * mm, 52 * mm]

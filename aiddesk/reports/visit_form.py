@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from ..core.codes import code_list
 from ..core.errors import UserError
@@ -113,7 +113,7 @@ def _visit_section(st: dict) -> Flowable:
         data.append([para(topic, st["label"]), "", "", ""])
         heights.append(SITUATION_H)
         style += [("SPAN", (1, r), (-1, r)), ("BACKGROUND", (0, r), (0, r), LABEL_BG)]
-    return table(data, _VISIT_COLS, style, rowHeights=heights)
+    return table(data, _VISIT_COLS, style, rowHeights=heights, repeatRows=1)
 
 
 _CONCLUSION_COLS = [25 * mm, CONTENT_W - 25 * mm]
@@ -170,8 +170,8 @@ def _form(item: VisitFormItem, count: int, st: dict) -> list[Flowable]:
         _family_section(item, st),
         _members_section(h, st),
         _visit_section(st),
-        _conclusion_section(st),
-        _signature_section(st),
+        # The conclusion is signed where it is written: a long member list moves both to the next page.
+        KeepTogether([_conclusion_section(st), _signature_section(st)]),
         Mark(count),
     ]
 
