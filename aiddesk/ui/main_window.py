@@ -24,7 +24,7 @@ from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
-LEDGER, REPORT = "资金台账", "资金报告"
+VERIFY, LEDGER, REPORT = "核查", "资金台账", "资金报告"
 
 
 class MainWindow(QMainWindow):
@@ -41,13 +41,14 @@ class MainWindow(QMainWindow):
         self.batch_list = BatchListView(db=db, parent=self)
         self.batch_list.open_requested.connect(self.open_batch)
         self.batch_list.new_requested.connect(lambda: self.open_batch(None))
+        self.batch_list.verify_requested.connect(self.verify_batch)
         self.areas = QTabWidget()
         self.home = self._home_page()
         self.areas.addTab(self.home, "工作台")
         self.areas.addTab(self.list_view, "困难职工档案")
         self.areas.addTab(self.batch_list, "帮扶批次")
         # The ledger and the report are built when first opened: start-up pays only for what it shows.
-        self._lazy: dict[str, QWidget | None] = {LEDGER: None, REPORT: None}
+        self._lazy: dict[str, QWidget | None] = {VERIFY: None, LEDGER: None, REPORT: None}
         for title in self._lazy:
             self.areas.addTab(QWidget(), title)
         self.areas.currentChanged.connect(self._area_shown)
@@ -206,6 +207,13 @@ class MainWindow(QMainWindow):
         return self.areas.widget(index)
 
     def _build_area(self, title: str) -> QWidget:
+        if title == VERIFY:
+            from .verification.verification_area import VerificationArea
+
+            area = VerificationArea(db=self.db, actor=self.actor, parent=self)
+            area.household_requested.connect(self.edit_household)
+            area.batch_requested.connect(self.open_batch)
+            return area
         if title == LEDGER:
             from ..services.funds import FundService
             from .funds.ledger_view import LedgerView
@@ -246,6 +254,13 @@ class MainWindow(QMainWindow):
 
         dialog = BatchDialog(service=self.batches, units=all_units(self.db.conn), batch_id=batch_id, parent=self)
         dialog.exec()
+        self.batch_list.reload()
+        self.home.reload()
+
+    def verify_batch(self, batch_id: int) -> None:
+        from .verification.batch_verification import BatchVerificationDialog  # loaded on first use
+
+        BatchVerificationDialog(db=self.db, actor=self.actor, batch_id=batch_id, parent=self).exec()
         self.batch_list.reload()
         self.home.reload()
 

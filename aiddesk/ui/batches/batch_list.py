@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ...core.batch_workflow import PAID
 from ...core.money import format_yuan, from_fen
 from ...db import Database
 from ...db.batches import list_batches
@@ -20,11 +21,13 @@ class BatchListView(QWidget):
 
     open_requested = Signal(int)
     new_requested = Signal()
+    verify_requested = Signal(int)  # 核查 of a paid batch
 
     def __init__(self, *, db: Database, parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self._ids: list[int] = []
+        self._statuses: list[str] = []
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
         self.year.setValue(date.today().year)
@@ -34,8 +37,12 @@ class BatchListView(QWidget):
         self.new_button.clicked.connect(self.new_requested)
         self.open_button = QPushButton("打开")
         self.open_button.clicked.connect(lambda: self._open(self.table.currentRow()))
+        self.verify_button = QPushButton("核查")
+        self.verify_button.setToolTip("已发放批次的短信通知、电话抽查和核查清单")
+        self.verify_button.clicked.connect(self._verify)
         self.table = pick_table(COLUMNS, stretch=1)
         self.table.doubleClicked.connect(lambda index: self._open(index.row()))
+        self.table.itemSelectionChanged.connect(self._update_verify)
         self.summary = QLabel()
         bar = QHBoxLayout()
         bar.addWidget(QLabel("年度"))
@@ -43,6 +50,7 @@ class BatchListView(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.new_button)
         bar.addWidget(self.open_button)
+        bar.addWidget(self.verify_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addLayout(bar)
@@ -65,6 +73,18 @@ class BatchListView(QWidget):
         people = sum(r["recipients"] for r in rows)
         total = format_yuan(from_fen(sum(r["total_fen"] for r in rows)))
         self.summary.setText(f"{self.year.value()}年共 {len(rows)} 个批次，{people} 人次，{total} 元")
+        self._statuses = [r["status"] for r in rows]
+        self._update_verify()
+
+    def _update_verify(self) -> None:
+        row = self.table.currentRow()
+        paid = 0 <= row < len(self._statuses) and self._statuses[row] in PAID
+        self.verify_button.setEnabled(paid)
+
+    def _verify(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self._ids):
+            self.verify_requested.emit(self._ids[row])
 
     def _open(self, row: int) -> None:
         if 0 <= row < len(self._ids):
