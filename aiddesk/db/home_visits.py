@@ -79,21 +79,6 @@ def in_archive_households(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 # ---- draws ----------------------------------------------------------------------------------
 
-def insert_visit_draw(conn: sqlite3.Connection, *, year: int, seed: str, method: str, amount: str, population: int,
-                      strata: dict[str, tuple[int, int]], picked: list[tuple[int, str]], drawn_by: str,
-                      drawn_at: str) -> int:
-    """Store a draw and what it picked (``picked``: (household id, unit code) in drawing order)."""
-    draw_id = conn.execute(
-        "INSERT INTO draws (kind, batch_id, year, seed, method, amount, population, size, strata, drawn_by, drawn_at)"
-        " VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (KIND, year, seed, method, amount, population, len(picked),
-         json.dumps({k: list(v) for k, v in strata.items()}, ensure_ascii=False), drawn_by, drawn_at)).lastrowid
-    conn.executemany("INSERT INTO draw_items (draw_id, position, household_id, aid_record_id, unit_code)"
-                     " VALUES (?, ?, ?, NULL, ?)",
-                     [(draw_id, i, household_id, unit) for i, (household_id, unit) in enumerate(picked, start=1)])
-    return draw_id
-
-
 def _draw(row: sqlite3.Row) -> VisitDraw:
     strata = {k: (v[0], v[1]) for k, v in json.loads(row["strata"]).items()}
     return VisitDraw(row["id"], row["year"], row["seed"], row["method"], row["amount"], row["population"],

@@ -12,6 +12,7 @@ from ..core.codes import code_list
 from ..core.errors import UserError, ValidationError
 from ..core.verification_rules import load_verification_rules
 from ..db import Database
+from ..db import draws as draw_repo
 from ..db import home_visits as repo
 from ..db import households as household_repo
 from ..db.audit import Actor, now_text, record
@@ -82,10 +83,10 @@ class HomeVisitService:
             size = sampling.size_for(len(members), share=share, count=count)
             result = sampling.draw(members, size, seed)
             method, amount = ("比例", str(share)) if share is not None else ("人数", str(count))
-            draw_id = repo.insert_visit_draw(
-                conn, year=year, seed=seed, method=method, amount=amount, population=result.population,
-                strata=result.strata, picked=[(m.ref, m.stratum) for m in result.picked],
-                drawn_by=self.actor.username, drawn_at=now_text())
+            draw_id = draw_repo.insert_draw(
+                conn, kind=draw_repo.VISIT, year=year, seed=seed, method=method, amount=amount,
+                population=result.population, strata=result.strata, drawn_by=self.actor.username,
+                drawn_at=now_text(), items=[(m.ref, None, m.stratum) for m in result.picked])
             record(conn, self.actor, table="draws", key=str(draw_id), action="insert",
                    new={"kind": repo.KIND, "year": year, "seed": seed, "method": method, "amount": amount,
                         "population": result.population, "size": result.size,
