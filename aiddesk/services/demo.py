@@ -50,6 +50,7 @@ from . import accounts
 from .archive import DEFAULT_RULE_SET, ArchiveService
 from .demo_batches import build_demo_batches
 from .demo_funds import build_demo_ledger
+from .demo_verification import build_demo_verification
 from .settings import save_dibao_line
 from .units import save_unit
 
@@ -658,6 +659,7 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
                 build_demo_ledger(db, unit_code=own["code"], year=today.year)
                 build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"),
                                    proofs=attachments)
+                build_demo_verification(db, today=today, rng=random.Random(f"{seed}/verification"))
     except BaseException:
         if not attachment_dir_existed:
             shutil.rmtree(db.attachment_dir, ignore_errors=True)

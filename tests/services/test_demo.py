@@ -219,3 +219,18 @@ def test_the_demo_year_has_a_ledger_that_covers_its_batches(demo):
     kinds = {e.kind for e in FundService(db, Actor("测试员")).entries(TODAY.year)}
     assert kinds == {"上年结转", "到账", "直拨下级", "下拨下级"}
     assert any(e.is_reversal for e in FundService(db, Actor("测试员")).entries(TODAY.year))
+
+
+def test_the_demo_has_verification_records_with_a_few_open_problems(demo):
+    from aiddesk.services.problems import ProblemService
+    from aiddesk.services.verification_figures import verification_figures
+
+    db, _, _ = demo
+    figures = verification_figures(db, TODAY.year, today=TODAY)
+    assert figures.sms.denominator > 0 and figures.sms.numerator > 0
+    assert figures.spot_check.numerator > 0 and figures.home_visits.numerator > 0
+    assert figures.satisfaction.numerator > 0
+    problems = ProblemService(db, Actor("测试员")).problems()
+    assert any(p.is_open for p in problems) and any(not p.is_open for p in problems)
+    outcomes = {r[0] for r in db.conn.execute("SELECT DISTINCT outcome FROM home_visits")}
+    assert "情况属实" in outcomes and len(outcomes) >= 2
