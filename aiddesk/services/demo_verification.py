@@ -52,18 +52,17 @@ def build_demo_verification(db: Database, *, today: date, rng: random.Random) ->
 def _spot_check(db: Database, batch_id: int, rng: random.Random, today: date) -> None:
     checks = SpotCheckService(db, CLERK)
     drawn = checks.draw(batch_id, share=Decimal("0.10"), seed="DEMO2026", today=today)
-    paid_on = checks.items(drawn.draw.id)[0].paid_on
     first_problem = None
-    for i, item in enumerate(checks.items(drawn.draw.id)):
-        called = min(paid_on + timedelta(days=7 + i // 10), today)
-        if i == 3:
+    items = checks.items(drawn.draw.id)
+    # Two discrepancies wherever the sample is large enough to hold them: one put right, one open.
+    findings = {max(1, len(items) // 2): ("金额不符", "本人称只收到800元，需向银行核实到账明细"),
+                len(items) - 1: ("本人未收到", "本人称会员服务卡已挂失换卡，款项可能退回")}
+    for i, item in enumerate(items):
+        called = min(item.paid_on + timedelta(days=7 + i // 10), today)
+        if i == 0:
             checks.record_call(item.record_id, result="未接通", note="无人接听，次日再拨", called_on=called)
             called = min(called + timedelta(days=1), today)
-        result, note = "核实一致", ""
-        if i == 5:
-            result, note = "金额不符", "本人称只收到800元，需向银行核实到账明细"
-        elif i == 9:
-            result, note = "本人未收到", "本人称会员服务卡已挂失换卡，款项可能退回"
+        result, note = findings.get(i, ("核实一致", ""))
         outcome = checks.record_call(item.record_id, result=result, note=note, called_on=called)
         if outcome.problem_id and first_problem is None:
             first_problem = (outcome.problem_id, called)
@@ -81,9 +80,9 @@ def _home_visits(db: Database, rng: random.Random, today: date) -> None:
     done = planned[:int(len(planned) * 0.7)]  # the rest are still to be visited this year
     for i, h in enumerate(done):
         outcome, note = "情况属实", ""
-        if i % 17 == 5:
+        if i % 17 == 1:
             outcome, note = "情况变化", "配偶已再就业，家庭月收入增加约1500元，需重新核算人均收入"
-        elif i % 29 == 11:
+        elif i % 29 == 2:
             outcome, note = "建议脱困", "子女已大学毕业就业，家庭收入稳定高于低保标准"
         earliest = max(date(today.year, 3, 1), archive.get(h.household_id).created_date)
         day = min(earliest + timedelta(days=rng.randrange(0, 240)), today)
