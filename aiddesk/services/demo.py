@@ -629,6 +629,7 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
             service = ArchiveService(db, Actor(CLERK, "界面"))
             plan = gen.plan(households)
             stale_candidates: list[tuple[int, date]] = []
+            approved_later: list[tuple[int, date]] = []
             for done, slot in enumerate(plan, start=1):
                 h = gen.household(slot)
                 pending_first = slot.status == "在档" and gen.chance(VIA_PENDING)
@@ -641,6 +642,7 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
                     attached += _attach(service, gen, household_id, h, slot, Path(tmp))
                 if pending_first:
                     service.change_status(household_id, "在档", today=today)
+                    approved_later.append((household_id, slot.created))
                 if slot.status in ("脱困", "注销"):
                     service.change_status(household_id, slot.status, exit_date=slot.exit_date,
                                           reason=slot.reason, note=gen.exit_note(slot.reason), today=today)
@@ -652,9 +654,16 @@ def build_demo(db: Database, *, households: int = 1431, seed: int = 2015, today:
             # Demo data simulates past years, but save() stamps updated_at with the wall
             # clock; backdate a sample so "一年未更新" shows what an office would see.
             stale = rng.sample(stale_candidates, min(len(stale_candidates), round(households * STALE_SHARE)))
+            # Likewise a 临时 archive was approved into 在档 about a week after filing, not today:
+            # the batch checklist reads the archive's status on a batch's approval day from the log.
             with db.transaction():
                 conn.executemany("UPDATE households SET updated_at = ? WHERE id = ?",
                                  [(gen.stale_stamp(created), hid) for hid, created in stale])
+                conn.executemany(
+                    "UPDATE audit_log SET at = ? WHERE household_id = ? AND table_name = 'households'"
+                    " AND action = 'status' AND new_values LIKE '%\"archive_status\": \"在档\"%'",
+                    [(f"{min(created + timedelta(days=7), today).isoformat()}T09:30:00", hid)
+                     for hid, created in approved_later])
             if batches:
                 build_demo_ledger(db, unit_code=own["code"], year=today.year)
                 build_demo_batches(db, unit_code=own["code"], today=today, rng=random.Random(f"{seed}/batches"),
