@@ -18,7 +18,7 @@ from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG
                      Mark, ReportDocument, Title, base_style, cn_date, draw_footer, field_section, para,
                      section_heading, styles, table, write_atomically, yuan)
 from .fonts import register_fonts
-from .visit_form import DATE_BLANK, TICK_BOTTOM_PAD, tick_boxes, tick_style
+from .visit_form import TICK_BOTTOM_PAD, signature_section, tick_boxes, tick_style
 
 TITLE = "工会困难职工帮扶资金管理使用意见反馈表"
 INTRO = ("为了解帮扶资金的发放和使用情况，改进帮扶工作，请您如实填写本表，在相应的□内打“√”。"
@@ -78,25 +78,6 @@ def _questions_section(st: dict) -> Flowable:
     return table(data, _QUESTION_COLS, style, rowHeights=[None, 12 * mm, 12 * mm, 12 * mm, COMMENT_H])
 
 
-def _signature_section(st: dict) -> Flowable:
-    line = "_" * 16
-    rows = [[Paragraph(f"{role}（签字）：{line}", st["sign"]), Paragraph(f"日期：{DATE_BLANK}", st["sign"])]
-            for role in ("反馈人", "调查人")]
-    style = [
-        ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, GRID_COLOR),
-        ("SPAN", (0, 0), (1, 0)),
-        ("BACKGROUND", (0, 0), (-1, 0), SECTION_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, 0), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
-        ("TOPPADDING", (0, 1), (-1, -1), 9),
-        ("BOTTOMPADDING", (0, 1), (-1, -1), 7),
-    ]
-    return table([section_heading("三、签字", 2, st), *rows], [CONTENT_W * 0.55, CONTENT_W * 0.45], style)
-
-
 def _form(item: FeedbackFormItem, count: int, year: int, st: dict) -> list[Flowable]:
     note = f"{item.name}　档案编号：{item.archive_no}" if item.name else ""
     return [
@@ -109,7 +90,7 @@ def _form(item: FeedbackFormItem, count: int, year: int, st: dict) -> list[Flowa
         Spacer(1, 3 * mm),
         _person_section(item, st),
         _questions_section(st),
-        _signature_section(st),
+        signature_section("三、签字", ("反馈人", "调查人"), st),
         Mark(count),
     ]
 

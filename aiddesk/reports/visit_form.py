@@ -128,10 +128,11 @@ def _conclusion_section(st: dict) -> Flowable:
     return table(data, _CONCLUSION_COLS, style, rowHeights=[None, 10 * mm, NOTE_H])
 
 
-def _signature_section(st: dict) -> Flowable:
+def signature_section(title: str, roles: tuple[str, str], st: dict) -> Flowable:
+    """A headed box with a 签字 line and a date line for each of ``roles`` (shared by the hand-filled forms)."""
     line = "_" * 16
     rows = [[Paragraph(f"{role}（签字）：{line}", st["sign"]), Paragraph(f"日期：{DATE_BLANK}", st["sign"])]
-            for role in ("被走访人", "走访人")]
+            for role in roles]
     style = [
         ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, GRID_COLOR),
@@ -144,7 +145,7 @@ def _signature_section(st: dict) -> Flowable:
         ("TOPPADDING", (0, 1), (-1, -1), 9),
         ("BOTTOMPADDING", (0, 1), (-1, -1), 7),
     ]
-    return table([section_heading("五、签字确认", 2, st), *rows], [CONTENT_W * 0.55, CONTENT_W * 0.45], style)
+    return table([section_heading(title, 2, st), *rows], [CONTENT_W * 0.55, CONTENT_W * 0.45], style)
 
 
 def _meta_line(item: VisitFormItem, st: dict) -> Flowable:
@@ -171,7 +172,7 @@ def _form(item: VisitFormItem, count: int, st: dict) -> list[Flowable]:
         _members_section(h, st),
         _visit_section(st),
         # The conclusion is signed where it is written: a long member list moves both to the next page.
-        KeepTogether([_conclusion_section(st), _signature_section(st)]),
+        KeepTogether([_conclusion_section(st), signature_section("五、签字确认", ("被走访人", "走访人"), st)]),
         Mark(count),
     ]
 

@@ -198,19 +198,14 @@ def print_visit_forms(db: Database, household_ids: list[int], out: Path, *,
     # reportlab is imported when printing, not when the window opens.
     from ..reports.visit_form import VisitFormItem, write_visit_forms
 
+    from .printing import households_with_units
+
     conn = db.conn
     office = own_unit(conn)
-    unit_names: dict[str, str] = {}
 
     def items():
-        for household_id in household_ids:
-            h = household_repo.get_household(conn, household_id)
-            if h is None:
-                continue
-            if h.unit_code not in unit_names:
-                unit = get_unit(conn, h.unit_code)
-                unit_names[h.unit_code] = unit.name if unit else h.unit_code
-            yield VisitFormItem(h, unit_names[h.unit_code])
+        for h, unit_name in households_with_units(conn, household_ids):
+            yield VisitFormItem(h, unit_name)
 
     return write_visit_forms(out, items(), office_name=office.name if office else "",
                              printed_on=today or date.today(), progress=progress)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
+from ..core.household import Household
 from ..db import Database
 from ..db import attachments as attachment_repo
 from ..db import households as household_repo
 from ..db.units import get_unit, own_unit
+
+
+def households_with_units(conn, household_ids: list[int]) -> Iterator[tuple[Household, str]]:
+    """The households to print, one at a time (a thousand forms never sit in memory), with their unit's name."""
+    unit_names: dict[str, str] = {}
+    for household_id in household_ids:
+        h = household_repo.get_household(conn, household_id)
+        if h is None:
+            continue  # removed since the list was shown: nothing to print
+        if h.unit_code not in unit_names:
+            unit = get_unit(conn, h.unit_code)
+            unit_names[h.unit_code] = unit.name if unit else h.unit_code
+        yield h, unit_names[h.unit_code]
 
 
 def print_archive_forms(db: Database, household_ids: list[int], out: Path, *,
@@ -20,18 +34,10 @@ def print_archive_forms(db: Database, household_ids: list[int], out: Path, *,
 
     conn = db.conn
     office = own_unit(conn)
-    unit_names: dict[str, str] = {}
 
     def items():
-        for household_id in household_ids:
-            h = household_repo.get_household(conn, household_id)
-            if h is None:
-                continue
-            if h.unit_code not in unit_names:
-                unit = get_unit(conn, h.unit_code)
-                unit_names[h.unit_code] = unit.name if unit else h.unit_code
-            yield ArchiveFormItem(h, unit_names[h.unit_code],
-                                  tuple(attachment_repo.for_household(conn, household_id)))
+        for h, unit_name in households_with_units(conn, household_ids):
+            yield ArchiveFormItem(h, unit_name, tuple(attachment_repo.for_household(conn, h.id)))
 
     return write_archive_forms(out, items(), office_name=office.name if office else "",
                                printed_on=today or date.today(), progress=progress)
