@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "aiddesk"
 QT_MODULES = {"PySide6", "shiboken6", "PyQt5", "PyQt6", "PySide2"}
-NON_UI_LAYERS = ("core", "db", "services")
+NON_UI_LAYERS = ("core", "db", "services", "exchange")
 
 
 def source_files(*layers: str) -> list[Path]:

@@ -1,13 +1,12 @@
-"""SMS notices of a paid batch: templates, the list for the SMS platform, senders, and the platform's delivery report."""
+"""SMS notices of a paid batch: templates, the list for the SMS platform, senders, the platform's delivery report."""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -28,6 +27,7 @@ from ..db import sms as repo
 from ..db.audit import Actor, now_text, record
 from ..db.column_mappings import MappingField
 from ..db.units import own_unit
+from ..exchange.table_files import find_header, read_sheets, readable
 from ..paths import resource
 
 # Who edits templates, exports the lists (they carry phone numbers) and records delivery.
@@ -307,94 +307,6 @@ def _write_xlsx(path: Path, messages: Sequence[SmsMessage], no_mobile: Sequence[
 
 # ---- reading a delivery report ------------------------------------------------------------------
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        # A phone number typed into Excel arrives as 13812345678.0.
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _xlsx_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or mislabelled file
-        raise UserError(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
-                        "请在短信平台重新下载回执，或在 Excel/WPS 中另存为 .xlsx 或 .csv") from None
-    try:
-        for ws in wb.worksheets:
-            yield ([_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
-
-
-def _calamine_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
-    """Old .xls (and .ods) reports, readable only with python-calamine; openpyxl reads .xlsx only."""
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:
-        raise UserError(f"“{path.name}”是旧版 Excel 文件（{path.suffix}），本程序无法直接读取。"
-                        "请在 Excel/WPS 中打开它，另存为 .xlsx 或 .csv 后再导入") from None
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        # skip_empty_area=False: keep the empty rows above the table, so row numbers are those Excel shows.
-        sheets = [wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names]
-    except Exception:  # calamine's errors are its own kinds, one per file format
-        raise UserError(f"无法打开“{path.name}”：文件已损坏或不是 Excel 文件。请另存为 .xlsx 或 .csv 后再导入") from None
-    for rows in sheets:
-        yield ([_cell_text(v) for v in row] for row in rows)
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        return data.decode("utf-16")
-    # Chinese SMS platforms write GBK as often as UTF-8; GB18030 reads GBK and every character beyond it.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(f"无法识别“{name}”的文字编码。请在 Excel/WPS 中打开它，另存为 .xlsx 后再导入")
-
-
-def _csv_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
-    try:
-        text = _decode(path.read_bytes(), path.name)
-    except OSError as err:
-        raise UserError(f"无法读取“{path.name}”：{err.strerror or err}") from None
-    # The separator used most on the first lines; a title line above the table has none of them.
-    top = "\n".join([line for line in text.splitlines() if line.strip()][:HEADER_SEARCH_ROWS])
-    delimiter = max(",\t;", key=top.count)
-    yield ([v.strip() for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _find_header(sheets: Iterator[Iterator[list[str]]], is_known) -> tuple[list, int] | None:
-    """(the sheet's numbered rows, its header row) of the first sheet with a known header among its first rows,
-    else of the first sheet with a row of two or more filled cells there."""
-    fallback = None
-    for sheet in sheets:
-        grid = list(enumerate(sheet, start=1))
-        top = [(n, row) for n, row in grid[:HEADER_SEARCH_ROWS] if any(row)]
-        header_at = next((n for n, row in top if any(is_known(v) for v in row)), None)
-        if header_at is not None:
-            return grid, header_at
-        if fallback is None:
-            header_at = next((n for n, row in top if sum(1 for v in row if v) >= 2), None)
-            fallback = (grid, header_at) if header_at is not None else None
-    return fallback
-
-
 def _report_phone(text: str) -> str:
     """The digits of a phone as a report writes it: 138 1234 5678, +8613812345678, ="13812345678", '13812345678."""
     text = text.strip()
@@ -474,7 +386,7 @@ class SmsService:
                    old={"template": old}, new={"template": "（恢复默认）"})
 
     def preview(self, subject: int | str, text: str) -> Preview:
-        """``text`` filled in for the first line of batch ``subject`` (an id), or a sample person of activity ``subject``."""
+        """``text`` filled in for the first line of batch ``subject`` (an id), or a sample of activity ``subject``."""
         conn = self.db.conn
         if isinstance(subject, str):
             check_code("activity", subject, "活动类型")
@@ -632,15 +544,9 @@ class SmsService:
         path = Path(path)
         if not path.is_file():
             raise UserError(f"找不到文件“{path}”")
-        suffix = path.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            sheets = _xlsx_sheets(path)
-        elif suffix in (".csv", ".txt"):
-            sheets = _csv_sheets(path)
-        elif suffix in (".xls", ".ods", ".et"):
-            sheets = _calamine_sheets(path)
-        else:
+        if not readable(path):
             raise UserError(f"“{path.name}”不是回执文件：请选择短信平台导出的 .xlsx 或 .csv 文件")
+        sheets = read_sheets(path)
         known = set(column_mappings.remembered(self.db.conn, REPORT_KIND))
         words = load_delivery_words()
 
@@ -648,7 +554,7 @@ class SmsService:
             return header in known or words.known_header(header)
 
         try:
-            chosen = _find_header(sheets, is_known)
+            chosen = find_header(sheets, is_known, search_rows=HEADER_SEARCH_ROWS)
         finally:
             sheets.close()  # an Excel file stays open (locked, on Windows) until its reader is closed
         if chosen is None:
