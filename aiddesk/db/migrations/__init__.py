@@ -41,6 +41,7 @@ STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
     4: sql_step("v0004_verification.sql"),
+    5: sql_step("v0005_evaluation.sql"),
 }
 
 
