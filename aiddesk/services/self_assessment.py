@@ -1,0 +1,86 @@
+"""The year-end self-assessment report (自检报告) drafted from the records, as a .docx to edit and as a PDF.
+
+Reads only: the fund report, the verification figures, the archive and the paid aid of the office's
+own unit. The evaluation total and grade are passed in (the 绩效自评表 is scored elsewhere).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..core.checklist import archive_status_on
+from ..core.errors import UserError
+from ..db import Database
+from ..db.units import own_unit
+from ..reports.self_assessment_sections import Draft, Facts, draft
+from .checklist import status_changes
+from .fund_report import fund_report
+from .verification_figures import verification_figures
+
+
+def draft_report(db: Database, year: int, out_docx: str | Path | None = None, out_pdf: str | Path | None = None,
+                 *, evaluation_total: Decimal | None = None, evaluation_grade: str | None = None,
+                 evaluation_template: str = "", today: date | None = None) -> Draft:
+    """Draft ``year``'s 自检报告 of the office's own unit; write it to ``out_docx`` / ``out_pdf`` when given.
+
+    Returns the draft (its blocks), whether or not anything was written.
+    """
+    facts = report_facts(db, year, evaluation_total=evaluation_total, evaluation_grade=evaluation_grade,
+                         evaluation_template=evaluation_template, today=today)
+    result = draft(facts)
+    # python-docx and reportlab load when writing, not with the window.
+    if out_docx is not None:
+        from ..reports.self_assessment_docx import write_self_assessment_docx
+        write_self_assessment_docx(result, Path(out_docx))
+    if out_pdf is not None:
+        from ..reports.self_assessment_pdf import write_self_assessment_pdf
+        write_self_assessment_pdf(result, Path(out_pdf))
+    return result
+
+
+def report_facts(db: Database, year: int, *, evaluation_total: Decimal | None = None,
+                 evaluation_grade: str | None = None, evaluation_template: str = "",
+                 today: date | None = None) -> Facts:
+    """Every figure the report states, read from the records."""
+    office = own_unit(db.conn)
+    if office is None:
+        raise UserError("还没有设置本单位，请先在“单位”中设置本单位")
+    funds = fund_report(db, year)
+    verification = verification_figures(db, year, today=today)
+    day = min(date(year, 12, 31), today or date.today())
+    households, people = _archives_on_file(db, day)
+    helped, batches, card = _paid_aid(db, year, office.code)
+    return Facts(year=year, unit_name=office.name, funds=funds, verification=verification,
+                 households=households, people=people, households_helped=helped, batches=batches,
+                 card_lines=card, evaluation_total=evaluation_total, evaluation_grade=evaluation_grade,
+                 evaluation_template=evaluation_template)
+
+
+def _archives_on_file(db: Database, day: date) -> tuple[int, int]:
+    """Households 在档 on ``day`` and the people in them (as verification_figures.archives_on_file decides)."""
+    changes = status_changes(db.conn)
+    households = people = 0
+    for r in db.conn.execute("SELECT id, created_date, archive_status, exit_date, household_size FROM households"):
+        status = archive_status_on(day, created=_d(r["created_date"]), current=r["archive_status"],
+                                   exit_date=_d(r["exit_date"]), changes=changes.get(r["id"], ()))
+        if status == "在档":
+            households += 1
+            people += r["household_size"]
+    return households, people
+
+
+def _paid_aid(db: Database, year: int, unit_code: str) -> tuple[int, int, int]:
+    """Households reached, batches paid, and lines paid by 会员服务卡: the office's valid aid paid in ``year``."""
+    row = db.conn.execute(
+        "SELECT count(DISTINCT r.household_id), count(DISTINCT r.batch_id),"
+        " coalesce(sum(r.payment_method = '会员服务卡'), 0)"
+        " FROM aid_records r JOIN batches b ON b.id = r.batch_id"
+        " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND substr(r.paid_on, 1, 4) = ? AND b.unit_code = ?",
+        (f"{year:04d}", unit_code)).fetchone()
+    return row[0], row[1], row[2]
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
