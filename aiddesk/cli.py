@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
     funds.add_argument("--pdf", metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
     funds.add_argument("--xlsx", metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
+    ev = sub.add_parser("evaluate", help="年度绩效自评表：按记录自动计分，加上已录入的手工评分")
+    ev.add_argument("--year", required=True, type=int, metavar="年度")
+    ev.add_argument("--template", metavar="模板名称", help="评价模板（默认：本单位选定的模板）")
+    ev.add_argument("--json", action="store_true", help="以 JSON 输出各行得分及其依据")
     return p
 
 
@@ -94,6 +98,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _print_batch_form(db, args)
         if command == "report" and args.report == "funds":
             return _report_funds(db, args)
+        if command == "evaluate":
+            return _evaluate(db, args)
         _parser().parse_args([command, "--help"])
         return EXIT_UNREADABLE
     finally:
@@ -166,6 +172,30 @@ def _report_funds(db, args) -> int:
     print(f"  下级单位：拨付 {format_wan(report.subunit_allocated)}万元，使用 {format_wan(sub.amount)}万元"
           f"（{sub.count}人次），结余 {format_wan(report.subunit_balance)}万元")
     print(f"  总计 {format_wan(overall.amount)}万元，{overall.count}人次")
+    return EXIT_OK
+
+
+def _evaluate(db, args) -> int:
+    import json
+
+    from .services.evaluation import EvaluationService, result_to_json
+
+    result = EvaluationService(db, _cli_actor()).evaluate(args.year, args.template)
+    if args.json:
+        print(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    auto = [i for i in result.items if i.applicable and i.row.rule.kind == "auto" and i.score is not None]
+    manual = [i for i in result.items if i.applicable and i.score is not None and i not in auto]
+    skipped = [i for i in result.items if not i.applicable]
+    print(f"{result.year}年绩效自评（{result.template}）")
+    print(f"  自评总分 {result.total}分，等级：{result.grade}")
+    print(f"  共{len(result.items)}项：按记录自动计分{len(auto)}项，手工评分{len(manual)}项，不适用{len(skipped)}项"
+          f"，尚未评分{len(result.missing)}项")
+    if skipped:
+        points = sum(i.row.weight for i in skipped)
+        print(f"  不适用{points.normalize():f}分，总分按其余分值折算为100分")
+    for key in result.missing:
+        print(f"  尚未评分：{key}")
     return EXIT_OK
 
 
