@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from . import self_assessment_sections as ss
 from .common import ReportDocument, Title, draw_footer, styles, write_atomically
@@ -26,8 +26,14 @@ def write_self_assessment_pdf(report: ss.Draft, out: Path) -> None:
     font = register_fonts()
     st = _styles(font)
     story: list[Flowable] = []
+    last: list[Flowable] = []          # the last section (七、下步打算) and the sign-off
     for block in report.blocks:
-        story += _block(block, font, st)
+        if block.kind == ss.H1:
+            story += last
+            last = []
+        last += _block(block, font, st)
+    # The unit's name and the date never stand alone on a last page: they go with the last section.
+    story.append(KeepTogether(last))
     name = report.title
     unit = report.facts.unit_name
 
