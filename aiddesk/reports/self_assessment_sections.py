@@ -102,7 +102,8 @@ class Facts:
     card_lines: int | None = None            # paid lines paid by 会员服务卡 (of verification.paid_lines)
     evaluation_total: Decimal | None = None
     evaluation_grade: str | None = None
-    evaluation_template: str = ""
+    evaluation_template: str = ""            # the 绩效自评表 the total is from ("" when passed in)
+    evaluation_unscored: int = 0             # rows of it not scored yet: the total is not final
 
 
 @dataclass(frozen=True)
@@ -378,8 +379,11 @@ def _conclusion(f: Facts) -> list[Block]:
     out = [_h1(5), _body(fill("项目总体评价：前期准备、监督管理、项目进度和取得的成效"))]
     if f.evaluation_total is not None:
         grade = f"，项目总体评价{f.evaluation_grade}" if f.evaluation_grade else ""
+        table = f"《{f.evaluation_template}》" if f.evaluation_template else "《财政支出项目绩效评价自评表》"
+        unscored = (missing(f"绩效自评表尚有{f.evaluation_unscored}项未评分，以上得分和等级不是最终结果，"
+                            "评分完成后请重新生成本报告") if f.evaluation_unscored else "")
         out.append(_body(f"{f.year}年{f.unit_name}帮扶专项资金使用绩效实施自评{score_text(f.evaluation_total)}分{grade}。"
-                         "详见后附《财政支出项目绩效评价自评表》。"))
+                         f"详见后附{table}。", unscored))
     else:
         out.append(_body(missing(f"尚未对{f.year}年度绩效自评表评分：评分后重新生成本报告，或在此填写自评得分和等级")))
     return out

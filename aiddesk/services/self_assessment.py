@@ -1,7 +1,7 @@
 """The year-end self-assessment report (自检报告) drafted from the records, as a .docx to edit and as a PDF.
 
 Reads only: the fund report, the verification figures, the archive and the paid aid of the office's
-own unit. The evaluation total and grade are passed in (the 绩效自评表 is scored elsewhere).
+own unit, and the year's 绩效自评表 total and grade (services/evaluation.py) unless they are passed in.
 """
 
 from __future__ import annotations
@@ -11,24 +11,29 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core.checklist import archive_status_on
+from ..core.evaluation import EvaluationResult
 from ..core.errors import UserError
 from ..db import Database
+from ..db.audit import Actor
 from ..db.units import own_unit
 from ..reports.self_assessment_sections import Draft, Facts, draft
 from .checklist import status_changes
+from .evaluation import EvaluationService
 from .fund_report import fund_report
 from .verification_figures import verification_figures
 
 
 def draft_report(db: Database, year: int, out_docx: str | Path | None = None, out_pdf: str | Path | None = None,
                  *, evaluation_total: Decimal | None = None, evaluation_grade: str | None = None,
-                 evaluation_template: str = "", today: date | None = None) -> Draft:
+                 template: str | None = None, today: date | None = None) -> Draft:
     """Draft ``year``'s 自检报告 of the office's own unit; write it to ``out_docx`` / ``out_pdf`` when given.
 
-    Returns the draft (its blocks), whether or not anything was written.
+    The 绩效自评表 total and grade are those passed in; without them, the year is scored with
+    ``template`` (default: the office's template) as the evaluation page scores it. Returns the
+    draft (its blocks), whether or not anything was written.
     """
     facts = report_facts(db, year, evaluation_total=evaluation_total, evaluation_grade=evaluation_grade,
-                         evaluation_template=evaluation_template, today=today)
+                         template=template, today=today)
     result = draft(facts)
     # python-docx and reportlab load when writing, not with the window.
     if out_docx is not None:
@@ -41,7 +46,7 @@ def draft_report(db: Database, year: int, out_docx: str | Path | None = None, ou
 
 
 def report_facts(db: Database, year: int, *, evaluation_total: Decimal | None = None,
-                 evaluation_grade: str | None = None, evaluation_template: str = "",
+                 evaluation_grade: str | None = None, template: str | None = None,
                  today: date | None = None) -> Facts:
     """Every figure the report states, read from the records."""
     office = own_unit(db.conn)
@@ -52,10 +57,27 @@ def report_facts(db: Database, year: int, *, evaluation_total: Decimal | None = 
     day = min(date(year, 12, 31), today or date.today())
     households, people = _archives_on_file(db, day)
     helped, batches, card = _paid_aid(db, year, office.code)
+    unscored, template_name = 0, ""
+    if evaluation_total is None:
+        result = _evaluation(db, year, template, today)
+        if result is not None:
+            evaluation_total, evaluation_grade = result.total, result.grade
+            unscored, template_name = len(result.missing), result.template
     return Facts(year=year, unit_name=office.name, funds=funds, verification=verification,
                  households=households, people=people, households_helped=helped, batches=batches,
                  card_lines=card, evaluation_total=evaluation_total, evaluation_grade=evaluation_grade,
-                 evaluation_template=evaluation_template)
+                 evaluation_template=template_name, evaluation_unscored=unscored)
+
+
+def _evaluation(db: Database, year: int, template: str | None, today: date | None) -> EvaluationResult | None:
+    """The year scored under ``template`` (default: the office's); None when nothing of it is scored yet.
+
+    Scoring only reads: no role is needed to quote the total.
+    """
+    result = EvaluationService(db, Actor("自检报告", "界面", ())).evaluate(year, template, today=today)
+    if not any(i.score is not None for i in result.items if i.applicable):
+        return None
+    return result
 
 
 def _archives_on_file(db: Database, day: date) -> tuple[int, int]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -13,12 +15,15 @@ from pypdf import PdfReader
 from seed_2015 import build_seed_2015
 
 from aiddesk.core.errors import UserError
+from aiddesk.db.audit import Actor
 from aiddesk.reports import self_assessment_sections as ss
 from aiddesk.reports.self_assessment_pdf import markup
 from aiddesk.services.archive import ArchiveService
+from aiddesk.services.evaluation import EvaluationService
 from aiddesk.services.self_assessment import draft_report
 
 SEED_FIGURES = ("423.0716万元", "408.772945万元", "2059人次", "14.298655万元")
+SEED_SCORES = Path(__file__).resolve().parents[1] / "data" / "seed_2015_manual_scores.json"
 
 
 @pytest.fixture
@@ -131,3 +136,32 @@ def test_placeholders_are_cut_out_for_highlighting_and_escaped_in_the_pdf():
     assert markup(text) == ('按照<span backColor="#FFF2A8">【请填写：通知】</span>的要求&lt;&amp;&gt;'
                             '<span backColor="#F8C8D8">【缺少数据：预算】</span>')
     assert ss.score_text(Decimal("98.00")) == "98" and ss.score_text(Decimal("97.456")) == "97.46"
+
+
+def test_by_default_the_report_quotes_the_year_scored_with_the_offices_template(db, actor, seed, tmp_path):
+    """The seed's own self-scores entered by hand (and the automatic rows' where the records lack data)."""
+    data = json.loads(SEED_SCORES.read_text(encoding="utf-8"))
+    service = EvaluationService(db, actor)
+    template = service.default_template_name()
+    for key, entry in {**data["auto_fallback"], **data["scores"]}.items():
+        service.set_score(2015, template, key, entry["score"], entry["evidence"])
+    result = service.evaluate(2015)
+    assert not result.missing
+    out = tmp_path / "r.docx"
+    d = draft_report(db, 2015, out)
+    sentence = (f"帮扶专项资金使用绩效实施自评{ss.score_text(result.total)}分，项目总体评价{result.grade}。"
+                f"详见后附《{template}》。")
+    assert sentence in d.text() and sentence in docx_text(out)
+    assert "绩效自评表尚有" not in d.text()
+    # Passed in, the total and grade are the ones given.
+    assert "自评98分，项目总体评价优。" in draft_report(db, 2015, evaluation_total=Decimal("98"),
+                                                     evaluation_grade="优").text()
+
+
+def test_a_partly_scored_table_is_quoted_as_not_final(db, seed):
+    """Without manual scores only the automatic rows score: the total is said to be provisional."""
+    result = EvaluationService(db, Actor("测试员", "命令行")).evaluate(2015)
+    assert result.missing
+    text = draft_report(db, 2015).text()
+    assert f"自评{ss.score_text(result.total)}分" in text
+    assert f"【缺少数据：绩效自评表尚有{len(result.missing)}项未评分" in text
