@@ -180,8 +180,8 @@ def test_the_national_table_scores_the_seeds_figures():
     """Budget execution 408.772945 ÷ 423.0716 and a 3.4% balance (within 10%) on the national table."""
     t = load_template_file(NATIONAL)
     figures = seed_figures() | {
-        "budget_execution": Figure(Decimal("4087729.45") / Decimal("4230716"), "支出 ÷ 收入"),
-        "balance_share": Figure(Decimal("142986.55") / Decimal("4230716"), "结余 ÷ 收入"),
+        "budget_execution": Figure(Decimal("4087729.45") / Decimal(4230716), "支出 ÷ 收入"),
+        "balance_share": Figure(Decimal("142986.55") / Decimal(4230716), "结余 ÷ 收入"),
     }
     manual = {r.key: ManualScore(r.weight) for r in t.rows if r.rule.kind == MANUAL}
     result = evaluate(t, 2015, figures=figures, manual=manual, not_applicable=set())
