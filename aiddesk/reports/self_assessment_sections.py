@@ -161,7 +161,7 @@ def draft(facts: Facts) -> Draft:
     blocks = [
         Block(TITLE, title(facts)),
         Block(SALUTATION, fill("主送单位，如：省总工会法律保障部") + "："),
-        Block(BODY, f"为切实加强帮扶资金的管理，确保帮扶资金专款专用、安全运行，按照"
+        Block(BODY, "为切实加强帮扶资金的管理，确保帮扶资金专款专用、安全运行，按照"
                     + fill(f"通知名称及文号，如《关于开展{y}年度帮扶资金绩效考评和检查工作的通知》（×工发〔{y}〕×号）")
                     + f"的要求，{unit}对{y}年度帮扶专项资金管理使用情况进行自查。现将有关情况汇报如下。"),
     ]

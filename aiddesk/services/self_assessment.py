@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core.checklist import archive_status_on
-from ..core.evaluation import EvaluationResult
 from ..core.errors import UserError
+from ..core.evaluation import EvaluationResult
 from ..db import Database
 from ..db.audit import Actor
 from ..db.units import own_unit

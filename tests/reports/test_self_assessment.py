@@ -154,7 +154,7 @@ def test_by_default_the_report_quotes_the_year_scored_with_the_offices_template(
     assert sentence in d.text() and sentence in docx_text(out)
     assert "绩效自评表尚有" not in d.text()
     # Passed in, the total and grade are the ones given.
-    assert "自评98分，项目总体评价优。" in draft_report(db, 2015, evaluation_total=Decimal("98"),
+    assert "自评98分，项目总体评价优。" in draft_report(db, 2015, evaluation_total=Decimal(98),
                                                      evaluation_grade="优").text()
 
 
