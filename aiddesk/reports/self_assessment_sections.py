@@ -358,8 +358,8 @@ def _effect_text(f: Facts) -> str:
     if v.problems:
         fixed = v.problems - v.open_problems
         parts.append(f"核查发现问题{v.problems}个，已整改{fixed}个" + (f"，尚在整改{v.open_problems}个" if v.open_problems else ""))
-    else:
-        parts.append("核查未发现问题")
+    elif v.spot_check.numerator or v.home_visits.numerator or v.satisfaction.denominator:
+        parts.append("核查未发现问题")   # said only when something was checked
     return _join(parts)
 
 

@@ -110,6 +110,7 @@ def test_an_empty_year_drafts_and_says_the_figures_are_missing(db, tmp_path):
         assert "【缺少数据：2030年度没有资金收支和帮扶发放记录" in text
         assert "【缺少数据：尚未对2030年度绩效自评表评分" in text
         assert "万元" not in text.replace("××万元", "")
+        assert "未发现问题" not in text  # nothing was checked
         positions = [text.index(h) for h in ss.HEADINGS]
         assert positions == sorted(positions)
     missing = [p for p in d.placeholders() if p.startswith("【缺少数据：")]
