@@ -188,14 +188,18 @@ def _evaluate(db, args) -> int:
     manual = [i for i in result.items if i.applicable and i.score is not None and i not in auto]
     skipped = [i for i in result.items if not i.applicable]
     print(f"{result.year}年绩效自评（{result.template}）")
-    print(f"  自评总分 {result.total}分，等级：{result.grade}")
+    unfinished = f"（尚有{len(result.missing)}项未评分，不是最终结果）" if result.missing else ""
+    print(f"  自评总分 {result.total}分，等级：{result.grade}{unfinished}")
     print(f"  共{len(result.items)}项：按记录自动计分{len(auto)}项，手工评分{len(manual)}项，不适用{len(skipped)}项"
           f"，尚未评分{len(result.missing)}项")
     if skipped:
         points = sum(i.row.weight for i in skipped)
         print(f"  不适用{points.normalize():f}分，总分按其余分值折算为100分")
-    for key in result.missing:
+    shown = 5
+    for key in result.missing[:shown]:
         print(f"  尚未评分：{key}")
+    if len(result.missing) > shown:
+        print(f"  ……另有{len(result.missing) - shown}项未评分，加 --json 可查看每一项及其依据")
     return EXIT_OK
 
 
