@@ -22,7 +22,7 @@ def test_the_workbook_has_the_table_with_merged_group_cells_and_numbers(tmp_path
     merged = {str(r) for r in ws.merged_cells.ranges}
     # 基础工作 (rows 5–7) with its weight; 档案管理 (rows 5–6) with its weight; single rows are not merged.
     assert {"A5:A7", "B5:B7", "C5:C6", "D5:D6"} <= merged
-    assert not any(r.startswith("A8:") or r.startswith("C7:") for r in merged)
+    assert not any(r.startswith(("A8:", "C7:")) for r in merged)
     assert (ws["A5"].value, ws["B5"].value, ws["C5"].value, ws["D5"].value) == ("基础工作", 15, "档案管理", 8)
     assert (ws["C7"].value, ws["D7"].value) == ("资金到位", 7)
     assert ws["E6"].value == "是否建立完善的困难职工电子档案※"
