@@ -267,8 +267,7 @@ class EvaluationPage(QWidget):
 
         score_row = QHBoxLayout()
         score_row.addWidget(self.score_edit)
-        score_row.addWidget(self.weight_hint)
-        score_row.addStretch(1)
+        score_row.addWidget(self.weight_hint, 1)
         score_row.addWidget(self.save_button)
         na_row = QHBoxLayout()
         na_row.addWidget(self.na_reason, 1)
@@ -430,7 +429,6 @@ class EvaluationPage(QWidget):
         else:
             self._fill_table(self.result)
             self._show_total(self.result)
-            self.status.setText("")
         bundled = name is not None and self._is_bundled(name)
         self.copy_button.setEnabled(name is not None and self.service.may_edit_templates())
         self.edit_button.setEnabled(name is not None and self.service.may_edit_templates() and not bundled)
