@@ -117,7 +117,7 @@ def put_score(conn: sqlite3.Connection, year: int, template: str, row_key: str, 
 # ---- evidence files ----------------------------------------------------------------------------
 
 def _file(row: sqlite3.Row) -> EvidenceFile:
-    return EvidenceFile(**{k: row[k] for k in row.keys()})
+    return EvidenceFile(**dict(row))
 
 
 def attachments(conn: sqlite3.Connection, year: int, template: str, row_key: str | None = None) -> list[EvidenceFile]:

@@ -176,7 +176,9 @@ def _lines(db: Database, year: int) -> dict[str, Figure]:
             due = payment_deadline(b.approved_on, b.second_notice_end, due_days)
             on_time += n if date.fromisoformat(paid_on) <= due else 0
     card_rate, on_time_rate = _rate(card, lines), _rate(on_time, lines)
-    noticed = sum(1 for b in batches.values() if _notice_ran_full(conn, b))
+    off, work = calendar_days(conn)
+    cal = Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+    noticed = sum(1 for b in batches.values() if _notice_ran_full(b, cal))
     notice_rate = _rate(noticed, len(batches))
     return {
         "card_payment_share": Figure(card_rate, f"会员服务卡、银行卡发放{card}人次 ÷ 发放{lines}人次"
@@ -188,13 +190,14 @@ def _lines(db: Database, year: int) -> dict[str, Figure]:
     }
 
 
-def _notice_ran_full(conn, b) -> bool:
-    """The checklist's 公示期满后审批 verdict on the batch (its notice only; the lines do not matter to it)."""
+def _notice_ran_full(b, cal: Calendar) -> bool:
+    """The checklist's 公示期满后审批 verdict on the batch (its notice only; the lines do not matter to it).
+
+    As the checklist decides it: the notice's own days counted again with today's calendar.
+    """
     required_days = load_notice_rules().notice_working_days
     required_end = None
     if b.notice_start is not None:
-        off, work = calendar_days(conn)
-        cal = Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
         required_end = notice_end(b.notice_start, b.notice_days or required_days, cal)
     facts = BatchFacts(
         activity=b.activity, approved_on=b.approved_on, notice_start=b.notice_start, notice_days=b.notice_days,

@@ -15,7 +15,7 @@ from aiddesk.db.funds import Plan
 from aiddesk.db.household_list import HouseholdFilter
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
-from aiddesk.services.evaluation_figures import indicator_keys, indicator_title, evaluation_figures
+from aiddesk.services.evaluation_figures import evaluation_figures, indicator_keys, indicator_title
 from aiddesk.services.feedback import FeedbackService
 from aiddesk.services.funds import FundService
 from aiddesk.services.payments import SIGNED_LIST, PaymentService
@@ -144,7 +144,7 @@ def test_a_notice_that_did_not_run_its_days_counts_against_it_as_in_the_checklis
 def test_budget_execution_counts_what_was_passed_to_sub_units(db, actor, people, receive):
     receive(db, 2026, amount="100000.00")
     FundService(db, actor).add_entry(FundEntry(unit_code="460000", entry_date=date(2026, 3, 1),
-                                               fund_source="省总工会经费", kind="下拨下级", amount=Decimal("20000"),
+                                               fund_source="省总工会经费", kind="下拨下级", amount=Decimal(20000),
                                                counterpart_code="460001"))
     paid_batch(db, "2026年两节送温暖", HouseholdFilter(statuses=()), approved=date(2026, 12, 4),
                paid=date(2026, 12, 8))                                  # 4 × 500 元
@@ -202,7 +202,7 @@ def test_sms_spot_checks_and_satisfaction_come_from_the_verification_figures(db,
 def test_a_sub_units_own_batches_are_not_the_offices(db, actor, people, receive):
     receive(db, 2026)
     FundService(db, actor).add_entry(FundEntry(unit_code="460000", entry_date=date(2026, 3, 1),
-                                               fund_source="省总工会经费", kind="下拨下级", amount=Decimal("20000"),
+                                               fund_source="省总工会经费", kind="下拨下级", amount=Decimal(20000),
                                                counterpart_code="460001"))
     paid_batch(db, "省财贸工会送温暖", HouseholdFilter(statuses=()), approved=date(2026, 12, 4),
                paid=date(2026, 12, 8), unit="460001")
