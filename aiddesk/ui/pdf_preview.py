@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QPointF, QRect, QSize, QSizeF
+from PySide6.QtGui import QPageLayout, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -47,6 +47,8 @@ class PdfPreviewDialog(QDialog):
 
     def print_document(self) -> None:
         printer = QPrinter(QPrinter.HighResolution)
+        # A landscape document (the 绩效自评表) prints on landscape paper, not squeezed onto portrait.
+        printer.setPageOrientation(page_orientation(self.document))
         dialog = QPrintDialog(printer, self)
         if dialog.exec() != QDialog.Accepted:
             return
@@ -58,9 +60,9 @@ class PdfPreviewDialog(QDialog):
             for page in range(self.document.pageCount()):
                 if page:
                     printer.newPage()
-                rect = painter.viewport()
+                rect = fitted(self.document.pagePointSize(page), painter.viewport().size())
                 image = self.document.render(page, rect.size())
-                painter.drawImage(QPointF(0, 0), image)
+                painter.drawImage(QPointF(rect.x(), rect.y()), image)
         finally:
             painter.end()
 
@@ -74,3 +76,18 @@ class PdfPreviewDialog(QDialog):
                 messages.error(self, f"保存失败：{err.strerror or err}")
                 return
             messages.info(self, f"已保存到：{target}")
+
+
+def page_orientation(document: QPdfDocument) -> QPageLayout.Orientation:
+    """Landscape when the document's first page is wider than it is tall."""
+    size = document.pagePointSize(0) if document.pageCount() else QSizeF()
+    return QPageLayout.Landscape if size.width() > size.height() else QPageLayout.Portrait
+
+
+def fitted(page: QSizeF, area: QSize) -> QRect:
+    """The largest rectangle of the page's shape inside ``area``, centred: pages print undistorted."""
+    if page.isEmpty() or area.isEmpty():
+        return QRect(0, 0, area.width(), area.height())
+    scale = min(area.width() / page.width(), area.height() / page.height())
+    w, h = round(page.width() * scale), round(page.height() * scale)
+    return QRect((area.width() - w) // 2, (area.height() - h) // 2, w, h)

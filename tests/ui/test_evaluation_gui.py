@@ -10,11 +10,7 @@ from pypdf import PdfReader
 from aiddesk.core.evaluation import AUTO, MANUAL
 from aiddesk.services.evaluation import EvaluationService
 from aiddesk.ui.evaluation.evaluation_page import C_SCORE, EvaluationPage
-from aiddesk.ui.evaluation.template_editor import (
-    C_STANDARD,
-    C_THIRD,
-    C_WEIGHT,
-)
+from aiddesk.ui.evaluation.template_editor import C_STANDARD, C_THIRD, C_WEIGHT
 
 SHOTS = "/tmp/evaluation_shots"
 
@@ -213,3 +209,26 @@ def test_screenshots(page, qtbot, tmp_path):
     editor.show()
     editor.set_cell(0, C_WEIGHT, "1")
     editor.grab().save(f"{SHOTS}/editor.png")
+
+
+def test_a_landscape_table_prints_on_landscape_paper_undistorted(page, tmp_path):
+    from PySide6.QtCore import QSize, QSizeF
+    from PySide6.QtGui import QPageLayout
+    from PySide6.QtPdf import QPdfDocument
+
+    from aiddesk.ui.pdf_preview import fitted, page_orientation
+
+    pdf = tmp_path / "自评表.pdf"
+    page.write_pdf(pdf)
+    document = QPdfDocument()
+    document.load(str(pdf))
+    assert page_orientation(document) == QPageLayout.Landscape
+    size = document.pagePointSize(0)
+    # On landscape paper the page fills it; on portrait paper it keeps its shape, centred.
+    wide = fitted(size, QSize(2970, 2100))
+    assert abs(wide.width() - 2970) <= 1 and abs(wide.height() - 2100) <= 1
+    tall = fitted(size, QSize(2100, 2970))
+    assert tall.width() == 2100 and abs(tall.width() / tall.height() - size.width() / size.height()) < 0.01
+    assert tall.y() > 0
+    assert fitted(QSizeF(595, 842), QSize(2100, 2970)).x() == 0
+    document.close()

@@ -16,39 +16,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ...core.errors import UserError
-from ...core.evaluation import (
-    AUTO,
-    CENT,
-    REVERSE,
-    EvaluationResult,
-    Figure,
-    ItemResult,
-    Template,
-)
+from ...core.evaluation import AUTO, CENT, REVERSE, EvaluationResult, Figure, ItemResult, Template
 from ...db import Database
 from ...db.audit import Actor
 from ...db.units import own_unit
@@ -134,7 +107,10 @@ class EvaluationModel(QAbstractTableModel):
         return self.lines[row][column]
 
 
-def _lines(items: tuple[ItemResult, ...], template: Template) -> tuple[list[dict[int, str]], list[tuple[int, int, int]]]:
+Spans = list[tuple[int, int, int]]
+
+
+def _lines(items: tuple[ItemResult, ...], template: Template) -> tuple[list[dict[int, str]], Spans]:
     """Each row's texts by column, and the merged cells of the 一级 / 二级 groups."""
     weights = {**template.group_sums(), **template.groups}
     lines: list[dict[int, str]] = []

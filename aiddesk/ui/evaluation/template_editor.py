@@ -10,35 +10,12 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from ...core.errors import UserError
-from ...core.evaluation import (
-    AUTO,
-    MANUAL,
-    POSITIVE,
-    REVERSE,
-    Row,
-    Rule,
-    Template,
-    template_problems,
-)
+from ...core.evaluation import AUTO, MANUAL, POSITIVE, REVERSE, Row, Rule, Template, template_problems
 from ...services.evaluation import EvaluationService
 from ...services.evaluation_figures import indicator_keys, indicator_title
 from ..forms import error_label, show_error
