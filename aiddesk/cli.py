@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
     funds.add_argument("--pdf", metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
     funds.add_argument("--xlsx", metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
+    sa = kinds.add_parser("self-assessment", help="起草年度自检报告（Word 文档和 PDF，数字取自记录，文字部分留待填写）")
+    sa.add_argument("--year", required=True, type=int, metavar="年度")
+    sa.add_argument("--docx", metavar="FILE.docx", help="输出的 Word 文档（可用 Word 或 WPS 编辑）")
+    sa.add_argument("--pdf", metavar="FILE.pdf", help="输出的 PDF")
+    sa.add_argument("--template", metavar="模板名称", help="引用哪个绩效自评表的得分（默认本单位选用的模板）")
     ev = sub.add_parser("evaluate", help="年度绩效自评表：按记录自动计分，加上已录入的手工评分")
     ev.add_argument("--year", required=True, type=int, metavar="年度")
     ev.add_argument("--template", metavar="模板名称", help="评价模板（默认：本单位选定的模板）")
@@ -98,6 +103,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _print_batch_form(db, args)
         if command == "report" and args.report == "funds":
             return _report_funds(db, args)
+        if command == "report" and args.report == "self-assessment":
+            return _report_self_assessment(db, args)
         if command == "evaluate":
             return _evaluate(db, args)
         _parser().parse_args([command, "--help"])
@@ -200,6 +207,22 @@ def _evaluate(db, args) -> int:
         print(f"  尚未评分：{key}")
     if len(result.missing) > shown:
         print(f"  ……另有{len(result.missing) - shown}项未评分，加 --json 可查看每一项及其依据")
+    return EXIT_OK
+
+
+def _report_self_assessment(db, args) -> int:
+    from .services.self_assessment import draft_report
+
+    if not (args.docx or args.pdf):
+        sys.stderr.write("请用 --docx 或 --pdf 指定输出文件\n")
+        return EXIT_UNREADABLE
+    draft = draft_report(db, args.year, args.docx, args.pdf, template=args.template)
+    for out in (args.docx, args.pdf):
+        if out:
+            print(f"已生成自检报告：{out}")
+    left = len(draft.placeholders())
+    if left:
+        print(f"报告中有 {left} 处【请填写】或【缺少数据】，请在 Word/WPS 中补充后再上报。")
     return EXIT_OK
 
 

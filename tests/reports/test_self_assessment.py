@@ -166,3 +166,18 @@ def test_a_partly_scored_table_is_quoted_as_not_final(db, seed):
     text = draft_report(db, 2015).text()
     assert f"自评{ss.score_text(result.total)}分" in text
     assert f"【缺少数据：绩效自评表尚有{len(result.missing)}项未评分" in text
+
+
+def test_the_command_line_drafts_the_report(db, tmp_path, capsys):
+    from docx import Document
+
+    from aiddesk.cli import main
+
+    path = str(db.path)
+    db.close()
+    docx_out, pdf_out = tmp_path / "自检报告.docx", tmp_path / "自检报告.pdf"
+    assert main(["--db", path, "report", "self-assessment", "--year", "2030", "--docx", str(docx_out),
+                 "--pdf", str(pdf_out)]) == 0
+    text = "\n".join(p.text for p in Document(docx_out).paragraphs)
+    assert "七、下步打算" in text and pdf_out.stat().st_size > 0
+    assert "请在 Word/WPS 中补充" in capsys.readouterr().out
