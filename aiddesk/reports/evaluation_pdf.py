@@ -38,6 +38,8 @@ _PARTS = (21, 10, 28, 10, 52, 10, 62, 15, 65)
 COLS = [p * CONTENT_W / sum(_PARTS) for p in _PARTS]
 RECONSTRUCTED_MARK = "※"
 CONTINUED = "（续）"
+# A group that does not fit the rest of a page is split there when at least this share of a page is left.
+SPLIT_ROOM = 0.4
 
 
 def write_evaluation_pdf(result: EvaluationResult, template: Template, out: Path, *, unit_name: str,
@@ -267,7 +269,7 @@ def _table_height(page: list[_Line], st: dict, tail: list[list]) -> float:
 
 def _paginate(lines: list[_Line], st: dict, *, first_room: float, tail: list[list],
               after: list[Flowable]) -> list[list[_Line]]:
-    """Cut the lines into pages: whole 二级 groups where they fit, a group taller than a page row by row.
+    """Cut the lines into pages: whole 二级 groups where they fit, others row by row (see SPLIT_ROOM).
 
     The last page must also hold the total rows and what follows the table (the signature line);
     when it cannot, its last lines move on to a new page with them. Every page has at least one line.
@@ -293,12 +295,14 @@ def _paginate(lines: list[_Line], st: dict, *, first_room: float, tail: list[lis
         if fits(pages[-1] + unit):
             pages[-1] += unit
             continue
-        if pages[-1]:
+        # A group that does not fit below moves to the next page whole, unless that would leave much of
+        # this page blank: then it fills this page and runs on (续).
+        if pages[-1] and _table_height(pages[-1], st, []) > rooms[-1] - FRAME_H * SPLIT_ROOM:
             new_page()
             if fits(unit):
                 pages[-1] += unit
                 continue
-        for line in unit:  # taller than a page: row by row
+        for line in unit:  # row by row
             if pages[-1] and not fits(pages[-1] + [line]):
                 new_page()
             pages[-1].append(line)

@@ -147,3 +147,16 @@ def test_a_group_that_fits_a_page_is_not_split():
     # The 8-row group does not fit under the 20 rows: it moves to the next page whole.
     assert [[x.third for x in p] for p in pages] == [[x.third for x in before], [x.third for x in one_group]]
     assert pages[1][0].cont == (True, False)  # 一级0 runs on (续); 二级00 starts here
+
+
+def test_a_group_fills_a_mostly_empty_page_and_runs_on_rather_than_leaving_it_blank():
+    t = long_template()
+    result = evaluate(t, 2015, figures={}, manual={}, not_applicable=set())
+    st = ep._styles(ep.register_fonts())
+    lines = ep._lines(result, t)
+    small = [line for line in lines if line.unit == lines[0].unit][:3]
+    big = [line for line in lines if line.unit != lines[0].unit and line.first == lines[0].first]
+    assert ep._table_height(small + big, st, []) > ep.FRAME_H
+    pages = ep._paginate(small + big, st, first_room=ep.FRAME_H, tail=[], after=[])
+    assert len(pages) == 2 and len(pages[0]) > len(small)
+    assert pages[1][0].cont == (True, True)   # 一级 and 二级 both named again, marked 续
