@@ -107,7 +107,8 @@ def approved_batches(db: Database, households: list[int]) -> Seed:
         for n, ((source, category), (total, count)) in enumerate(SPENDING.items(), start=1):
             b = Batch(name=f"2015年{source}{category}", activity=ACTIVITY[category], year=YEAR, unit_code=CENTRE,
                       fund_sources=[source], status="已审批", clerk="jingban", reviewer="shenhe", approver="shenpi",
-                      approved_on=date(2015, 11, 1), notice_phone="0898-66123456")
+                      notice_start=date(2015, 11, 9), notice_days=5, notice_end=date(2015, 11, 13),
+                      approved_on=date(2015, 11, 20), notice_phone="0898-66123456")
             b.code = f"{CENTRE}-PC2015-{n:03d}"
             batch_id = batch_repo.insert_batch(conn, b, now="2015-11-01T09:00:00")
             seed.batches[(source, category)] = batch_id

@@ -85,17 +85,16 @@ def test_the_seed_years_money_figures(db, actor, people):
     assert f["plan_achievement_助学救助"].value == Decimal("0.9830")
 
 
-def test_the_seed_years_batches_as_recorded_lack_a_notice_and_were_paid_late(db, actor, people):
-    """The seed's batches are stored approved on 1 November without a 公示, and paid 44 days later."""
+def test_the_seed_years_batches_were_noticed_approved_and_paid_on_time(db, actor, people):
+    """The seed's batches: a 5-working-day 公示 9–13 November, approval on 20 November, paid 15 December."""
     build_seed_2015(db, actor, people)
     f = evaluation_figures(db, 2015, today=END_2026)
     assert f["card_payment_share"].value == Decimal("1.0000")
     assert f["card_payment_share"].basis == "会员服务卡、银行卡发放2059人次 ÷ 发放2059人次 = 100.00%"
-    assert f["paid_on_time_share"].value == Decimal("0.0000")
-    assert f["paid_on_time_share"].basis == "审批（或再公示结束）后30天内发放0人次 ÷ 发放2059人次 = 0.00%"
-    assert f["notice_before_approval_share"].value == Decimal("0.0000")
-    assert f["notice_before_approval_share"].basis == "公示期满后审批的批次0个 ÷ 当年发放的批次9个 = 0.00%"
-    assert f["sms_coverage"].value == Decimal("0.0000")
+    assert f["paid_on_time_share"].value == Decimal("1.0000")
+    assert f["notice_before_approval_share"].value == Decimal("1.0000")
+    assert f["notice_before_approval_share"].basis == "公示期满后审批的批次9个 ÷ 当年发放的批次9个 = 100.00%"
+    assert f["sms_coverage"].value == Decimal("0.0000")  # the seed year as built has no SMS records
 
 
 def test_card_payment_on_time_and_notice_over_the_years_paid_lines(db, actor, people, receive, tmp_path):
