@@ -24,7 +24,7 @@ from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
-VERIFY, LEDGER, REPORT = "核查", "资金台账", "资金报告"
+VERIFY, LEDGER, REPORT, EVALUATE = "核查", "资金台账", "资金报告", "绩效自评"
 
 
 class MainWindow(QMainWindow):
@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.areas.addTab(self.list_view, "困难职工档案")
         self.areas.addTab(self.batch_list, "帮扶批次")
         # The ledger and the report are built when first opened: start-up pays only for what it shows.
-        self._lazy: dict[str, QWidget | None] = {VERIFY: None, LEDGER: None, REPORT: None}
+        self._lazy: dict[str, QWidget | None] = {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None}
         for title in self._lazy:
             self.areas.addTab(QWidget(), title)
         self.areas.currentChanged.connect(self._area_shown)
@@ -221,6 +221,10 @@ class MainWindow(QMainWindow):
             view = LedgerView(service=FundService(self.db, self.actor), parent=self)
             view.changed.connect(self.home.reload)
             return view
+        if title == EVALUATE:
+            from .evaluation.evaluation_page import EvaluationPage
+
+            return EvaluationPage(db=self.db, actor=self.actor, parent=self)
         from .funds.report_page import FundReportPage
 
         return FundReportPage(db=self.db, parent=self)

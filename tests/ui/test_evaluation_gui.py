@@ -232,3 +232,15 @@ def test_a_landscape_table_prints_on_landscape_paper_undistorted(page, tmp_path)
     assert tall.y() > 0
     assert fitted(QSizeF(595, 842), QSize(2100, 2970)).x() == 0
     document.close()
+
+
+def test_the_page_drafts_the_self_assessment_report_off_the_gui_thread(page, qtbot, said, tmp_path):
+    from docx import Document
+
+    out = tmp_path / "2015年度自检报告.docx"
+    page.draft_report(out)
+    qtbot.waitUntil(lambda: any(kind == "info" for kind, _ in said), timeout=20000)
+    assert out.is_file() and out.with_suffix(".pdf").is_file()
+    text = "\n".join(p.text for p in Document(out).paragraphs)
+    assert "一、项目概况" in text and "七、下步打算" in text
+    assert "请在 Word 或 WPS 中补充" in [t for k, t in said if k == "info"][-1]

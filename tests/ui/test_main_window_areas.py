@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiddesk.db.household_list import HouseholdFilter
-from aiddesk.ui.main_window import LEDGER, REPORT, VERIFY
+from aiddesk.ui.main_window import EVALUATE, LEDGER, REPORT, VERIFY
 
 
 def titles(window) -> list[str]:
@@ -12,16 +12,18 @@ def titles(window) -> list[str]:
 
 def test_the_home_page_comes_first_and_the_money_tabs_are_built_when_opened(window, db, receive):
     receive(db, 2026, "中央财政", "250000.00")
-    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT]
+    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE]
     assert window.areas.currentWidget() is window.home
-    assert window._lazy == {VERIFY: None, LEDGER: None, REPORT: None}
+    assert window._lazy == {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None}
     window.areas.setCurrentIndex(titles(window).index(LEDGER))
     ledger = window.areas.currentWidget()
     assert type(ledger).__name__ == "LedgerView" and window._lazy[LEDGER] is ledger
     assert any("250,000.00" in cell for row in ledger.entry_rows() for cell in row)
     window.areas.setCurrentIndex(titles(window).index(REPORT))
     assert type(window.areas.currentWidget()).__name__ == "FundReportPage"
-    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT]
+    window.areas.setCurrentIndex(titles(window).index(EVALUATE))
+    assert type(window.areas.currentWidget()).__name__ == "EvaluationPage"
+    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE]
 
 
 def test_a_balance_on_the_home_page_opens_the_ledger_of_that_source(window, db, receive):

@@ -190,6 +190,9 @@ class EvaluationPage(QWidget):
         self.export_button.clicked.connect(self._ask_export)
         self.preview_button = QPushButton("打印预览…")
         self.preview_button.clicked.connect(self.print_preview)
+        self.report_button = QPushButton("起草自检报告…")
+        self.report_button.setToolTip("按本年记录起草自检报告（Word 文档和 PDF）：数字自动填入，文字部分留待填写")
+        self.report_button.clicked.connect(self._ask_report)
 
         self.model = EvaluationModel(self)
         self.table = QTableView()
@@ -281,7 +284,7 @@ class EvaluationPage(QWidget):
         bar2.addWidget(self.total_label)
         bar2.addSpacing(12)
         bar2.addWidget(self.status, 1)
-        for button in (self.refresh_button, self.export_button, self.preview_button):
+        for button in (self.refresh_button, self.export_button, self.preview_button, self.report_button):
             bar2.addWidget(button)
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
@@ -611,6 +614,37 @@ class EvaluationPage(QWidget):
                                               "Excel 工作簿 (*.xlsx)")
         if path:
             self.export_xlsx(Path(path))
+
+    def _ask_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "起草自检报告",
+                                              str(Path.home() / f"{self.year.value()}年度帮扶专项资金自检报告.docx"),
+                                              "Word 文档 (*.docx)")
+        if path:
+            self.draft_report(Path(path))
+
+    def draft_report(self, path: Path) -> None:
+        """Write the drafted 自检报告 as ``path`` (.docx) and a PDF beside it, off the GUI thread."""
+        from ...services.self_assessment import draft_report
+
+        docx = path if path.suffix.lower() == ".docx" else path.with_name(path.name + ".docx")
+        pdf = docx.with_suffix(".pdf")
+        db, year, template = self._db, self.year.value(), self.template_name()
+
+        def job(report):
+            worker_db = db.connect_for_thread()
+            try:
+                return draft_report(worker_db, year, docx, pdf, template=template)
+            finally:
+                worker_db.close()
+
+        def done(draft) -> None:
+            left = len(draft.placeholders())
+            self.status.setText(f"已起草：{docx}（另存 PDF：{pdf.name}）")
+            messages.info(self, f"自检报告已起草：\n{docx}\n{pdf}\n\n数字取自本年记录；"
+                                f"文中有 {left} 处【请填写】或【缺少数据】，请在 Word 或 WPS 中补充后再上报。")
+
+        run_with_progress(self, title="起草自检报告", label="正在起草自检报告 …", job=job, on_done=done,
+                          on_error=lambda err: messages.error(self, describe_error(err)))
 
     def export_xlsx(self, path: Path) -> bool:
         """Write the shown table as a workbook at ``path``; says what happened. True when written."""
