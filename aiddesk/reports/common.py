@@ -530,6 +530,21 @@ def numbered_canvas(footer: FooterFn) -> type[Canvas]:
     return NumberedCanvas
 
 
+def form_footer(font: str, *, left: str, centre: str) -> FooterFn:
+    """The footer of a file of forms: pages numbered within each form, and on a continuation page
+    a note at the top saying whose form it continues (``canvas.page_note``)."""
+
+    def footer(canvas, page, pages):
+        if canvas.form_page > 1:
+            canvas.saveState()
+            canvas.setFont(font, 9)
+            canvas.drawString(MARGIN, PAGE_H - MARGIN + 3 * mm, f"（续页）{canvas.page_note}")
+            canvas.restoreState()
+        draw_footer(canvas, font, left=left, centre=centre, page=canvas.form_page, pages=canvas.form_pages)
+
+    return footer
+
+
 def draw_footer(canvas: Canvas, font: str, *, left: str, centre: str, page: int, pages: int) -> None:
     """The standard footer: a rule, then ``left`` / ``centre`` / ``第 x 页 共 y 页``."""
     y = MARGIN + 1 * mm

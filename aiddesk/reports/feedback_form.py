@@ -15,7 +15,7 @@ from ..core.codes import code_list
 from ..core.errors import UserError
 # Cancelled is re-exported: callers of this module catch it from here.
 from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
-                     Mark, ReportDocument, Title, base_style, cn_date, draw_footer, field_section, para,
+                     Mark, ReportDocument, Title, base_style, cn_date, form_footer, field_section, para,
                      section_heading, styles, table, write_atomically, yuan)
 from .fonts import register_fonts
 from .visit_form import TICK_BOTTOM_PAD, signature_section, tick_boxes, tick_style
@@ -115,13 +115,7 @@ def write_feedback_forms(path: str | os.PathLike, items: Iterable[FeedbackFormIt
         raise UserError("没有要打印的反馈表")
     printed = f"打印日期：{printed_on.isoformat()}"
 
-    def footer(canvas, page, pages):
-        if canvas.form_page > 1:
-            canvas.saveState()
-            canvas.setFont(font, 9)
-            canvas.drawString(MARGIN, PAGE_H - MARGIN + 3 * mm, f"（续页）{canvas.page_note}")
-            canvas.restoreState()
-        draw_footer(canvas, font, left=office_name, centre=printed, page=canvas.form_page, pages=canvas.form_pages)
+    footer = form_footer(font, left=office_name, centre=printed)
 
     write_atomically(path, lambda tmp: ReportDocument(tmp, title=TITLE, author=office_name, footer=footer,
                                                       progress=progress).build(story))

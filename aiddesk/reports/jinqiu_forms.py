@@ -15,7 +15,7 @@ from ..core.errors import UserError
 from ..core.household import Household
 # Cancelled is re-exported: callers of this module catch it from here.
 from .common import (CONTENT_W, LABEL_BG, MARGIN, PAGE_H, Cancelled, Mark, ReportDocument, Title,  # noqa: F401
-                     base_style, draw_footer, field_section, para, review_section, section_heading, styles, table,
+                     base_style, form_footer, field_section, para, review_section, section_heading, styles, table,
                      write_atomically, yuan)
 from .fonts import register_fonts
 
@@ -162,14 +162,7 @@ def write_jinqiu_forms(path: str | os.PathLike, *, batch: Batch, office_name: st
     title = TITLES[kinds.pop()] if len(kinds) == 1 else "金秋助学登记表"
     printed = f"打印日期：{(printed_on or date.today()).isoformat()}"
 
-    def footer(canvas, page, pages):
-        if canvas.form_page > 1:
-            # A continuation page starts mid-form: say whose form it continues.
-            canvas.saveState()
-            canvas.setFont(font, 9)
-            canvas.drawString(MARGIN, PAGE_H - MARGIN + 3 * mm, f"（续页）{canvas.page_note}")
-            canvas.restoreState()
-        draw_footer(canvas, font, left=office_name, centre=printed, page=canvas.form_page, pages=canvas.form_pages)
+    footer = form_footer(font, left=office_name, centre=printed)
 
     write_atomically(path, lambda tmp: ReportDocument(tmp, title=title, author=office_name, footer=footer,
                                                       progress=progress).build(story))

@@ -17,7 +17,7 @@ from ..core.errors import UserError
 from ..core.household import Household
 # Cancelled is re-exported: callers of this module catch it from here.
 from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
-                     Mark, ReportDocument, Title, base_style, draw_footer, field_section, para, section_heading,
+                     Mark, ReportDocument, Title, base_style, form_footer, field_section, para, section_heading,
                      styles, table, write_atomically, yuan)
 from .fonts import register_fonts
 
@@ -197,13 +197,7 @@ def write_visit_forms(path: str | os.PathLike, items: Iterable[VisitFormItem], *
         raise UserError("没有选中任何走访户，无法打印走访登记表")
     printed = f"打印日期：{printed_on.isoformat()}"
 
-    def footer(canvas, page, pages):
-        if canvas.form_page > 1:
-            canvas.saveState()
-            canvas.setFont(font, 9)
-            canvas.drawString(MARGIN, PAGE_H - MARGIN + 3 * mm, f"（续页）{canvas.page_note}")
-            canvas.restoreState()
-        draw_footer(canvas, font, left=office_name, centre=printed, page=canvas.form_page, pages=canvas.form_pages)
+    footer = form_footer(font, left=office_name, centre=printed)
 
     write_atomically(path, lambda tmp: ReportDocument(tmp, title=TITLE, author=office_name, footer=footer,
                                                       progress=progress).build(story))
