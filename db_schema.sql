@@ -1,7 +1,7 @@
 -- The schema of a new AidDesk database, at the current version.
 -- Older databases are upgraded by aiddesk/db/migrations; keep the two in step.
 PRAGMA application_id = 1095320644;  -- 0x41494444 'AIDD': tells our files from other SQLite files
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -527,3 +527,19 @@ CREATE TABLE evaluation_attachments (
     added_by      TEXT NOT NULL
 );
 CREATE INDEX evaluation_attachments_row ON evaluation_attachments(year, template, row_key);
+
+-- the centre's report instead of its 下级单位使用 totals (never both); a newer import of the same
+-- unit and year replaces the older one's rows.
+CREATE TABLE exchange_imports (
+    id             INTEGER PRIMARY KEY,
+    unit_code      TEXT NOT NULL REFERENCES units(code),
+    year           INTEGER NOT NULL,
+    file_name      TEXT NOT NULL,
+    checksum       TEXT NOT NULL DEFAULT '',           -- the workbook's 校验码 ('' for a legacy ledger)
+    legacy         INTEGER NOT NULL DEFAULT 0 CHECK (legacy IN (0, 1)),  -- no 说明 sheet: an old Excel ledger
+    exported_at    TEXT NOT NULL DEFAULT '',           -- 说明 导出时间
+    imported_at    TEXT NOT NULL,
+    imported_by    TEXT NOT NULL,
+    rows           TEXT NOT NULL DEFAULT '{}'          -- JSON: sheet → rows imported
+);
+CREATE INDEX exchange_imports_unit ON exchange_imports(unit_code, year, id);

@@ -197,7 +197,7 @@ def test_open_database_upgrades_an_older_file(tmp_path, monkeypatch):
         old.close()
 
 
-@pytest.mark.parametrize("old_version", [2, 3, 4])
+@pytest.mark.parametrize("old_version", [2, 3, 4, 5])
 def test_a_file_of_an_older_version_with_batches_upgrades_to_exactly_the_current_schema(tmp_path, old_version):
     """tests/db/schemas/vN.sql is the schema as version N created it; its rows survive the upgrade."""
     path = tmp_path / f"v{old_version}.sqlite"

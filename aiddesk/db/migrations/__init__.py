@@ -42,6 +42,7 @@ STEPS: dict[int, Step] = {
     3: sql_step("v0003_funds.sql"),
     4: sql_step("v0004_verification.sql"),
     5: sql_step("v0005_evaluation.sql"),
+    6: sql_step("v0006_exchange.sql"),
 }
 
 
