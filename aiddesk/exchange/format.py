@@ -151,7 +151,9 @@ BY_NAME = {s.name: s for s in SHEETS}
 
 
 def checksum(sheets: Iterable[tuple[str, Sequence[Sequence[str]]]]) -> str:
-    """校验码: SHA-256 of the data rows of all sheets but 说明, in sheet order; cells joined by U+001F, rows by U+001E.
+    """校验码: SHA-256 of the data rows of all sheets but 说明, in sheet order.
+
+    Cells are joined by U+001F and rows by U+001E.
 
     ``sheets`` gives each sheet's data rows (without the header) as the cell *texts* Excel shows.
     """
