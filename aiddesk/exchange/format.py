@@ -122,7 +122,8 @@ BATCHES = Sheet("帮扶批次", (
 AID_RECORDS = Sheet("帮扶明细", (
     _c("明细编号", True, field="record_no"), _c("批次编号", True), _c("档案编号", True),
     _c("姓名", True, field="recipient_name"), _c("身份证号", True, ID_NUMBER, field="recipient_id_number"),
-    _c("救助类别", True, CODE, "aid_category", "aid_category"), _c("资金来源", True, CODE, "fund_source", "fund_source"),
+    _c("救助类别", True, CODE, "aid_category", "aid_category"),
+    _c("资金来源", True, CODE, "fund_source", "fund_source"),
     _c("金额", True, MONEY, field="amount"), _c("发放方式", True, CODE, "payment_method", "payment_method"),
     _c("发放日期", kind=DATE, field="paid_on"), _c("银行卡号", kind=CARD, field="bank_card"),
     _c("短信通知", kind=CODE, code_list="sms_status", field="sms_status"),
