@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
     funds.add_argument("--pdf", metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
     funds.add_argument("--xlsx", metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
+    dup = kinds.add_parser("duplicates", help="跨单位重复：同一身份证号在两个单位在档，或同年同救助类别由两个单位救助")
+    dup.add_argument("--year", required=True, type=int, metavar="年度")
+    dup.add_argument("--json", action="store_true", help="以 JSON 输出（id_number、kind、entries）")
     sa = kinds.add_parser("self-assessment", help="起草年度自检报告（Word 文档和 PDF，数字取自记录，文字部分留待填写）")
     sa.add_argument("--year", required=True, type=int, metavar="年度")
     sa.add_argument("--docx", metavar="FILE.docx", help="输出的 Word 文档（可用 Word 或 WPS 编辑）")
@@ -103,6 +106,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _print_batch_form(db, args)
         if command == "report" and args.report == "funds":
             return _report_funds(db, args)
+        if command == "report" and args.report == "duplicates":
+            return _report_duplicates(db, args)
         if command == "report" and args.report == "self-assessment":
             return _report_self_assessment(db, args)
         if command == "evaluate":
@@ -179,6 +184,26 @@ def _report_funds(db, args) -> int:
     print(f"  下级单位：拨付 {format_wan(report.subunit_allocated)}万元，使用 {format_wan(sub.amount)}万元"
           f"（{sub.count}人次），结余 {format_wan(report.subunit_balance)}万元")
     print(f"  总计 {format_wan(overall.amount)}万元，{overall.count}人次")
+    return EXIT_OK
+
+
+def _report_duplicates(db, args) -> int:
+    import json
+
+    from .services.duplicates import AIDED_TWICE, IN_ARCHIVES, duplicates
+
+    found = duplicates(db, args.year)
+    if args.json:
+        print(json.dumps([d.to_json() for d in found], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    in_archives = [d for d in found if d.kind == IN_ARCHIVES]
+    aided = [d for d in found if d.kind == AIDED_TWICE]
+    print(f"{args.year}年跨单位重复：在档重复 {len(in_archives)} 人，重复救助 {len(aided)} 项")
+    for d in found:
+        where = "；".join(f"{e.unit_name}（{e.unit}）{e.record_no or e.archive_no} {e.name}"
+                         + (f" {e.amount:.2f}元" if e.amount is not None else "") for e in d.entries)
+        label = f"{d.kind}·{d.category}" if d.category else d.kind
+        print(f"  {label} {d.id_number}：{where}")
     return EXIT_OK
 
 
