@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         one = what.add_parser(form, help=f"帮扶批次的{title}")
         one.add_argument("--batch", required=True, metavar="批次编号", help="要打印的批次")
         one.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    imp = sub.add_parser("import", help="导入交换表或旧台账（全部导入或全部不导入）")
+    imp.add_argument("file", metavar="FILE.xlsx", help="下级单位导出的交换表，或本单位的旧 Excel 台账")
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出导入行数、错误和提醒")
+    exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
+    exp.add_argument("file", metavar="FILE.xlsx", help="输出的 Excel 工作簿")
+    exp.add_argument("--year", required=True, type=int, metavar="年度")
     rep = sub.add_parser("report", help="统计报表")
     kinds = rep.add_subparsers(dest="report", metavar="报表")
     funds = kinds.add_parser("funds", help="年度帮扶资金使用情况（资金来源、支出、结余、下级单位）")
@@ -110,12 +117,60 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _report_duplicates(db, args)
         if command == "report" and args.report == "self-assessment":
             return _report_self_assessment(db, args)
+        if command == "import":
+            return _import(db, args)
+        if command == "export":
+            return _export(db, args)
         if command == "evaluate":
             return _evaluate(db, args)
         _parser().parse_args([command, "--help"])
         return EXIT_UNREADABLE
     finally:
         db.close()
+
+
+def _import(db, args) -> int:
+    import json
+
+    from .services.exchange_import import ExchangeImportService, Unreadable
+
+    try:
+        report = ExchangeImportService(db, _cli_actor()).import_file(Path(args.file), dry_run=args.dry_run)
+    except Unreadable as err:
+        if args.json:
+            print(json.dumps({"imported": {}, "errors": [{"sheet": "", "row": None, "column": "", "value": args.file,
+                                                          "message": err.message}], "warnings": []},
+                             ensure_ascii=False, indent=2))
+        else:
+            sys.stderr.write(f"错误：{err.message}\n")
+        return EXIT_UNREADABLE
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for label, issues in (("错误", report.errors), ("提醒", report.warnings)):
+            for i in issues:
+                where = "".join(p for p in (i.sheet, f"第{i.row}行" if i.row else "", f"“{i.column}”" if i.column else ""))
+                value = f"（{i.value}）" if i.value else ""
+                print(f"{label}：{where}{value}：{i.message}")
+        if report.ok:
+            done = "检查通过，未写入（--dry-run）" if args.dry_run else "已导入"
+            print(f"{done}：" + "，".join(f"{sheet} {n} 行" for sheet, n in report.imported.items()))
+        else:
+            print(f"有 {len(report.errors)} 处错误，没有导入任何内容。")
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _export(db, args) -> int:
+    from .exchange.export import export_workbook
+
+    result = export_workbook(db, Path(args.file), year=args.year, actor=_cli_actor())
+    print(f"已导出{result.year}年交换表：{result.path}")
+    for sheet, rows in result.rows.items():
+        print(f"  {sheet} {rows} 行")
+    for reason, rows in result.left_out.items():
+        print(f"  未导出：{reason} {rows} 行")
+    print(f"校验码 {result.checksum}")
+    return EXIT_OK
 
 
 def _demo(db, args) -> int:

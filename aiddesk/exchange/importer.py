@@ -1,0 +1,417 @@
+"""Writing a checked exchange workbook (validate.Checked) into the database: one transaction, keyed upserts.
+
+Re-importing the same workbook changes nothing (a row equal to the stored one is not touched). A newer
+export of a sub-unit for the same year replaces that unit's year: its year-bound rows (fund ledger,
+budgets, plans, batches with their aid records, its sub-units' reported use) that the newer workbook
+no longer has are deleted. Households are not year-bound: they are upserted, never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+from ..core.errors import UserError
+from ..core.idcard import parse_id
+from ..core.pinyin import pinyin_keys
+from ..db import audit
+from ..db.audit import Actor
+from . import format as fmt
+from .validate import Checked, Row
+
+Progress = Callable[[str, int, int], None]  # sheet, done, total
+
+_HOUSEHOLD_COLUMNS = (
+    "archive_no", "unit_code", "name", "name_initials", "name_pinyin", "id_number", "gender", "birth_date",
+    "ethnicity", "political_status", "health", "disability", "work_status", "is_migrant_worker", "phone",
+    "employer", "employer_type", "hukou_type", "marital_status", "housing_type", "address", "hukou_area_code",
+    "monthly_income_fen", "other_annual_income_fen", "annual_income_fen", "household_size",
+    "per_capita_income_fen", "dibao_line_fen", "hardship_category", "main_cause", "secondary_causes",
+    "bank_name", "bank_card", "archive_status", "created_date", "exit_date", "exit_reason", "created_by",
+    "reviewed_by", "note",
+)
+_MEMBER_COLUMNS = ("name", "relation", "id_number", "gender", "birth_date", "health", "identity",
+                   "monthly_income_fen", "employer_or_school")
+_ENTRY_COLUMNS = ("unit_code", "year", "entry_date", "fund_source", "kind", "amount_fen", "counterpart_code",
+                  "doc_no", "memo")
+_BATCH_COLUMNS = ("name", "activity", "year", "unit_code", "standard_fen", "notice_start", "notice_end",
+                  "approved_on", "approval_doc_no", "paid_on", "status")
+_RECORD_COLUMNS = ("batch_id", "household_id", "recipient_name", "recipient_id_number", "aid_category",
+                   "fund_source", "amount_fen", "payment_method", "bank_card", "paid_on", "sms_status",
+                   "phone_check", "student_name", "student_id_number", "school", "education_level",
+                   "enrollment_year", "student_kind", "note")
+# Rows that point at an aid record or a batch, removed with it when a newer export drops it.
+_RECORD_DEPENDENTS = (("phone_calls", "aid_record_id"), ("draw_items", "aid_record_id"),
+                      ("problems", "aid_record_id"), ("aid_attachments", "aid_record_id"),
+                      ("objections", "aid_record_id"))
+_BATCH_DEPENDENTS = (("batch_transitions", "batch_id"), ("batch_standards", "batch_id"),
+                     ("batch_check_marks", "batch_id"), ("feedback", "batch_id"), ("problems", "batch_id"),
+                     ("aid_attachments", "batch_id"), ("objections", "batch_id"))
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+class Importer:
+    def __init__(self, conn: sqlite3.Connection, checked: Checked, actor: Actor, *,
+                 progress: Progress | None = None):
+        self.conn = conn
+        self.c = checked
+        self.actor = actor
+        self.now = audit.now_text()
+        self.progress = progress or (lambda sheet, done, total: None)
+        self.counts: dict[str, int] = {}
+
+    # The caller holds the transaction.
+    def run(self) -> dict[str, int]:
+        c = self.c
+        if not c.ok:
+            raise UserError("交换表有错误，没有导入任何内容")
+        self.unit = c.unit_code or c.own_unit
+        self._units()
+        own = self.conn.execute("SELECT code FROM units WHERE is_own = 1").fetchone()[0]
+        self.replaces = not c.legacy and self.unit != own
+        self.own = own
+        self._households()
+        self._members()
+        self._fund_entries()
+        self._budgets_and_plans()
+        self._batches()
+        self._aid_records()
+        self._usage()
+        self._verifications()
+        self.counts = c.counts()
+        self.conn.execute(
+            "INSERT INTO exchange_imports (unit_code, year, file_name, checksum, legacy, exported_at, imported_at,"
+            " imported_by, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.unit, c.year, c.path.name, c.checksum, int(c.legacy), c.exported_at, self.now,
+             self.actor.username, json.dumps(self.counts, ensure_ascii=False)))
+        audit.record(self.conn, self.actor, table="exchange_imports", key=f"{self.unit}:{c.year}", action="insert",
+                     new={"文件": c.path.name, "单位": self.unit, "年度": c.year, "旧台账": c.legacy,
+                          "行数": self.counts})
+        return self.counts
+
+    # -- units
+    def _units(self) -> None:
+        c, conn = self.c, self.conn
+        rows = {r["单位代码"]: r for r in c.sheets.get(fmt.UNITS.name, [])}
+        if c.legacy:
+            return
+        new_db = not c.own_unit
+        if c.unit_code not in rows:
+            rows[c.unit_code] = Row(0, {"单位代码": c.unit_code, "单位名称": c.unit_name,
+                                        "上级单位代码": c.parent_code or None, "层级": None})
+        # The workbook's unit and those below it per the sheet; a new database takes the whole tree.
+        children: dict[str, list[str]] = {}
+        for code, r in rows.items():
+            children.setdefault(r["上级单位代码"] or "", []).append(code)
+        wanted: list[str] = []
+        if new_db:
+            roots = [code for code, r in rows.items() if (r["上级单位代码"] or "") not in rows]
+        else:
+            roots = [c.unit_code]
+        stack = list(reversed(roots))
+        while stack:
+            code = stack.pop()
+            if code in wanted:
+                continue
+            wanted.append(code)
+            stack.extend(reversed(children.get(code, [])))
+        existing = {r[0]: r for r in conn.execute("SELECT code, name, parent_code, level, is_own FROM units")}
+        for code in wanted:
+            r = rows[code]
+            parent = r["上级单位代码"] or None
+            if parent and parent not in existing and parent not in wanted[:wanted.index(code)]:
+                parent = None
+            level = r["层级"] or (existing[code][3] if code in existing else ("省级" if not parent else "基层"))
+            name = r["单位名称"] or c.unit_name
+            if code in existing:
+                if existing[code][4] and not new_db:
+                    continue  # the office's own unit is its settings' to change
+                if (existing[code][1], existing[code][2], existing[code][3]) != (name, parent, level):
+                    conn.execute("UPDATE units SET name = ?, parent_code = ?, level = ? WHERE code = ?",
+                                 (name, parent, level, code))
+            else:
+                conn.execute("INSERT INTO units (code, name, parent_code, level, is_own) VALUES (?, ?, ?, ?, 0)",
+                             (code, name, parent, level))
+                existing[code] = (code, name, parent, level, 0)
+        if new_db:
+            conn.execute("UPDATE units SET is_own = 1 WHERE code = ?", (c.unit_code,))
+
+    # -- households and members
+    def _households(self) -> None:
+        rows = self.c.sheets.get(fmt.HOUSEHOLDS.name, [])
+        cols = ", ".join(_HOUSEHOLD_COLUMNS)
+        existing = {}
+        for r in self.conn.execute(f"SELECT id, {cols} FROM households"):
+            existing[r["archive_no"]] = r
+        insert = (f"INSERT INTO households ({cols}, updated_at) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}, ?)")
+        update = (f"UPDATE households SET {', '.join(f'{k} = ?' for k in _HOUSEHOLD_COLUMNS)}, updated_at = ?"
+                  " WHERE id = ?")
+        member_counts: dict[str, int] = {}
+        for m in self.c.sheets.get(fmt.MEMBERS.name, []):
+            member_counts[m["档案编号"]] = member_counts.get(m["档案编号"], 0) + 1
+        self.household_ids: dict[str, int] = {}
+        for done, row in enumerate(rows, start=1):
+            values = self._household_values(row, member_counts)
+            old = existing.get(row["档案编号"])
+            if old is None:
+                cur = self.conn.execute(insert, (*values, self.now))
+                self.household_ids[row["档案编号"]] = cur.lastrowid
+            else:
+                if old["unit_code"] != values[1] and old["unit_code"] not in self._subtree():
+                    raise UserError(f"困难职工档案第{row.number}行：档案编号{row['档案编号']}已属于单位"
+                                    f"{old['unit_code']}的档案，不能由{self.unit}的交换表改写")
+                if tuple(old[k] for k in _HOUSEHOLD_COLUMNS) != values:
+                    self.conn.execute(update, (*values, self.now, old["id"]))
+                self.household_ids[row["档案编号"]] = old["id"]
+            if done % 2000 == 0:
+                self.progress(fmt.HOUSEHOLDS.name, done, len(rows))
+
+    def _subtree(self) -> set[str]:
+        if not hasattr(self, "_tree"):
+            self._tree = {r[0] for r in self.conn.execute(
+                "WITH RECURSIVE t(code) AS (SELECT ? UNION SELECT u.code FROM units u JOIN t ON u.parent_code = t.code)"
+                " SELECT code FROM t", (self.unit,))}
+        return self._tree
+
+    def _household_values(self, row: Row, member_counts: dict[str, int]) -> tuple:
+        initials, pinyin = pinyin_keys(str(row["姓名"]))
+        info = parse_id(str(row["身份证号"]))
+        causes = row["次要致困原因"] or []
+        size = row["家庭人口"] or 1 + member_counts.get(row["档案编号"], 0)
+        v = {
+            "archive_no": row["档案编号"], "unit_code": row["所属单位代码"] or self.unit, "name": row["姓名"],
+            "name_initials": f" {initials}", "name_pinyin": f" {pinyin}", "id_number": row["身份证号"],
+            "gender": row["性别"] or info.gender, "birth_date": info.birth_date.isoformat(),
+            "is_migrant_worker": int(bool(row["是否农民工"])),
+            "monthly_income_fen": row["本人月收入"] or 0, "other_annual_income_fen": row["家庭其他年收入"] or 0,
+            "annual_income_fen": row["家庭年总收入"] or 0, "household_size": max(1, int(size)),
+            "per_capita_income_fen": row["家庭月人均收入"] or 0, "dibao_line_fen": row["当地低保标准"],
+            "secondary_causes": f"、{'、'.join(causes)}、" if causes else "",
+        }
+        for col in fmt.HOUSEHOLDS.columns:
+            if col.field in _HOUSEHOLD_COLUMNS and col.field not in v:
+                value = row[col.header]
+                v[col.field] = value if value not in ("",) else None
+        return tuple(v.get(k) for k in _HOUSEHOLD_COLUMNS)
+
+    def _members(self) -> None:
+        rows = self.c.sheets.get(fmt.MEMBERS.name, [])
+        by_household: dict[str, list[Row]] = {}
+        for row in rows:
+            by_household.setdefault(row["档案编号"], []).append(row)
+        for no, members in by_household.items():
+            hid = self.household_ids.get(no) or self.conn.execute(
+                "SELECT id FROM households WHERE archive_no = ?", (no,)).fetchone()[0]
+            new = []
+            for m in members:
+                birth = m["出生日期"] or (parse_id(m["身份证号"]).birth_date.isoformat() if m["身份证号"] else None)
+                new.append((m["姓名"], m["关系"], m["身份证号"], m["性别"], birth, m["健康状况"], m["身份"],
+                            m["月收入"] or 0, m["单位或学校"]))
+            old = [tuple(r) for r in self.conn.execute(
+                f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM members WHERE household_id = ? ORDER BY seq", (hid,))]
+            if old == new:
+                continue
+            self.conn.execute("DELETE FROM members WHERE household_id = ?", (hid,))
+            self.conn.executemany(
+                f"INSERT INTO members (household_id, seq, {', '.join(_MEMBER_COLUMNS)})"
+                f" VALUES (?, ?, {', '.join('?' * len(_MEMBER_COLUMNS))})",
+                [(hid, i, *m) for i, m in enumerate(new, start=1)])
+
+    # -- the fund ledger, budgets, plans
+    def _fund_entries(self) -> None:
+        rows = self.c.sheets.get(fmt.FUND_ENTRIES.name, [])
+        cols = ", ".join(_ENTRY_COLUMNS)
+        keep = set()
+        for row in rows:
+            values = (self.unit, int(row["日期"][:4]), row["日期"], row["资金来源"], row["类型"], row["金额"],
+                      row["对方单位代码"], _s(row["文号"]), _s(row["摘要"]))
+            keep.add(row["流水号"])
+            old = self.conn.execute(f"SELECT id, {cols} FROM fund_entries WHERE entry_no = ?",
+                                    (row["流水号"],)).fetchone()
+            if old is not None:
+                if tuple(old[k] for k in _ENTRY_COLUMNS) == values:
+                    continue
+                if old["unit_code"] == self.own or old["unit_code"] != self.unit:
+                    raise UserError(f"资金收支第{row.number}行：流水号{row['流水号']}已登记为另一笔分录"
+                                    f"（单位{old['unit_code']}），保存后的分录不能修改；请核对流水号")
+                self.conn.execute("DELETE FROM fund_entries WHERE id = ?", (old["id"],))
+            self.conn.execute(
+                f"INSERT INTO fund_entries (entry_no, {cols}, created_by, created_at)"
+                f" VALUES (?, {', '.join('?' * len(_ENTRY_COLUMNS))}, ?, ?)",
+                (row["流水号"], *values, self.actor.username, self.now))
+        if self.replaces:
+            stale = [r[0] for r in self.conn.execute(
+                "SELECT entry_no FROM fund_entries WHERE unit_code = ? AND year = ?", (self.unit, self.c.year))
+                if r[0] not in keep]
+            self.conn.executemany("DELETE FROM fund_entries WHERE entry_no = ?", [(n,) for n in stale])
+
+    def _budgets_and_plans(self) -> None:
+        conn, unit = self.conn, self.unit
+        budgets = {(r["年度"], r["资金来源"]): r["预算金额"] for r in self.c.sheets.get(fmt.BUDGETS.name, [])}
+        plans = {(r["年度"], r["救助类别"]): (r["计划人次"], r["计划金额"]) for r in self.c.sheets.get(fmt.PLANS.name, [])}
+        for (year, source), fen in budgets.items():
+            old = conn.execute("SELECT amount_fen FROM fund_budgets WHERE unit_code = ? AND year = ? AND fund_source = ?",
+                               (unit, year, source)).fetchone()
+            if old is None or old[0] != fen:
+                conn.execute("INSERT OR REPLACE INTO fund_budgets (unit_code, year, fund_source, amount_fen)"
+                             " VALUES (?, ?, ?, ?)", (unit, year, source, fen))
+        for (year, category), (count, fen) in plans.items():
+            old = conn.execute("SELECT planned_count, planned_fen FROM aid_plans WHERE unit_code = ? AND year = ?"
+                               " AND aid_category = ?", (unit, year, category)).fetchone()
+            if old is None or tuple(old) != (count, fen):
+                conn.execute("INSERT OR REPLACE INTO aid_plans (unit_code, year, aid_category, planned_count,"
+                             " planned_fen) VALUES (?, ?, ?, ?, ?)", (unit, year, category, count, fen))
+        if self.replaces:
+            for year, source in conn.execute("SELECT year, fund_source FROM fund_budgets WHERE unit_code = ?"
+                                             " AND year = ?", (unit, self.c.year)).fetchall():
+                if (year, source) not in budgets:
+                    conn.execute("DELETE FROM fund_budgets WHERE unit_code = ? AND year = ? AND fund_source = ?",
+                                 (unit, year, source))
+            for year, category in conn.execute("SELECT year, aid_category FROM aid_plans WHERE unit_code = ?"
+                                               " AND year = ?", (unit, self.c.year)).fetchall():
+                if (year, category) not in plans:
+                    conn.execute("DELETE FROM aid_plans WHERE unit_code = ? AND year = ? AND aid_category = ?",
+                                 (unit, year, category))
+
+    # -- batches and aid records
+    def _batches(self) -> None:
+        cols = ", ".join(_BATCH_COLUMNS)
+        self.batch_ids: dict[str, int] = {}
+        for row in self.c.sheets.get(fmt.BATCHES.name, []):
+            values = (row["批次名称"], row["活动类型"], row["年度"], self.unit, row["发放标准"], row["公示开始日期"],
+                      row["公示结束日期"], row["审批日期"], _s(row["审批文号"]), row["发放日期"], row["状态"] or "草稿")
+            old = self.conn.execute(f"SELECT id, {cols} FROM batches WHERE code = ?", (row["批次编号"],)).fetchone()
+            if old is None:
+                cur = self.conn.execute(
+                    f"INSERT INTO batches (code, {cols}, clerk, created_at, updated_at)"
+                    f" VALUES (?, {', '.join('?' * len(_BATCH_COLUMNS))}, ?, ?, ?)",
+                    (row["批次编号"], *values, self.actor.username, self.now, self.now))
+                self.batch_ids[row["批次编号"]] = cur.lastrowid
+                continue
+            if old["unit_code"] != self.unit:
+                raise UserError(f"帮扶批次第{row.number}行：批次编号{row['批次编号']}已是单位{old['unit_code']}的批次")
+            if tuple(old[k] for k in _BATCH_COLUMNS) != values:
+                self.conn.execute(f"UPDATE batches SET {', '.join(f'{k} = ?' for k in _BATCH_COLUMNS)},"
+                                  " updated_at = ? WHERE id = ?", (*values, self.now, old["id"]))
+            self.batch_ids[row["批次编号"]] = old["id"]
+
+    def _batch_id(self, code: str) -> int:
+        if code not in self.batch_ids:
+            self.batch_ids[code] = self.conn.execute("SELECT id FROM batches WHERE code = ?", (code,)).fetchone()[0]
+        return self.batch_ids[code]
+
+    def _household_id(self, no: str) -> int:
+        if no not in self.household_ids:
+            self.household_ids[no] = self.conn.execute(
+                "SELECT id FROM households WHERE archive_no = ?", (no,)).fetchone()[0]
+        return self.household_ids[no]
+
+    def _aid_records(self) -> None:
+        rows = self.c.sheets.get(fmt.AID_RECORDS.name, [])
+        cols = ", ".join(_RECORD_COLUMNS)
+        existing = {r["record_no"]: r for r in self.conn.execute(f"SELECT id, record_no, {cols} FROM aid_records")}
+        keep = set()
+        inserts = []
+        for done, row in enumerate(rows, start=1):
+            values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"], row["身份证号"],
+                      row["救助类别"], row["资金来源"], row["金额"], row["发放方式"], _s(row["银行卡号"]),
+                      row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查", _s(row["学生姓名"]),
+                      _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]), row["入学年份"],
+                      _s(row["新生或在校生"]), _s(row["备注"]))
+            keep.add(row["明细编号"])
+            old = existing.get(row["明细编号"])
+            if old is None:
+                inserts.append((row["明细编号"], *values, self.actor.username, self.now))
+            elif tuple(old[k] for k in _RECORD_COLUMNS) != values:
+                self.conn.execute(f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)}"
+                                  " WHERE id = ?", (*values, old["id"]))
+            if done % 5000 == 0:
+                self.progress(fmt.AID_RECORDS.name, done, len(rows))
+        self.conn.executemany(
+            f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
+            f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)", inserts)
+        if not self.replaces:
+            return
+        year = self.c.year
+        stale = [(r[0],) for r in self.conn.execute(
+            "SELECT a.id, a.record_no FROM aid_records a JOIN batches b ON b.id = a.batch_id"
+            " WHERE b.unit_code = ? AND b.year = ?", (self.unit, year)) if r[1] not in keep]
+        self._delete(stale, _RECORD_DEPENDENTS, "aid_records")
+        batches_kept = {r["批次编号"] for r in self.c.sheets.get(fmt.BATCHES.name, [])}
+        stale_batches = [(r[0],) for r in self.conn.execute(
+            "SELECT id, code FROM batches WHERE unit_code = ? AND year = ?", (self.unit, year))
+            if r[1] not in batches_kept]
+        if stale_batches:
+            records = [(r[0],) for b in stale_batches for r in self.conn.execute(
+                "SELECT id FROM aid_records WHERE batch_id = ?", b)]
+            self._delete(records, _RECORD_DEPENDENTS, "aid_records")
+            self.conn.executemany("DELETE FROM draw_items WHERE draw_id IN (SELECT id FROM draws WHERE batch_id = ?)",
+                                  stale_batches)
+            self.conn.executemany("DELETE FROM draws WHERE batch_id = ?", stale_batches)
+            self._delete(stale_batches, _BATCH_DEPENDENTS, "batches")
+
+    def _delete(self, ids: list[tuple[int]], dependents, table: str) -> None:
+        if not ids:
+            return
+        for dep_table, column in dependents:
+            self.conn.executemany(f"DELETE FROM {dep_table} WHERE {column} = ?", ids)
+        self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", ids)
+
+    # -- 下级单位使用, 核查记录
+    def _usage(self) -> None:
+        rows = self.c.sheets.get(fmt.SUBUNIT_USAGE.name, [])
+        keep = set()
+        for r in rows:
+            key = (r["单位代码"], r["年度"], r["资金来源"], r["救助类别"])
+            keep.add(key)
+            new = (r["金额"], r["人次"], _s(r["备注"]))
+            old = self.conn.execute("SELECT amount_fen, count, note FROM subunit_usage WHERE unit_code = ? AND year = ?"
+                                    " AND fund_source = ? AND aid_category = ?", key).fetchone()
+            if old is None or tuple(old) != new:
+                self.conn.execute("INSERT OR REPLACE INTO subunit_usage (unit_code, year, fund_source, aid_category,"
+                                  " amount_fen, count, note) VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, *new))
+        if self.replaces:
+            below = self._subtree() - {self.unit}
+            for key in self.conn.execute("SELECT unit_code, year, fund_source, aid_category FROM subunit_usage"
+                                         " WHERE year = ?", (self.c.year,)).fetchall():
+                if key[0] in below and tuple(key) not in keep:
+                    self.conn.execute("DELETE FROM subunit_usage WHERE unit_code = ? AND year = ? AND fund_source = ?"
+                                      " AND aid_category = ?", tuple(key))
+
+    def _verifications(self) -> None:
+        """电话抽查 → the call log of the household's line in the batch, 入户走访 → home visits,
+        满意度调查 → feedback; 短信 is already each line's 短信通知. Rows already there are not added again."""
+        conn, by = self.conn, self.actor.username
+        for r in self.c.sheets.get(fmt.VERIFICATIONS.name, []):
+            hid, bid = self._household_id(r["档案编号"]), self._batch_id(r["批次编号"])
+            method, day, result, note = r["方式"], r["日期"], _s(r["结果"]), _s(r["备注"])
+            if method == "电话抽查":
+                rec = conn.execute("SELECT id FROM aid_records WHERE batch_id = ? AND household_id = ? ORDER BY id",
+                                   (bid, hid)).fetchone()
+                if rec and not conn.execute("SELECT 1 FROM phone_calls WHERE aid_record_id = ? AND called_on = ?"
+                                            " AND result = ?", (rec[0], day, result)).fetchone():
+                    conn.execute("INSERT INTO phone_calls (aid_record_id, called_on, result, note, called_by,"
+                                 " recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                 (rec[0], day, result, note, _s(r["核查人"]) or by, self.now))
+            elif method == "入户走访":
+                if not conn.execute("SELECT 1 FROM home_visits WHERE household_id = ? AND visited_on = ?",
+                                    (hid, day)).fetchone():
+                    conn.execute("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, note,"
+                                 " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (hid, day, _s(r["核查人"]), result, note, by, self.now))
+            elif method == "满意度调查":
+                if not conn.execute("SELECT 1 FROM feedback WHERE household_id = ? AND batch_id = ? AND answered_on = ?",
+                                    (hid, bid, day)).fetchone():
+                    conn.execute("INSERT INTO feedback (household_id, batch_id, answered_on, answer, comment,"
+                                 " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (hid, bid, day, result, note, by, self.now))
+
+
+def apply(conn: sqlite3.Connection, checked: Checked, actor: Actor, *, progress: Progress | None = None
+          ) -> dict[str, int]:
+    """Write ``checked`` inside the caller's transaction; returns rows per sheet."""
+    return Importer(conn, checked, actor, progress=progress).run()

@@ -1,0 +1,715 @@
+"""Reading and checking an exchange workbook (../shared/EXCHANGE.md) before anything is written.
+
+Every sheet is parsed into typed rows (amounts in 分, dates as ISO text, ID numbers normalised to 18
+characters) and every problem is reported with sheet, row (as Excel shows it), column, value and a
+Chinese message saying what to fix. Nothing here writes to the database, except nothing: the import
+itself is :mod:`aiddesk.exchange.importer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ..core.codes import code_list
+from ..core.errors import UserError
+from ..core.idcard import parse_id
+from ..core.phone import check_phone
+from ..core.text import normalise
+from ..db import column_mappings
+from ..db.funds import fund_sources
+from . import format as fmt
+
+LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
+CHANGED_WARNING = "表格在导出后被修改过"
+
+# Headers old ledgers use for the format's columns (file header → format header), per sheet or for all.
+ALIASES: dict[str, str] = {
+    "身份证号码": "身份证号", "公民身份号码": "身份证号", "证件号码": "身份证号", "身份证": "身份证号",
+    "困难类型": "困难类别", "困难职工类别": "困难类别", "档案号": "档案编号", "建档编号": "档案编号",
+    "户主姓名": "姓名", "职工姓名": "姓名", "联系电话": "手机号码", "手机号": "手机号码", "电话": "手机号码",
+    "致困原因": "主要致困原因", "银行账号": "银行卡号", "卡号": "银行卡号", "档案状况": "档案状态",
+    "建档时间": "建档日期", "帮扶类别": "救助类别", "救助类型": "救助类别", "发放金额": "金额",
+    "帮扶金额": "金额", "救助金额": "金额", "与户主关系": "关系", "批次号": "批次编号",
+}
+
+_ACTIVE = ("在档", "临时")
+_DATE_TEXT = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+              re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"))
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Issue:
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
+                "message": self.message}
+
+
+@dataclass
+class Row:
+    number: int                 # as Excel shows it
+    values: dict[str, object]   # format header → typed value (None when empty)
+
+    def __getitem__(self, header: str) -> object:
+        return self.values.get(header)
+
+
+@dataclass
+class Checked:
+    """A parsed and checked workbook: what the importer writes when ``errors`` is empty."""
+
+    path: Path
+    legacy: bool = False
+    format_version: int | None = None
+    unit_code: str = ""
+    unit_name: str = ""
+    parent_code: str = ""
+    year: int | None = None
+    exported_at: str = ""
+    checksum: str = ""           # as written in 说明
+    computed_checksum: str = ""
+    own_unit: str = ""           # the database's own unit ('' when it has none yet: the workbook's becomes it)
+    sheets: dict[str, list[Row]] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(rows) for name, rows in self.sheets.items() if rows}
+
+
+class Unreadable(UserError):
+    """The file cannot be read as a workbook at all (exit code 2)."""
+
+
+# ---- reading ------------------------------------------------------------------------------------------------
+
+RawSheet = tuple[str, int, list[list[object]]]  # name, Excel row number of the first row, rows
+
+
+def read_workbook(path: Path) -> list[RawSheet]:
+    """Every sheet's raw cell values (numbers stay numbers, dates dates) via python-calamine."""
+    if not path.exists():
+        raise Unreadable(f"找不到文件“{path}”")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        from .table_files import read_sheets
+
+        try:
+            sheets = read_sheets(path)
+            return [(path.stem, 1, [list(r) for r in sheet]) for sheet in sheets]
+        except UserError as err:
+            raise Unreadable(err.message) from None
+    try:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        result = []
+        for name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            result.append((name.strip(), 1, rows))
+        return result
+    except Exception:  # calamine raises its own kinds, one per file format
+        raise Unreadable(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
+                         "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入") from None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: object) -> str:
+    """The text a cell shows (for messages and plain text columns)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# ---- typed cells ---------------------------------------------------------------------------------------------
+
+class CellError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_money(value: object, *, negative: bool = False) -> int:
+    """元 in a cell (number or text such as "1,000.00") → integer 分, never through float arithmetic."""
+    if isinstance(value, bool):
+        raise CellError("不是金额，请填写数字，例如 1000 或 1000.50")
+    if isinstance(value, (int, float)):
+        amount = Decimal(str(value))   # the shortest text that is this float: 1000.1 → "1000.1"
+    else:
+        text = normalise(str(value)).replace(",", "").replace("，", "").replace("元", "").replace("¥", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise CellError("不是金额，请填写数字，例如 1000 或 1000.50") from None
+    if not amount.is_finite():
+        raise CellError("不是金额，请填写数字，例如 1000 或 1000.50")
+    if amount != amount.quantize(_CENT):
+        raise CellError("金额超过两位小数，请精确到分")
+    if amount < 0 and not negative:
+        raise CellError("金额不能为负数")
+    return int(amount * 100)
+
+
+def parse_date(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = normalise(value)
+        for pattern in _DATE_TEXT:
+            m = pattern.fullmatch(text)
+            if m:
+                try:
+                    return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+                except ValueError:
+                    raise CellError("日期不存在，请核对年月日") from None
+        # An Excel date cell read as text by another program: "2015-03-02 00:00:00".
+        m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:T|)00:00(?::00)?", text)
+        if m:
+            return parse_date(m[1])
+    raise CellError("不是日期，请填写为 2015-03-02、2015/03/02 或 2015年3月2日，或设为日期格式")
+
+
+def parse_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise CellError("不是整数")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise CellError("应为整数")
+    text = normalise(str(value)).replace(",", "")
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    raise CellError("应为整数")
+
+
+def _long_number(value: object, label: str) -> str:
+    """A numeric cell in a column that must be text: digits intact only up to 15 significant digits."""
+    assert isinstance(value, (int, float))
+    if isinstance(value, float) and not value.is_integer():
+        raise CellError(f"{label}应为文本，不能是带小数的数字")
+    digits = str(int(value))
+    if len(digits) > 15:
+        raise CellError(f"{label}被 Excel 存成了数字，超过15位的部分已经丢失（末几位变成了0），无法恢复。"
+                        f"请把“{label}”一列设为“文本”格式后重新录入号码")
+    return digits
+
+
+def parse_id_number(value: object, label: str = "身份证号") -> str:
+    text = _long_number(value, label) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else normalise(str(value)).upper()
+    try:
+        return parse_id(text).number
+    except UserError as err:
+        raise CellError(err.message) from None
+
+
+def parse_card(value: object) -> str:
+    text = _long_number(value, "银行卡号") if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else normalise(str(value)).replace("-", "")
+    if not text.isascii() or not text.isdigit() or not 12 <= len(text) <= 19:
+        raise CellError("银行卡号应为12–19位数字")
+    return text
+
+
+# ---- the workbook --------------------------------------------------------------------------------------------
+
+def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None) -> Checked:
+    """Read and check the workbook at ``path`` against the database behind ``conn``.
+
+    ``mapping`` (legacy ledgers): format sheet name → {format header: file header}, as chosen in the
+    column-mapping step; without it, remembered mappings and known aliases are used.
+    Raises :class:`Unreadable` when the file cannot be read at all.
+    """
+    raw = read_workbook(Path(path))
+    return Validator(conn, Path(path), raw, mapping or {}).run()
+
+
+class Validator:
+    def __init__(self, conn: sqlite3.Connection, path: Path, raw: list[RawSheet], mapping: dict):
+        self.conn = conn
+        self.raw = raw
+        self.mapping = mapping
+        self.result = Checked(path)
+        own = conn.execute("SELECT code FROM units WHERE is_own = 1").fetchone()
+        self.result.own_unit = own[0] if own else ""
+        self.sources = fund_sources(conn)
+        self.db_units = {r[0]: r[1] for r in conn.execute("SELECT code, parent_code FROM units")}
+        self.code_lists: dict[str, list[str]] = {}
+        self.bad_rows: set[tuple[str, int]] = set()  # rows with a cell that could not be read
+
+    # -- issues
+    def error(self, sheet: str, row: int | None, column: str, value: object, message: str) -> None:
+        self.result.errors.append(Issue(sheet, row, column, _text(value), message))
+
+    def warn(self, sheet: str, row: int | None, column: str, value: object, message: str) -> None:
+        self.result.warnings.append(Issue(sheet, row, column, _text(value), message))
+
+    def allowed(self, list_name: str) -> list[str]:
+        if list_name == "fund_source":
+            return self.sources
+        if list_name not in self.code_lists:
+            self.code_lists[list_name] = code_list(list_name)
+        return self.code_lists[list_name]
+
+    # -- driver
+    def run(self) -> Checked:
+        by_name = {name: (start, rows) for name, start, rows in self.raw}
+        r = self.result
+        if fmt.MANIFEST in by_name:
+            self._manifest(*by_name[fmt.MANIFEST])
+            assignments = [(fmt.BY_NAME[n], n, *by_name[n]) for n in by_name if n in fmt.BY_NAME]
+            for name in by_name:
+                if name != fmt.MANIFEST and name not in fmt.BY_NAME:
+                    self.warn(name, None, "", "", f"工作表“{name}”不是交换格式中的表，未导入")
+        else:
+            r.legacy = True
+            assignments = self._legacy_sheets(by_name)
+        hasher = _Checksum()
+        order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
+        for sheet, name, start, rows in sorted(assignments, key=lambda a: order[a[0].name]):
+            r.sheets[sheet.name] = self._sheet(sheet, name, start, rows, hasher)
+        r.computed_checksum = hasher.hexdigest()
+        if not r.legacy and r.checksum and r.checksum.lower() != r.computed_checksum:
+            self.warn(fmt.MANIFEST, None, "校验码", r.checksum, CHANGED_WARNING)
+        if r.legacy:
+            r.unit_code = r.own_unit
+            r.year = self._legacy_year()
+        self._units()
+        self._cross_checks()
+        return r
+
+    # -- 说明
+    def _manifest(self, start: int, rows: list[list[object]]) -> None:
+        r = self.result
+        values: dict[str, tuple[int, object]] = {}
+        for n, row in enumerate(rows, start=start):
+            if not row or _blank(row[0]) or _text(row[0]) == fmt.MANIFEST_HEADERS[0]:
+                continue
+            values[_text(row[0])] = (n, row[1] if len(row) > 1 else None)
+        for key in fmt.MANIFEST_REQUIRED:
+            if key not in values or _blank(values[key][1]):
+                self.error(fmt.MANIFEST, values.get(key, (None,))[0], key, "", f"说明表缺少“{key}”")
+        if "格式版本" in values and not _blank(values["格式版本"][1]):
+            n, v = values["格式版本"]
+            try:
+                r.format_version = parse_int(v)
+            except CellError:
+                r.format_version = None
+            if r.format_version != fmt.FORMAT_VERSION:
+                self.error(fmt.MANIFEST, n, "格式版本", v,
+                           f"格式版本应为{fmt.FORMAT_VERSION}；本程序读不了这个版本的交换表，请用相同版本的程序导出")
+        r.unit_code = normalise(_text(values.get("单位代码", (0, ""))[1]))
+        r.unit_name = _text(values.get("单位名称", (0, ""))[1])
+        r.parent_code = normalise(_text(values.get("上级单位代码", (0, ""))[1]))
+        r.exported_at = _text(values.get("导出时间", (0, ""))[1])
+        r.checksum = _text(values.get("校验码", (0, ""))[1])
+        if "年度" in values and not _blank(values["年度"][1]):
+            n, v = values["年度"]
+            try:
+                r.year = parse_int(v)
+            except CellError as err:
+                self.error(fmt.MANIFEST, n, "年度", v, err.message)
+
+    # -- legacy ledgers: sheets recognised by name or by their headers, columns through mappings
+    def _legacy_sheets(self, by_name: dict) -> list:
+        out = []
+        used = set()
+        for name, (start, rows) in by_name.items():
+            sheet = fmt.BY_NAME.get(name)
+            if sheet is None:
+                header = self._header_row(rows)
+                best, score = None, 0
+                for candidate in fmt.SHEETS:
+                    if candidate.name in used:
+                        continue
+                    resolved = self._resolve(candidate, [_text(v) for v in header])
+                    s = sum(1 for h in candidate.required if h in resolved)
+                    if s > score and s >= min(2, len(candidate.required)):
+                        best, score = candidate, s
+                sheet = best
+            if sheet is None or sheet.name in used:
+                self.warn(name, None, "", "", f"工作表“{name}”认不出是哪一种台账，未导入")
+                continue
+            used.add(sheet.name)
+            out.append((sheet, name, start, rows))
+        return out
+
+    @staticmethod
+    def _header_row(rows: list[list[object]]) -> list[object]:
+        return next((row for row in rows if any(not _blank(v) for v in row)), [])
+
+    def _resolve(self, sheet: fmt.Sheet, headers: list[str]) -> dict[str, int]:
+        """format header → column index in the file."""
+        index = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+        out: dict[str, int] = {}
+        for h in sheet.headers:
+            if h in index:
+                out[h] = index[h]
+        if not self.result.legacy:
+            return out
+        chosen = self.mapping.get(sheet.name)
+        if chosen is None:
+            chosen = column_mappings.mapping_for(self.conn, LEGACY_KIND + sheet.name, headers)
+        for target, header in chosen.items():
+            if header in index and target in sheet.headers:
+                out.setdefault(target, index[header])
+        for header, i in index.items():
+            target = ALIASES.get(header)
+            if target in sheet.headers and target not in out:
+                out[target] = i
+        return out
+
+    # -- one sheet
+    def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: list[list[object]], hasher) -> list[Row]:
+        header_at = next((i for i, row in enumerate(rows) if any(not _blank(v) for v in row)), None)
+        if header_at is None:
+            return []
+        headers = [_text(v) for v in rows[header_at]]
+        columns = self._resolve(sheet, headers)
+        mapped = set(columns.values())
+        for i, h in enumerate(headers):
+            if h and i not in mapped:
+                self.warn(sheet.name, start + header_at, h, h, f"“{h}”不是“{sheet.name}”表的列，未导入")
+        missing = [h for h in sheet.required if h not in columns]
+        for h in missing:
+            self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
+        if missing:
+            return []
+        out: list[Row] = []
+        kinds = [sheet.column(h).kind if h in sheet.headers else fmt.TEXT for h in headers]
+        width = len(headers)
+        for offset, cells in enumerate(rows[header_at + 1:], start=header_at + 1):
+            if all(_blank(v) for v in cells):
+                continue
+            number = start + offset
+            hasher.add([_checksum_text(cells[i] if i < len(cells) else None, kinds[i]) for i in range(width)])
+            values: dict[str, object] = {}
+            for h, i in columns.items():
+                col = sheet.column(h)
+                v = cells[i] if i < len(cells) else None
+                if _blank(v):
+                    values[h] = None
+                    if col.required:
+                        self.error(sheet.name, number, h, "", f"“{h}”必须填写")
+                    continue
+                try:
+                    values[h] = self._typed(col, v)
+                except CellError as err:
+                    values[h] = None
+                    self.bad_rows.add((sheet.name, number))
+                    self.error(sheet.name, number, h, v, err.message)
+            out.append(Row(number, values))
+        return out
+
+    def _typed(self, col: fmt.Column, v: object) -> object:
+        kind = col.kind
+        if kind == fmt.MONEY:
+            return parse_money(v, negative=col.negative)
+        if kind == fmt.DATE:
+            return parse_date(v)
+        if kind == fmt.INT:
+            return parse_int(v)
+        if kind == fmt.ID_NUMBER:
+            return parse_id_number(v, col.header)
+        if kind == fmt.CARD:
+            return parse_card(v)
+        if kind == fmt.PHONE:
+            try:
+                return check_phone(_text(v))
+            except UserError as err:
+                raise CellError(err.message) from None
+        if kind == fmt.YES_NO:
+            text = _text(v)
+            if text not in ("是", "否"):
+                raise CellError("应填“是”或“否”")
+            return text == "是"
+        text = _text(v)
+        if kind == fmt.CODE:
+            allowed = self.allowed(col.code_list)
+            if text not in allowed:
+                raise CellError(f"“{text}”不是可选的{col.header}，可选：{'、'.join(allowed)}")
+            return text
+        if col.header.endswith("单位代码") or col.header in ("档案编号", "批次编号", "明细编号", "流水号"):
+            return normalise(text)
+        return text
+
+    # -- units: the workbook's unit must be the own unit or below it; a new database takes it as its own
+    def _units(self) -> None:
+        r = self.result
+        if r.legacy:
+            if not r.own_unit:
+                self.error("", None, "", r.path.name, "数据库还没有本单位：旧台账只能导入已设置本单位的数据库。"
+                           "请先在“单位设置”中填写本单位")
+            return
+        if not r.unit_code:
+            return
+        sheet_units = {row["单位代码"]: row for row in r.sheets.get(fmt.UNITS.name, []) if row["单位代码"]}
+        parents = dict(self.db_units)
+        for code, row in sheet_units.items():
+            parents.setdefault(code, row["上级单位代码"] or None)
+        if r.unit_code not in parents:
+            parents[r.unit_code] = r.parent_code or None
+        if not r.own_unit:
+            return
+        if r.unit_code == r.own_unit:
+            return
+        # Walk up from the workbook's unit: the database's own tree first, the workbook's word after.
+        code, seen = r.unit_code, set()
+        while code and code not in seen:
+            if code == r.own_unit:
+                return
+            seen.add(code)
+            code = parents.get(code)
+        self.error(fmt.MANIFEST, None, "单位代码", r.unit_code,
+                   f"单位“{r.unit_code} {r.unit_name}”不是本单位（{r.own_unit}）的下级单位，不能导入；"
+                   "请先在“单位设置”中把它加到本单位之下，或核对是否发错了文件")
+
+    def _legacy_year(self) -> int:
+        years = [int(str(row["年度"])) for row in self.result.sheets.get(fmt.BATCHES.name, []) if row["年度"]]
+        years += [int(str(row["日期"])[:4]) for row in self.result.sheets.get(fmt.FUND_ENTRIES.name, [])
+                  if row["日期"]]
+        years += [int(str(row["发放日期"])[:4]) for row in self.result.sheets.get(fmt.AID_RECORDS.name, [])
+                  if row["发放日期"]]
+        years += [int(str(row["建档日期"])[:4]) for row in self.result.sheets.get(fmt.HOUSEHOLDS.name, [])
+                  if row["建档日期"]]
+        return max(years) if years else date.today().year
+
+    # -- rules across columns, rows and sheets
+    def _cross_checks(self) -> None:
+        r = self.result
+        known_units = set(self.db_units) | {row["单位代码"] for row in r.sheets.get(fmt.UNITS.name, [])}
+        known_units.add(r.unit_code)
+        self._duplicates()
+        # 困难职工档案
+        households = {}
+        for row in r.sheets.get(fmt.HOUSEHOLDS.name, []):
+            households[row["档案编号"]] = row
+            if row["档案状态"] in ("脱困", "注销"):
+                for h in ("退出日期", "退出原因"):
+                    if not row[h]:
+                        self.error(fmt.HOUSEHOLDS.name, row.number, h, "", f"档案状态为{row['档案状态']}时必须填写{h}")
+            if row["所属单位代码"] and row["所属单位代码"] not in known_units:
+                self.error(fmt.HOUSEHOLDS.name, row.number, "所属单位代码", row["所属单位代码"],
+                           "所属单位代码不在单位表中，请先在“单位”表或单位设置中添加该单位")
+            if row["次要致困原因"]:
+                causes = [c for c in re.split(r"[、,，;；]", str(row["次要致困原因"])) if c.strip()]
+                allowed = self.allowed("hardship_cause")
+                bad = [c for c in causes if c.strip() not in allowed]
+                if bad:
+                    self.error(fmt.HOUSEHOLDS.name, row.number, "次要致困原因", row["次要致困原因"],
+                               f"“{bad[0]}”不是可选的致困原因，可选：{'、'.join(allowed)}")
+                elif len(causes) > 3:
+                    self.error(fmt.HOUSEHOLDS.name, row.number, "次要致困原因", row["次要致困原因"],
+                               "次要致困原因最多3项，用“、”分隔")
+                row.values["次要致困原因"] = [c.strip() for c in causes]
+            else:
+                row.values["次要致困原因"] = []
+        db_archives = {}
+        if self.result.sheets.get(fmt.MEMBERS.name) or self.result.sheets.get(fmt.AID_RECORDS.name) \
+                or self.result.sheets.get(fmt.VERIFICATIONS.name):
+            db_archives = {a: i for a, i in self.conn.execute("SELECT archive_no, id FROM households")}
+        # 家庭成员
+        members: dict[str, list[Row]] = {}
+        for row in r.sheets.get(fmt.MEMBERS.name, []):
+            no = row["档案编号"]
+            if no and no not in households and no not in db_archives:
+                self.error(fmt.MEMBERS.name, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
+            members.setdefault(no, []).append(row)
+        # 资金收支
+        seen_keys: dict[tuple, int] = {}
+        for sheet in fmt.SHEETS:
+            if sheet.name == fmt.MEMBERS.name:
+                continue
+            for row in r.sheets.get(sheet.name, []):
+                key = tuple(row[h] for h in sheet.key)
+                if None in key:
+                    continue
+                if key in seen_keys:
+                    self.error(sheet.name, row.number, sheet.key[0], "·".join(map(str, key)),
+                               f"与第{seen_keys[key]}行重复（{'+'.join(sheet.key)}相同）")
+                else:
+                    seen_keys[key] = row.number
+            seen_keys.clear()
+        for row in r.sheets.get(fmt.FUND_ENTRIES.name, []):
+            if row["金额"] == 0:
+                self.error(fmt.FUND_ENTRIES.name, row.number, "金额", "0", "金额不能为0")
+            if row["类型"] in ("下拨下级", "直拨下级"):
+                if not row["对方单位代码"]:
+                    self.error(fmt.FUND_ENTRIES.name, row.number, "对方单位代码", "",
+                               f"类型为{row['类型']}时必须填写对方单位代码")
+                elif row["对方单位代码"] not in known_units:
+                    self.error(fmt.FUND_ENTRIES.name, row.number, "对方单位代码", row["对方单位代码"],
+                               "对方单位代码不在单位表中")
+            elif row["对方单位代码"] and row["对方单位代码"] not in known_units:
+                row.values["对方单位代码"] = None  # a payer outside the tree: kept in 摘要 only
+        for row in r.sheets.get(fmt.SUBUNIT_USAGE.name, []):
+            if row["单位代码"] and row["单位代码"] not in known_units:
+                self.error(fmt.SUBUNIT_USAGE.name, row.number, "单位代码", row["单位代码"], "单位代码不在单位表中")
+        # 帮扶明细
+        batches = {row["批次编号"] for row in r.sheets.get(fmt.BATCHES.name, [])}
+        if r.sheets.get(fmt.AID_RECORDS.name) or r.sheets.get(fmt.VERIFICATIONS.name):
+            batches |= {c for (c,) in self.conn.execute("SELECT code FROM batches")}
+        people = self._people(households, members, db_archives)
+        for row in r.sheets.get(fmt.AID_RECORDS.name, []):
+            sheet = fmt.AID_RECORDS.name
+            if row["批次编号"] and row["批次编号"] not in batches:
+                self.error(sheet, row.number, "批次编号", row["批次编号"], "批次编号在帮扶批次中找不到")
+            no = row["档案编号"]
+            if no and no not in households and no not in db_archives:
+                self.error(sheet, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
+            elif no and row["姓名"] and row["身份证号"]:
+                known = people.get(no)
+                if known is not None and (str(row["姓名"]), row["身份证号"]) not in known:
+                    self.error(sheet, row.number, "身份证号", row["身份证号"],
+                               f"姓名“{row['姓名']}”和身份证号与档案{no}的户主或家庭成员都对不上")
+            if row["金额"] == 0:
+                self.error(sheet, row.number, "金额", "0", "金额不能为0")
+            if row["救助类别"] == "助学救助":
+                for h in fmt.STUDENT_COLUMNS:
+                    if row[h] in (None, ""):
+                        self.error(sheet, row.number, h, "", f"救助类别为助学救助时必须填写{h}")
+            if row["发放方式"] == "现金":
+                self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
+        for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
+            if row["批次编号"] and row["批次编号"] not in batches:
+                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", row["批次编号"], "批次编号在帮扶批次中找不到")
+            if row["档案编号"] and row["档案编号"] not in households and row["档案编号"] not in db_archives:
+                self.error(fmt.VERIFICATIONS.name, row.number, "档案编号", row["档案编号"],
+                           "档案编号在困难职工档案中找不到")
+
+    def _people(self, households: dict, members: dict, db_archives: dict) -> dict[str, set | None]:
+        """archive no → {(name, id)} of head and members, from the workbook where it has them, else the database
+        (None where one of them could not be read: its own error says so)."""
+        out: dict[str, set] = {}
+        needed = {row["档案编号"] for row in self.result.sheets.get(fmt.AID_RECORDS.name, []) if row["档案编号"]}
+        for no in needed:
+            people = set()
+            if no in households:
+                people.add((households[no]["姓名"], households[no]["身份证号"]))
+            elif no in db_archives:
+                people |= {(a, b) for a, b in self.conn.execute(
+                    "SELECT name, id_number FROM households WHERE id = ?", (db_archives[no],))}
+            if no in households and (fmt.HOUSEHOLDS.name, households[no].number) in self.bad_rows or any(
+                    (fmt.MEMBERS.name, m.number) in self.bad_rows for m in members.get(no, [])):
+                out[no] = None
+                continue
+            if no in members:
+                people |= {(m["姓名"], m["身份证号"]) for m in members[no]}
+            elif no in db_archives:
+                people |= {(a, b) for a, b in self.conn.execute(
+                    "SELECT name, id_number FROM members WHERE household_id = ?", (db_archives[no],))}
+            out[no] = people
+        return out
+
+    def _duplicates(self) -> None:
+        """One ID may not head or belong to two 在档/临时 households, in the workbook or against the database."""
+        r = self.result
+        rows = r.sheets.get(fmt.HOUSEHOLDS.name, [])
+        status = {row["档案编号"]: row["档案状态"] for row in rows}
+        holders: dict[str, tuple[str, Row, str]] = {}   # id → (archive no, row, sheet)
+        in_book = set(status)
+        member_rows = r.sheets.get(fmt.MEMBERS.name, [])
+        people = [(row, fmt.HOUSEHOLDS.name, row["档案编号"], row["身份证号"]) for row in rows]
+        people += [(row, fmt.MEMBERS.name, row["档案编号"], row["身份证号"]) for row in member_rows]
+        db_status = {}
+        if member_rows:
+            missing = {row["档案编号"] for row in member_rows} - in_book
+            for no in missing:
+                got = self.conn.execute("SELECT archive_status FROM households WHERE archive_no = ?", (no,)).fetchone()
+                if got:
+                    db_status[no] = got[0]
+        for row, sheet, no, idn in people:
+            if not idn or not no or (status.get(no) or db_status.get(no)) not in _ACTIVE:
+                continue
+            other = holders.get(idn)
+            if other and other[0] != no:
+                self.error(sheet, row.number, "身份证号", idn,
+                           f"身份证号{idn}同时在档案{other[0]}和{no}中，一人不能属于两户在档或临时档案")
+            elif not other:
+                holders[idn] = (no, row, sheet)
+        if not holders:
+            return
+        # Against the database: open archives not in this workbook (the workbook's own rows replace theirs).
+        ids = list(holders)
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            found = self.conn.execute(
+                f"SELECT h.id_number, h.archive_no FROM households h WHERE h.archive_status IN ('在档','临时')"
+                f" AND h.id_number IN ({marks})"
+                f" UNION ALL SELECT m.id_number, h.archive_no FROM members m JOIN households h ON h.id = m.household_id"
+                f" WHERE h.archive_status IN ('在档','临时') AND m.id_number IN ({marks})", part + part).fetchall()
+            for idn, other_no in found:
+                no, row, sheet = holders[idn]
+                if other_no == no or other_no in in_book:
+                    continue
+                self.error(sheet, row.number, "身份证号", idn,
+                           f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+
+
+def _checksum_text(value: object, kind: str) -> str:
+    """The text the exporter writes for a cell (校验码): money with two decimals, dates YYYY-MM-DD."""
+    if _blank(value):
+        return ""
+    if kind == fmt.MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{Decimal(str(value)):.2f}"
+    if kind == fmt.DATE and isinstance(value, (date, datetime)):
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    return _text(value)
+
+
+class _Checksum:
+    """format.checksum computed row by row (rows joined with U+001E, cells with U+001F)."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+        self._first = True
+
+    def add(self, cells: list[str]) -> None:
+        if not self._first:
+            self._h.update(b"\x1e")
+        self._first = False
+        self._h.update("\x1f".join(cells).encode("utf-8"))
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def iter_issues(checked: Checked) -> Iterator[tuple[str, Issue]]:
+    for issue in checked.errors:
+        yield "错误", issue
+    for issue in checked.warnings:
+        yield "提醒", issue
