@@ -5,19 +5,29 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-OPEN = ("在档", "临时")
+def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor giving plain tuples: sqlite3.Row costs more than the query itself on 400 000 rows."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur
 
 
-def open_ids_in_several_units(conn: sqlite3.Connection) -> list[str]:
-    """ID numbers that head or belong to open (在档/临时) households of two or more units."""
-    rows = conn.execute(
-        "SELECT num FROM ("
-        " SELECT id_number AS num, unit_code AS unit FROM households WHERE archive_status IN ('在档', '临时')"
-        " UNION ALL"
-        " SELECT m.id_number, h.unit_code FROM members m JOIN households h ON h.id = m.household_id"
-        " WHERE m.id_number IS NOT NULL AND m.id_number <> '' AND h.archive_status IN ('在档', '临时'))"
-        " GROUP BY num HAVING count(DISTINCT unit) > 1 ORDER BY num")
-    return [r[0] for r in rows]
+def repeated_id_numbers(conn: sqlite3.Connection) -> list[str]:
+    """ID numbers held by two or more people-entries (heads or members) of any household, in any status.
+
+    The candidates for 在档重复, counted from the two ID-number indexes alone (no table rows are
+    read): at 100 000 households and 300 000 members this is faster than grouping in SQL, which
+    sorts the union in a temporary b-tree.
+    """
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for (number,) in _plain(conn).execute("SELECT id_number FROM households UNION ALL"
+                                          " SELECT id_number FROM members WHERE id_number > ''"):
+        if number in seen:
+            repeated.add(number)
+        else:
+            seen.add(number)
+    return sorted(repeated)
 
 
 def open_holders(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> list[sqlite3.Row]:
@@ -41,19 +51,21 @@ def open_holders(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> list[sq
     return out
 
 
-def paid_recipients(conn: sqlite3.Connection, year: int) -> list[tuple[int, str, str, str]]:
-    """(record id, recipient's ID number, 救助类别, batch's unit) of every valid aid paid in ``year``.
+def aided_by_several_units(conn: sqlite3.Connection, year: int) -> list[tuple[str, str, list[int]]]:
+    """(ID number, 救助类别, record ids) for each recipient whose valid aid paid in ``year`` in that
+    category came from batches of two or more units.
 
     Read through the partial index ``aid_records_paid`` (the year's paid rows only), so a year is
-    found without scanning every record ever kept; batches are joined in Python.
+    found without scanning the records of every other year; grouped in SQL so that only the
+    duplicates come back to Python.
     """
-    rows = conn.execute(
-        "SELECT id, recipient_id_number, aid_category, batch_id FROM aid_records INDEXED BY aid_records_paid"
-        " WHERE state = '有效' AND paid_on IS NOT NULL AND substr(paid_on, 1, 4) = ?", (f"{year:04d}",)).fetchall()
-    if not rows:
-        return []
-    units = dict(conn.execute("SELECT id, unit_code FROM batches"))
-    return [(r[0], r[1], r[2], units[r[3]]) for r in rows]
+    rows = _plain(conn).execute(
+        "SELECT r.recipient_id_number, r.aid_category, group_concat(r.id) FROM aid_records r"
+        " INDEXED BY aid_records_paid JOIN batches b ON b.id = r.batch_id"
+        " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND substr(r.paid_on, 1, 4) = ?"
+        " GROUP BY r.recipient_id_number, r.aid_category HAVING min(b.unit_code) <> max(b.unit_code)",
+        (f"{year:04d}",)).fetchall()
+    return [(number, category, [int(i) for i in ids.split(",")]) for number, category, ids in rows]
 
 
 def aid_lines(conn: sqlite3.Connection, record_ids: Iterable[int]) -> list[sqlite3.Row]:

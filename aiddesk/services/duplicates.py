@@ -80,32 +80,27 @@ def duplicates(db: Database, year: int) -> list[Duplicate]:
 
 def open_in_several_units(db: Database) -> list[Duplicate]:
     conn = db.conn
-    numbers = repo.open_ids_in_several_units(conn)
-    by_number: dict[str, list[DuplicateEntry]] = {n: [] for n in numbers}
-    for r in repo.open_holders(conn, numbers):
-        by_number[r["id_number"]].append(DuplicateEntry(
+    by_number: dict[str, set[DuplicateEntry]] = {}
+    for r in repo.open_holders(conn, repo.repeated_id_numbers(conn)):
+        by_number.setdefault(r["id_number"], set()).add(DuplicateEntry(
             unit=r["unit_code"], unit_name=r["unit_name"], name=r["person"], archive_no=r["archive_no"],
             household_id=r["household_id"], relation=r["relation"], archive_status=r["archive_status"],
             category=r["hardship_category"]))
-    return [Duplicate(n, IN_ARCHIVES, sorted(set(by_number[n]), key=lambda e: (e.unit, e.archive_no, e.relation)))
-            for n in numbers]
+    return [Duplicate(n, IN_ARCHIVES, sorted(entries, key=lambda e: (e.unit, e.archive_no, e.relation)))
+            for n, entries in sorted(by_number.items()) if len({e.unit for e in entries}) > 1]
 
 
 def aided_by_several_units(db: Database, year: int) -> list[Duplicate]:
     conn = db.conn
-    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for record_id, number, category, unit in repo.paid_recipients(conn, year):
-        groups.setdefault((number, category), []).append((record_id, unit))
-    wanted = {k: v for k, v in groups.items() if len({unit for _, unit in v}) > 1}
+    wanted = repo.aided_by_several_units(conn, year)
     if not wanted:
         return []
-    lines = {r["record_id"]: r for r in repo.aid_lines(conn, (i for v in wanted.values() for i, _ in v))}
+    lines = {r["record_id"]: r for r in repo.aid_lines(conn, (i for _n, _c, ids in wanted for i in ids))}
     order = {c: i for i, c in enumerate(("生活救助", "医疗救助", "助学救助"))}
     out = []
-    for (number, category), members in sorted(wanted.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9),
-                                                                            kv[0][1])):
+    for number, _category, ids in sorted(wanted, key=lambda w: (w[0], order.get(w[1], 9), w[1])):
         entries = []
-        for record_id, _unit in members:
+        for record_id in ids:
             r = lines[record_id]
             entries.append(DuplicateEntry(
                 unit=r["unit_code"], unit_name=r["unit_name"], name=r["recipient_name"], archive_no=r["archive_no"],
