@@ -347,6 +347,8 @@ class Validator:
     def _legacy_sheets(self, by_name: dict) -> list:
         out = []
         used = set()
+        last_with_data = next((n for n, (_s, rows) in reversed(by_name.items())
+                               if any(not _blank(v) for row in rows for v in row)), None)
         for name, (start, rows) in by_name.items():
             sheet = fmt.BY_NAME.get(name)
             if sheet is None:
@@ -360,6 +362,8 @@ class Validator:
                     if s > score and s >= min(2, len(candidate.required)):
                         best, score = candidate, s
                 sheet = best
+            if sheet is None and not out and name == last_with_data and fmt.HOUSEHOLDS.name not in used:
+                sheet = fmt.HOUSEHOLDS  # nothing recognised: most old ledgers are archives; its columns need mapping
             if sheet is None or sheet.name in used:
                 self.warn(name, None, "", "", f"工作表“{name}”认不出是哪一种台账，未导入")
                 continue
