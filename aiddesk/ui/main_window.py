@@ -24,7 +24,7 @@ from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
-VERIFY, LEDGER, REPORT, EVALUATE = "核查", "资金台账", "资金报告", "绩效自评"
+VERIFY, LEDGER, REPORT, EVALUATE, CENTRE = "核查", "资金台账", "资金报告", "绩效自评", "汇总"
 
 
 class MainWindow(QMainWindow):
@@ -48,7 +48,8 @@ class MainWindow(QMainWindow):
         self.areas.addTab(self.list_view, "困难职工档案")
         self.areas.addTab(self.batch_list, "帮扶批次")
         # The ledger and the report are built when first opened: start-up pays only for what it shows.
-        self._lazy: dict[str, QWidget | None] = {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None}
+        self._lazy: dict[str, QWidget | None] = {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None,
+                                                    CENTRE: None}
         for title in self._lazy:
             self.areas.addTab(QWidget(), title)
         self.areas.currentChanged.connect(self._area_shown)
@@ -91,6 +92,9 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("文件")
+        self.export_action = self._action("导出交换表…", self.export_exchange)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
         archive_menu = menu.addMenu("档案")
         for action in (self.new_action, self.edit_action, self.status_action, self.print_action,
@@ -221,6 +225,13 @@ class MainWindow(QMainWindow):
             view = LedgerView(service=FundService(self.db, self.actor), parent=self)
             view.changed.connect(self.home.reload)
             return view
+        if title == CENTRE:
+            from .exchange.centre_area import CentreArea
+
+            area = CentreArea(db=self.db, parent=self)
+            area.household_requested.connect(self.edit_household)
+            area.batch_requested.connect(self.open_batch)
+            return area
         if title == EVALUATE:
             from .evaluation.evaluation_page import EvaluationPage
 
@@ -267,6 +278,13 @@ class MainWindow(QMainWindow):
         BatchVerificationDialog(db=self.db, actor=self.actor, batch_id=batch_id, parent=self).exec()
         self.batch_list.reload()
         self.home.reload()
+
+    # ---- exchange with the unit above -----------------------------------------------
+
+    def export_exchange(self) -> None:
+        from .exchange.export_dialog import ExportDialog
+
+        ExportDialog(db=self.db, parent=self).exec()
 
     # ---- administration ---------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiddesk.db.household_list import HouseholdFilter
-from aiddesk.ui.main_window import EVALUATE, LEDGER, REPORT, VERIFY
+from aiddesk.ui.main_window import CENTRE, EVALUATE, LEDGER, REPORT, VERIFY
 
 
 def titles(window) -> list[str]:
@@ -12,9 +12,9 @@ def titles(window) -> list[str]:
 
 def test_the_home_page_comes_first_and_the_money_tabs_are_built_when_opened(window, db, receive):
     receive(db, 2026, "中央财政", "250000.00")
-    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE]
+    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE, CENTRE]
     assert window.areas.currentWidget() is window.home
-    assert window._lazy == {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None}
+    assert window._lazy == {VERIFY: None, LEDGER: None, REPORT: None, EVALUATE: None, CENTRE: None}
     window.areas.setCurrentIndex(titles(window).index(LEDGER))
     ledger = window.areas.currentWidget()
     assert type(ledger).__name__ == "LedgerView" and window._lazy[LEDGER] is ledger
@@ -23,7 +23,12 @@ def test_the_home_page_comes_first_and_the_money_tabs_are_built_when_opened(wind
     assert type(window.areas.currentWidget()).__name__ == "FundReportPage"
     window.areas.setCurrentIndex(titles(window).index(EVALUATE))
     assert type(window.areas.currentWidget()).__name__ == "EvaluationPage"
-    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE]
+    window.areas.setCurrentIndex(titles(window).index(CENTRE))
+    centre = window.areas.currentWidget()
+    assert type(centre).__name__ == "CentreArea"
+    centre.consolidated.year.setValue(2026)
+    assert centre.consolidated.rows()[0][:2] == ("海南省职工服务中心", "本单位")
+    assert titles(window) == ["工作台", "困难职工档案", "帮扶批次", VERIFY, LEDGER, REPORT, EVALUATE, CENTRE]
 
 
 def test_a_balance_on_the_home_page_opens_the_ledger_of_that_source(window, db, receive):
