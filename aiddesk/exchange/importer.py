@@ -195,7 +195,9 @@ class Importer:
         for col in fmt.HOUSEHOLDS.columns:
             if col.field in _HOUSEHOLD_COLUMNS and col.field not in v:
                 value = row[col.header]
-                v[col.field] = value if value not in ("",) else None
+                if value is None and col.kind not in (fmt.DATE, fmt.MONEY, fmt.INT):
+                    value = ""  # as the archive stores an empty text field
+                v[col.field] = value
         return tuple(v.get(k) for k in _HOUSEHOLD_COLUMNS)
 
     def _members(self) -> None:
@@ -209,8 +211,8 @@ class Importer:
             new = []
             for m in members:
                 birth = m["出生日期"] or (parse_id(m["身份证号"]).birth_date.isoformat() if m["身份证号"] else None)
-                new.append((m["姓名"], m["关系"], m["身份证号"], m["性别"], birth, m["健康状况"], m["身份"],
-                            m["月收入"] or 0, m["单位或学校"]))
+                new.append((m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]),
+                            _s(m["身份"]), m["月收入"] or 0, _s(m["单位或学校"])))
             old = [tuple(r) for r in self.conn.execute(
                 f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM members WHERE household_id = ? ORDER BY seq", (hid,))]
             if old == new:
