@@ -1,0 +1,507 @@
+"""Writing the office's year as an exchange workbook (../shared/EXCHANGE.md, format version 1).
+
+What goes in (one workbook per year, for the unit above):
+
+- 单位: the office's own unit and every unit below it.
+- 困难职工档案: the archives of those units that are 在档 or 临时 now, or were created, changed or
+  closed in the year, plus every household the year's aid lines or checks name (whatever its unit or
+  status: a line must find its household in the same workbook). 家庭成员: the members of those.
+- 资金收支: the own unit's ledger entries of the year. A reversed entry and its reversal are left out
+  as a pair: the sheet allows no negative amounts and the pair nets to nothing, so every ledger sum
+  (and the fund report) is the same without them.
+- 预算 / 计划: the own unit's for the year.
+- 帮扶批次: the own unit's batches of the year, and its batches of other years that have aid paid in
+  the year (送温暖 of December paid in January); 帮扶明细: the valid lines (有效) of those batches.
+- 下级单位使用: for each sub-unit, exactly what the fund report counts as its spending: its reported
+  totals, or — where its own aid records are in this database — those records summed by source and
+  category (the sheet has no room for another unit's batches, and the report must come out the same).
+- 核查记录: 电话抽查 calls and 短信 statuses (those with a date, ``sms_at``) of the exported lines;
+  满意度调查 answers about the exported batches; 入户走访 visits and general answers dated in the
+  year, under the household's latest exported batch (批次编号 is required: a household with no aid
+  in the year cannot be written and is counted in ``left_out``). One row per key (批次编号, 档案编号,
+  方式, 日期): the day's last record wins.
+
+The file is written with openpyxl's write-only mode (a row at a time, constant memory) into a temporary
+file that replaces the target only when complete; ``progress(done, total)`` returning ``False``
+cancels (:class:`Cancelled`) and leaves no file. The 校验码 is the SHA-256 of exactly the cell texts
+written (format.checksum's definition, computed as the rows stream out). The export is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from .. import __version__
+from ..atomic import write_atomically
+from ..core.codes import code_list
+from ..core.errors import UserError
+from ..core.money import to_fen
+from ..db import Database
+from ..db.audit import Actor, record
+from ..db.funds import fund_sources
+from ..db.units import own_unit, subtree_codes
+from ..reports.common import Cancelled
+from ..services.fund_report import fund_report
+from . import format as fmt
+
+__all__ = ["Cancelled", "ExportResult", "export_workbook"]
+
+Progress = Callable[[int, int], object]
+PROGRESS_EVERY = 2000  # rows between progress calls
+SOFTWARE = f"AidDesk {__version__}"
+TEXT_FORMAT, MONEY_FORMAT = "@", "0.00"
+TEXT_KINDS = (fmt.ID_NUMBER, fmt.CARD, fmt.PHONE)
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    year: int
+    unit_code: str
+    rows: dict[str, int]                  # sheet → data rows written, every sheet of format.SHEETS
+    checksum: str                         # the 校验码 written in 说明
+    exported_at: str
+    left_out: dict[str, int] = field(default_factory=dict)  # what the format cannot hold, by reason
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+# ---- cells ----------------------------------------------------------------------------------
+
+def _money(fen: int | None) -> tuple[Decimal | None, str]:
+    if fen is None:
+        return None, ""
+    value = (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    return value, f"{value:.2f}"
+
+
+def _date(text: str | None) -> tuple[date | None, str]:
+    if not text:
+        return None, ""
+    day = date.fromisoformat(text[:10])
+    return day, day.isoformat()
+
+
+class _SheetWriter:
+    """Writes one sheet's rows in write-only mode and gives back the cell texts for the 校验码."""
+
+    def __init__(self, wb: Workbook, sheet: fmt.Sheet):
+        self.ws = wb.create_sheet(sheet.name)
+        self.kinds = [c.kind for c in sheet.columns]
+        self.ws.freeze_panes = "A2"
+        for i, column in enumerate(sheet.columns, 1):
+            self.ws.column_dimensions[get_column_letter(i)].width = _width(column)
+        # One styled cell per text or money column, refilled for every row (write-only mode writes a row
+        # out before the next is built, so the same cell object can carry each row's value).
+        self.styled: list[WriteOnlyCell | None] = []
+        for kind in self.kinds:
+            number_format = TEXT_FORMAT if kind in TEXT_KINDS else MONEY_FORMAT if kind == fmt.MONEY else None
+            if number_format is None:
+                self.styled.append(None)
+                continue
+            cell = WriteOnlyCell(self.ws)
+            cell.number_format = number_format
+            self.styled.append(cell)
+        self.ws.append([_header(self.ws, c.header) for c in sheet.columns])
+
+    def write(self, values: tuple) -> list[str]:
+        """Write one row of values (money in 分, dates as ISO text); return the texts written."""
+        cells: list = []
+        texts: list[str] = []
+        for value, kind, styled in zip(values, self.kinds, self.styled):
+            if value is None or value == "":
+                cells.append(None)
+                texts.append("")
+                continue
+            if kind == fmt.MONEY:
+                value, text = _money(value)
+            elif kind == fmt.DATE:
+                value, text = _date(value)
+            elif kind == fmt.INT:
+                value = int(value)
+                text = str(value)
+            elif kind == fmt.YES_NO:
+                value = text = "是" if value else "否"
+            else:
+                value = text = str(value)
+            if styled is not None:
+                styled.value = value
+                value = styled
+            cells.append(value)
+            texts.append(text)
+        self.ws.append(cells)
+        return texts
+
+
+def _header(ws, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=text)
+    cell.font = Font(bold=True)
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    return cell
+
+
+_WIDE = {"家庭住址": 36, "工作单位": 28, "单位名称": 28, "批次名称": 30, "就读学校": 26, "摘要": 30, "备注": 24,
+         "单位或学校": 26, "开户银行": 18, "文号": 24, "审批文号": 24, "退出原因": 16, "结果": 14}
+
+
+def _width(column: fmt.Column) -> float:
+    if column.kind == fmt.ID_NUMBER:
+        return 22
+    if column.kind == fmt.CARD:
+        return 24
+    if column.kind == fmt.PHONE:
+        return 15
+    if column.kind in (fmt.MONEY, fmt.DATE):
+        return max(13, 2.2 * len(column.header) + 2)
+    if column.header in _WIDE:
+        return _WIDE[column.header]
+    return max(10, 2.2 * len(column.header) + 2)  # CJK characters are about two columns wide
+
+
+# ---- the export -------------------------------------------------------------------------------
+
+def export_workbook(db: Database, path: str | Path, *, year: int, progress: Progress | None = None,
+                    actor: Actor | None = None) -> ExportResult:
+    """Write the office's ``year`` to ``path`` (.xlsx) in the exchange format; audit who exported what.
+
+    Reads one consistent snapshot of the database. ``progress(done, total)`` is called every few
+    thousand rows; returning ``False`` raises :class:`Cancelled` and no file is left behind (an
+    existing file at ``path`` is kept). ``actor`` defaults to the operating-system user on the
+    command line. Runs on any thread that owns ``db`` (the GUI passes a ``connect_for_thread()``).
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"交换表格必须保存为 .xlsx 文件，“{path.name}”不是")
+    if not path.parent.is_dir():
+        raise UserError(f"文件夹“{path.parent}”不存在，请换一个保存位置")
+    conn = db.conn
+    unit = own_unit(conn)
+    if unit is None:
+        raise UserError("还没有设置本单位，无法导出。请先在“单位”中设置本单位")
+    actor = actor or _cli_actor()
+    exported_at = datetime.now().isoformat(timespec="seconds")
+    result = ExportResult(path, year, unit.code, {}, "", exported_at)
+
+    def build(tmp_name: str) -> None:
+        began = not conn.in_transaction
+        if began:
+            conn.execute("BEGIN")  # a read snapshot: the sheets agree with each other
+        try:
+            _write(db, tmp_name, unit, year, progress, result)
+        finally:
+            _drop_temp(conn)
+            if began:
+                conn.execute("COMMIT")
+        # Audited before the file is moved into place: an export that could not be logged is not made.
+        with db.transaction() as c:
+            record(c, actor, table="exchange_export", key=str(path), action="export",
+                   new={"file": str(path), "year": year, "unit": unit.code, "rows": result.rows,
+                        "checksum": result.checksum, "left_out": result.left_out})
+
+    write_atomically(path, build, opened_in="Excel 或 WPS")
+    return result
+
+
+def _cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name (some services)
+        user = "unknown"
+    return Actor(user, "命令行")
+
+
+def _drop_temp(conn) -> None:
+    conn.execute("DROP TABLE IF EXISTS temp.x_batches")
+    conn.execute("DROP TABLE IF EXISTS temp.x_households")
+
+
+def _write(db: Database, tmp_name: str, unit, year: int, progress: Progress | None, result: ExportResult) -> None:
+    _drop_temp(db.conn)
+    codes = subtree_codes(db.conn, unit.code)
+    sheets = _Selection(db, unit.code, codes, year)
+    wb = Workbook(write_only=True)
+    try:
+        _fill(wb, sheets, unit, year, progress, result)
+        wb.save(tmp_name)
+    except BaseException:
+        _discard(wb)
+        raise
+    if progress is not None and progress(result.total, result.total) is False:
+        raise Cancelled()
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the sheets' half-written temporary files and remove them (they hold personal data)."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        with contextlib.suppress(Exception):  # best effort: a failed cleanup must not hide the real error
+            ws.close()  # ends the sheet's open XML elements, so nothing is left half-open for the collector
+            writer.cleanup()
+
+
+def _fill(wb: Workbook, sheets: _Selection, unit, year: int, progress: Progress | None,
+          result: ExportResult) -> None:
+    total = sum(sheets.counts().values())
+    manifest = wb.create_sheet(fmt.MANIFEST)
+    digest = hashlib.sha256()
+    first = True
+    done = 0
+    if progress is not None and progress(0, total) is False:
+        raise Cancelled()
+    for sheet in fmt.SHEETS:
+        writer = _SheetWriter(wb, sheet)
+        count = 0
+        for values in sheets.rows(sheet):
+            texts = writer.write(values)
+            line = "\x1f".join(texts)
+            digest.update((line if first else "\x1e" + line).encode("utf-8"))
+            first = False
+            count += 1
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
+                raise Cancelled()
+        result.rows[sheet.name] = count
+    result.checksum = digest.hexdigest()
+    result.left_out = {k: v for k, v in sheets.left_out.items() if v}
+    _write_manifest(manifest, unit, year, result)
+
+
+def _write_manifest(ws, unit, year: int, result: ExportResult) -> None:
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 70
+    ws.append([_header(ws, h) for h in fmt.MANIFEST_HEADERS])
+    values = {"格式版本": fmt.FORMAT_VERSION, "单位代码": unit.code, "单位名称": unit.name,
+              "上级单位代码": unit.parent_code or None, "年度": year, "导出时间": result.exported_at,
+              "导出软件": SOFTWARE, "校验码": result.checksum}
+    for key in fmt.MANIFEST_KEYS:
+        value = values[key]
+        if key in ("单位代码", "上级单位代码") and value is not None:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = TEXT_FORMAT  # a code of digits stays text
+            value = cell
+        ws.append([key, value])
+
+
+# ---- which rows -----------------------------------------------------------------------------
+
+def _joined(stored: str | None) -> str:
+    """次要致困原因 as stored (``、a、b、``, so a search can match whole words) → ``a、b``."""
+    return "、".join(c for c in (stored or "").split("、") if c)
+
+
+def _sms_date(text: str | None) -> str | None:
+    return text[:10] if text else None
+
+
+class _Selection:
+    """The rows of each sheet, as tuples in the sheet's column order (money in 分, dates ISO text)."""
+
+    def __init__(self, db: Database, own: str, codes: list[str], year: int):
+        self.db, self.conn, self.own, self.codes, self.year = db, db.conn, own, codes, year
+        conn = self.conn
+        self.left_out: dict[str, int] = {"冲销成对的资金收支分录": 0, "没有本年度帮扶批次的核查记录": 0}
+        ytext = f"{year:04d}"
+        conn.execute("CREATE TEMP TABLE x_batches (id INTEGER PRIMARY KEY)")
+        conn.execute(
+            "INSERT INTO x_batches SELECT id FROM batches WHERE unit_code = ? AND (year = ? OR id IN ("
+            " SELECT batch_id FROM aid_records WHERE state = '有效' AND substr(paid_on, 1, 4) = ?))",
+            (own, year, ytext))
+        self.verifications = self._verifications()
+        marks = ",".join("?" * len(codes))
+        conn.execute("CREATE TEMP TABLE x_households (id INTEGER PRIMARY KEY)")
+        conn.execute(
+            f"INSERT OR IGNORE INTO x_households SELECT id FROM households WHERE unit_code IN ({marks}) AND ("
+            " archive_status IN ('在档', '临时') OR substr(created_date, 1, 4) = ? OR substr(updated_at, 1, 4) = ?"
+            " OR substr(exit_date, 1, 4) = ?)", (*codes, ytext, ytext, ytext))
+        conn.execute("INSERT OR IGNORE INTO x_households SELECT DISTINCT household_id FROM aid_records"
+                     " WHERE state = '有效' AND batch_id IN (SELECT id FROM x_batches)")
+        self.usage = self._usage()
+
+    def counts(self) -> dict[str, int]:
+        c = self.conn
+        one = lambda sql, *args: c.execute(sql, args).fetchone()[0]
+        marks = ",".join("?" * len(self.codes))
+        reversed_pairs = one("SELECT count(*) FROM fund_entries WHERE unit_code = ? AND year = ?"
+                             " AND reverses_id IS NOT NULL", self.own, self.year)
+        self.left_out["冲销成对的资金收支分录"] = 2 * reversed_pairs
+        return {
+            "单位": one(f"SELECT count(*) FROM units WHERE code IN ({marks})", *self.codes),
+            "困难职工档案": one("SELECT count(*) FROM x_households"),
+            "家庭成员": one("SELECT count(*) FROM members WHERE household_id IN (SELECT id FROM x_households)"),
+            "资金收支": one("SELECT count(*) FROM fund_entries WHERE unit_code = ? AND year = ?",
+                        self.own, self.year) - 2 * reversed_pairs,
+            "预算": one("SELECT count(*) FROM fund_budgets WHERE unit_code = ? AND year = ?", self.own, self.year),
+            "计划": one("SELECT count(*) FROM aid_plans WHERE unit_code = ? AND year = ?", self.own, self.year),
+            "帮扶批次": one("SELECT count(*) FROM x_batches"),
+            "帮扶明细": one("SELECT count(*) FROM aid_records WHERE state = '有效'"
+                        " AND batch_id IN (SELECT id FROM x_batches)"),
+            "下级单位使用": len(self.usage),
+            "核查记录": len(self.verifications),
+        }
+
+    def rows(self, sheet: fmt.Sheet) -> Iterable[tuple]:
+        return {
+            "单位": self._units, "困难职工档案": self._households, "家庭成员": self._members,
+            "资金收支": self._fund_entries, "预算": self._budgets, "计划": self._plans, "帮扶批次": self._batches,
+            "帮扶明细": self._aid_records, "下级单位使用": lambda: iter(self.usage),
+            "核查记录": lambda: iter(self.verifications),
+        }[sheet.name]()
+
+    def _units(self) -> Iterator[tuple]:
+        marks = ",".join("?" * len(self.codes))
+        rows = self.conn.execute(f"SELECT * FROM units WHERE code IN ({marks})"
+                                 " ORDER BY code <> ?, code", (*self.codes, self.own))
+        for r in rows:
+            yield r["code"], r["name"], r["parent_code"], r["level"]
+
+    def _households(self) -> Iterator[tuple]:
+        rows = self.conn.execute("SELECT * FROM households WHERE id IN (SELECT id FROM x_households)"
+                                 " ORDER BY archive_no")
+        for r in rows:
+            yield (r["archive_no"], r["name"], r["id_number"], r["hardship_category"], r["archive_status"],
+                   r["created_date"], r["gender"], r["ethnicity"], r["political_status"], r["health"],
+                   r["disability"], r["work_status"], r["is_migrant_worker"], r["phone"], r["employer"],
+                   r["employer_type"], r["unit_code"], r["hukou_type"], r["marital_status"], r["housing_type"],
+                   r["address"], r["hukou_area_code"], r["monthly_income_fen"], r["other_annual_income_fen"],
+                   r["annual_income_fen"], r["household_size"], r["per_capita_income_fen"], r["dibao_line_fen"],
+                   r["main_cause"], _joined(r["secondary_causes"]), r["bank_name"], r["bank_card"], r["exit_date"],
+                   r["exit_reason"], r["created_by"], r["reviewed_by"], r["note"])
+
+    def _members(self) -> Iterator[tuple]:
+        rows = self.conn.execute(
+            "SELECT m.*, h.archive_no FROM members m JOIN households h ON h.id = m.household_id"
+            " WHERE m.household_id IN (SELECT id FROM x_households) ORDER BY h.archive_no, m.seq")
+        for r in rows:
+            yield (r["archive_no"], r["name"], r["relation"], r["id_number"], r["gender"], r["birth_date"],
+                   r["health"], r["identity"], r["monthly_income_fen"], r["employer_or_school"])
+
+    def _fund_entries(self) -> Iterator[tuple]:
+        rows = self.conn.execute(
+            "SELECT * FROM fund_entries e WHERE unit_code = ? AND year = ? AND reverses_id IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM fund_entries r WHERE r.reverses_id = e.id)"
+            " ORDER BY entry_date, id", (self.own, self.year))
+        for r in rows:
+            yield (r["entry_no"], r["entry_date"], r["fund_source"], r["kind"], r["amount_fen"],
+                   r["counterpart_code"], r["doc_no"], r["memo"])
+
+    def _budgets(self) -> Iterator[tuple]:
+        order = {s: i for i, s in enumerate(fund_sources(self.conn))}
+        rows = self.conn.execute("SELECT fund_source, amount_fen FROM fund_budgets WHERE unit_code = ? AND year = ?",
+                                 (self.own, self.year)).fetchall()
+        for source, fen in sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[0])):
+            yield self.year, source, fen
+
+    def _plans(self) -> Iterator[tuple]:
+        order = {c: i for i, c in enumerate(code_list("aid_category"))}
+        rows = self.conn.execute("SELECT aid_category, planned_count, planned_fen FROM aid_plans"
+                                 " WHERE unit_code = ? AND year = ?", (self.own, self.year)).fetchall()
+        for category, count, fen in sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[0])):
+            yield self.year, category, count, fen
+
+    def _batches(self) -> Iterator[tuple]:
+        rows = self.conn.execute("SELECT * FROM batches WHERE id IN (SELECT id FROM x_batches) ORDER BY code")
+        for r in rows:
+            yield (r["code"], r["name"], r["activity"], r["year"], r["standard_fen"], r["notice_start"],
+                   r["notice_end"], r["approved_on"], r["approval_doc_no"], r["paid_on"], r["status"])
+
+    def _aid_records(self) -> Iterator[tuple]:
+        rows = self.conn.execute(
+            "SELECT r.*, b.code AS batch_code, h.archive_no FROM aid_records r"
+            " JOIN batches b ON b.id = r.batch_id JOIN households h ON h.id = r.household_id"
+            " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches) ORDER BY b.code, r.id")
+        for r in rows:
+            yield (r["record_no"], r["batch_code"], r["archive_no"], r["recipient_name"], r["recipient_id_number"],
+                   r["aid_category"], r["fund_source"], r["amount_fen"], r["payment_method"], r["paid_on"],
+                   r["bank_card"], r["sms_status"], r["phone_check"], r["student_name"], r["student_id_number"],
+                   r["school"], r["education_level"], r["enrollment_year"], r["student_kind"], r["note"])
+
+    def _usage(self) -> list[tuple]:
+        """What the fund report counts as each sub-unit's spending, so the report survives the trip."""
+        report = fund_report(self.db, self.year, unit_code=self.own)  # reads only, inside our snapshot
+        by_records = {s.code: s for s in report.subunits if s.from_records}
+        sources = {s: i for i, s in enumerate(fund_sources(self.conn))}
+        categories = {c: i for i, c in enumerate(code_list("aid_category"))}
+        below = set(self.codes) - {self.own}
+        out: list[tuple] = []
+        rows = self.conn.execute("SELECT * FROM subunit_usage WHERE year = ?", (self.year,)).fetchall()
+        for r in rows:
+            if r["unit_code"] in below and r["unit_code"] not in by_records:
+                out.append((r["unit_code"], self.year, r["fund_source"], r["aid_category"], r["amount_fen"],
+                            r["count"], r["note"]))
+        for code, sub in by_records.items():
+            for (source, category), figure in sub.spending.cells.items():
+                if figure:
+                    out.append((code, self.year, source, category, to_fen(figure.amount), figure.count,
+                                "由该单位的帮扶明细汇总"))
+        out.sort(key=lambda t: (t[0], sources.get(t[2], len(sources)), t[2], categories.get(t[3], 9), t[3]))
+        return out
+
+    def _verifications(self) -> list[tuple]:
+        """核查记录 rows: 批次编号, 档案编号, 方式, 日期, 结果, 核查人, 备注 — one per key, the day's last."""
+        c, ytext = self.conn, f"{self.year:04d}"
+        found: list[tuple] = []  # (sort key, row)
+        calls = c.execute(
+            "SELECT b.code, h.archive_no, p.called_on, p.result, p.called_by, p.note, p.id"
+            " FROM phone_calls p JOIN aid_records r ON r.id = p.aid_record_id JOIN batches b ON b.id = r.batch_id"
+            " JOIN households h ON h.id = r.household_id"
+            " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches)")
+        for code, archive_no, on, result, by, note, _id in calls:
+            found.append(((on, 1, _id), (code, archive_no, "电话抽查", on[:10], result, by, note)))
+        sms = c.execute(
+            "SELECT b.code, h.archive_no, r.sms_at, r.sms_status, r.sms_error, r.id"
+            " FROM aid_records r JOIN batches b ON b.id = r.batch_id JOIN households h ON h.id = r.household_id"
+            " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches) AND r.sms_at IS NOT NULL"
+            " AND r.sms_status <> '未发送'")
+        for code, archive_no, at, status, error, _id in sms:
+            found.append(((at, 0, _id), (code, archive_no, "短信", _sms_date(at), status, None, error)))
+        # The household's latest exported batch, for records that name none.
+        latest: dict[int, str] = {}
+        for household_id, code in c.execute(
+                "SELECT r.household_id, b.code FROM aid_records r JOIN batches b ON b.id = r.batch_id"
+                " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches)"
+                " ORDER BY coalesce(r.paid_on, b.paid_on, ''), b.code"):
+            latest[household_id] = code
+        answers = c.execute(
+            "SELECT f.household_id, h.archive_no, b.code, f.answered_on, f.answer, f.recorded_by, f.comment, f.id,"
+            " f.batch_id IN (SELECT id FROM x_batches) AS exported"
+            " FROM feedback f JOIN households h ON h.id = f.household_id LEFT JOIN batches b ON b.id = f.batch_id"
+            " WHERE (f.batch_id IS NOT NULL AND f.batch_id IN (SELECT id FROM x_batches))"
+            " OR (f.batch_id IS NULL AND substr(f.answered_on, 1, 4) = ?)", (ytext,))
+        for household_id, archive_no, code, on, answer, by, comment, _id, exported in answers:
+            code = code if exported else latest.get(household_id)
+            if code is None:
+                self.left_out["没有本年度帮扶批次的核查记录"] += 1
+                continue
+            found.append(((on, 3, _id), (code, archive_no, "满意度调查", on[:10], answer, by, comment)))
+        visits = c.execute(
+            "SELECT v.household_id, h.archive_no, v.visited_on, v.outcome, v.visitors, v.note, v.id"
+            " FROM home_visits v JOIN households h ON h.id = v.household_id WHERE substr(v.visited_on, 1, 4) = ?",
+            (ytext,))
+        for household_id, archive_no, on, outcome, visitors, note, _id in visits:
+            code = latest.get(household_id)
+            if code is None:
+                self.left_out["没有本年度帮扶批次的核查记录"] += 1
+                continue
+            found.append(((on, 2, _id), (code, archive_no, "入户走访", on[:10], outcome, visitors, note)))
+        by_key: dict[tuple, tuple] = {}
+        for _order, row in sorted(found, key=lambda f: f[0]):
+            by_key[row[:4]] = row  # later records of the same key replace earlier ones
+        methods = {m: i for i, m in enumerate(code_list("verification_method"))}
+        return sorted(by_key.values(), key=lambda r: (r[0], r[1], r[3], methods.get(r[2], 9)))
