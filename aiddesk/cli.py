@@ -49,9 +49,6 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
     exp.add_argument("file", metavar="FILE.xlsx", help="输出的 Excel 工作簿")
     exp.add_argument("--year", required=True, type=int, metavar="年度")
-    exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
-    exp.add_argument("file", metavar="FILE.xlsx", help="输出的 Excel 工作簿")
-    exp.add_argument("--year", required=True, type=int, metavar="年度")
     rep = sub.add_parser("report", help="统计报表")
     kinds = rep.add_subparsers(dest="report", metavar="报表")
     funds = kinds.add_parser("funds", help="年度帮扶资金使用情况（资金来源、支出、结余、下级单位）")
@@ -124,8 +121,6 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _import(db, args)
         if command == "export":
             return _export(db, args)
-        if command == "export":
-            return _export(db, args)
         if command == "evaluate":
             return _evaluate(db, args)
         _parser().parse_args([command, "--help"])
@@ -163,19 +158,6 @@ def _import(db, args) -> int:
         else:
             print(f"有 {len(report.errors)} 处错误，没有导入任何内容。")
     return EXIT_OK if report.ok else EXIT_REFUSED
-
-
-def _export(db, args) -> int:
-    from .exchange.export import export_workbook
-
-    result = export_workbook(db, Path(args.file), year=args.year, actor=_cli_actor())
-    print(f"已导出{result.year}年交换表：{result.path}")
-    for sheet, rows in result.rows.items():
-        print(f"  {sheet} {rows} 行")
-    for reason, rows in result.left_out.items():
-        print(f"  未导出：{reason} {rows} 行")
-    print(f"校验码 {result.checksum}")
-    return EXIT_OK
 
 
 def _export(db, args) -> int:
