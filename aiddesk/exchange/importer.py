@@ -405,12 +405,12 @@ class Importer:
                     conn.execute("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, note,"
                                  " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                  (hid, day, _s(r["核查人"]), result, note, by, self.now))
-            elif method == "满意度调查":
-                if not conn.execute("SELECT 1 FROM feedback WHERE household_id = ? AND batch_id = ? AND answered_on = ?",
-                                    (hid, bid, day)).fetchone():
-                    conn.execute("INSERT INTO feedback (household_id, batch_id, answered_on, answer, comment,"
-                                 " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (hid, bid, day, result, note, by, self.now))
+            elif method == "满意度调查" and not conn.execute(
+                    "SELECT 1 FROM feedback WHERE household_id = ? AND batch_id = ? AND answered_on = ?",
+                    (hid, bid, day)).fetchone():
+                conn.execute("INSERT INTO feedback (household_id, batch_id, answered_on, answer, comment,"
+                             " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (hid, bid, day, result, note, by, self.now))
 
 
 def apply(conn: sqlite3.Connection, checked: Checked, actor: Actor, *, progress: Progress | None = None

@@ -126,7 +126,7 @@ def read_workbook(path: Path) -> list[RawSheet]:
             rows = sheet.to_python(skip_empty_area=False)
             result.append((name.strip(), 1, rows))
         return result
-    except Exception:  # calamine raises its own kinds, one per file format
+    except Exception:  # noqa: BLE001 - calamine raises its own kinds, one per file format
         raise Unreadable(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
                          "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入") from None
 
@@ -269,6 +269,7 @@ class Validator:
         self.db_units = {r[0]: r[1] for r in conn.execute("SELECT code, parent_code FROM units")}
         self.code_lists: dict[str, list[str]] = {}
         self.bad_rows: set[tuple[str, int]] = set()  # rows with a cell that could not be read
+        self._ids: dict[tuple[str, str], object] = {}
 
     # -- issues
     def error(self, sheet: str, row: int | None, column: str, value: object, message: str) -> None:
@@ -414,6 +415,7 @@ class Validator:
             return []
         out: list[Row] = []
         kinds = [sheet.column(h).kind if h in sheet.headers else fmt.TEXT for h in headers]
+        typed_columns = [(h, i, sheet.column(h)) for h, i in columns.items()]
         width = len(headers)
         for offset, cells in enumerate(rows[header_at + 1:], start=header_at + 1):
             if all(_blank(v) for v in cells):
@@ -421,8 +423,7 @@ class Validator:
             number = start + offset
             hasher.add([_checksum_text(cells[i] if i < len(cells) else None, kinds[i]) for i in range(width)])
             values: dict[str, object] = {}
-            for h, i in columns.items():
-                col = sheet.column(h)
+            for h, i, col in typed_columns:
                 v = cells[i] if i < len(cells) else None
                 if _blank(v):
                     values[h] = None
@@ -447,6 +448,17 @@ class Validator:
         if kind == fmt.INT:
             return parse_int(v)
         if kind == fmt.ID_NUMBER:
+            if isinstance(v, str):   # the same people recur on many rows (帮扶明细): check each number once
+                key = (v, col.header)
+                if key not in self._ids:
+                    try:
+                        self._ids[key] = parse_id_number(v, col.header)
+                    except CellError as err:
+                        self._ids[key] = err
+                got = self._ids[key]
+                if isinstance(got, CellError):
+                    raise CellError(got.message)
+                return got
             return parse_id_number(v, col.header)
         if kind == fmt.CARD:
             return parse_card(v)

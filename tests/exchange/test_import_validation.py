@@ -307,7 +307,6 @@ def test_a_missing_required_column_is_an_error_and_an_unknown_one_a_warning(serv
 
 def test_headers_in_any_order_with_spaces_and_empty_rows_skipped(service, tmp_path):
     data = sheets()
-    header, *rows = data["计划"]
     data["计划"] = [[" 计划金额 ", "救助类别", " 年度", "计划人次"], [], [20000, "生活救助", 2015, 10], [None, "", None, None],
                   [5000, "医疗救助", 2015, 2]]
     report = service.check(book(tmp_path / "b.xlsx", data))
