@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
     def export_exchange(self) -> None:
         from .exchange.export_dialog import ExportDialog
 
-        ExportDialog(db=self.db, parent=self).exec()
+        ExportDialog(db=self.db, actor=self.actor, parent=self).exec()
 
     # ---- administration ---------------------------------------------------------
 
