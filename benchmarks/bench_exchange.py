@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiddesk.core.codes import code_list  # noqa: E402
-from aiddesk.core.idcard import make_id  # noqa: E402
-from aiddesk.db import open_database  # noqa: E402
+from aiddesk.core.codes import code_list
+from aiddesk.core.idcard import make_id
+from aiddesk.db import open_database
 
 YEAR = 2025
 CENTRE = "BM0000"
