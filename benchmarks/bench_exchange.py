@@ -220,8 +220,8 @@ def _mode_child(db_path: str, write_only: bool, queue) -> None:
     cells = 0
     for name, sql in queries.items():
         ws = wb.create_sheet(name)
-        for row in db.conn.execute(sql):
-            values = [v for v in tuple(row)]
+        for n, row in enumerate(db.conn.execute(sql), start=1):
+            values = list(row)
             if write_only:
                 text = WriteOnlyCell(ws, value=values[4])
                 text.number_format = "@"
@@ -229,7 +229,7 @@ def _mode_child(db_path: str, write_only: bool, queue) -> None:
                 ws.append(values)
             else:
                 ws.append(values)
-                ws.cell(ws.max_row, 5).number_format = "@"
+                ws.cell(n, 5).number_format = "@"
             cells += len(values)
     out = CACHE / f"mode-{'write-only' if write_only else 'normal'}.xlsx"
     wb.save(out)
