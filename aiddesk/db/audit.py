@@ -17,11 +17,15 @@ class Actor:
     # The logged-in user's roles; None on the command line, which has no login.
     roles: tuple[str, ...] | None = None
 
+    def may(self, *roles: str) -> bool:
+        """Whether the user holds one of ``roles`` (the command line always may); views grey out what it may not."""
+        return self.roles is None or bool(set(roles) & set(self.roles))
+
     def require(self, *roles: str) -> None:
         """Refuse unless the user holds one of ``roles`` (the command line always may)."""
         from ..core.errors import UserError
 
-        if self.roles is not None and not set(roles) & set(self.roles):
+        if not self.may(*roles):
             raise UserError(f"您的账号没有此权限，需要以下角色之一：{'、'.join(roles)}。请联系管理员")
 
 

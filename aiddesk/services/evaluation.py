@@ -110,10 +110,10 @@ class EvaluationService:
         return self.template_info(name).bundled
 
     def may_edit_templates(self) -> bool:
-        return _may(self.actor, EDITORS)
+        return self.actor.may(*EDITORS)
 
     def may_score(self) -> bool:
-        return _may(self.actor, SCORERS)
+        return self.actor.may(*SCORERS)
 
     def default_template_name(self) -> str:
         """The office's chosen template; until it chooses, the bundled 海南 2015 table, else the first."""
@@ -377,8 +377,6 @@ def _entry_audit(e: repo.ScoreEntry | None) -> dict | None:
             "not_applicable": e.not_applicable}
 
 
-def _may(actor: Actor, roles: tuple[str, ...]) -> bool:
-    return actor.roles is None or bool(set(roles) & set(actor.roles))
 
 
 def result_to_json(result: EvaluationResult) -> dict:

@@ -61,7 +61,7 @@ class FeedbackService:
     @property
     def may_record(self) -> bool:
         """Whether this user may write here (else the view shows its lists with the write buttons greyed out)."""
-        return self.actor.roles is None or bool(set(STAFF) & set(self.actor.roles))
+        return self.actor.may(*STAFF)
 
     # ---- recording -----------------------------------------------------------------------
 

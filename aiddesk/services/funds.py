@@ -107,7 +107,7 @@ class FundService:
     @property
     def may_keep_ledger(self) -> bool:
         """Whether this user may write to the ledger (others may only read it)."""
-        return self.actor.roles is None or bool(set(CLERKS) & set(self.actor.roles))
+        return self.actor.may(*CLERKS)
 
     def sources(self) -> list[str]:
         return repo.fund_sources(self.db.conn)

@@ -343,7 +343,7 @@ class SmsService:
     @property
     def may_write(self) -> bool:
         """Whether this user may edit templates, export lists and record delivery (the command line always may)."""
-        return self.actor.roles is None or bool(set(STAFF) & set(self.actor.roles))
+        return self.actor.may(*STAFF)
 
     # ---- templates -----------------------------------------------------------------------
 

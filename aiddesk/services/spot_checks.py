@@ -117,7 +117,7 @@ class SpotCheckService:
     @property
     def may_check(self) -> bool:
         """Whether this user may draw and record calls (for greying out buttons)."""
-        return self.actor.roles is None or bool(set(CALLERS) & set(self.actor.roles))
+        return self.actor.may(*CALLERS)
 
     # ---- reading -----------------------------------------------------------------------
 
