@@ -261,9 +261,6 @@ def _change(row: sqlite3.Row) -> StatusChange | None:
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
-
-
-
 def _batch(conn: sqlite3.Connection, batch_id: int) -> Batch:
     b = repo.get_batch(conn, batch_id)
     if b is None:

@@ -9,7 +9,6 @@ Every change is one audited transaction.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -26,6 +25,7 @@ from ..db.audit import Actor, now_text, record
 from ..db.settings import get_setting, set_setting
 from ..paths import resource
 from .evaluation_figures import evaluation_figures
+from .stored_files import store_file
 
 # Who enters scores, 不适用 marks and evidence; who copies, edits and deletes templates.
 SCORERS = ("经办人", "审核人", "管理员")
@@ -274,30 +274,16 @@ class EvaluationService:
         """Copy a file into the attachments folder as evidence for the row's score; its id."""
         self.actor.require(*SCORERS)
         t, row = self._row(template, row_key)
-        source = Path(path)
-        if not source.is_file():
-            raise UserError(f"找不到文件“{source}”")
-        try:
-            data = source.read_bytes()
-        except OSError as err:
-            raise UserError(f"无法读取文件“{source.name}”：{err.strerror or err}") from None
-        digest = hashlib.sha256(data).hexdigest()
-        stored_name = f"{EVIDENCE_FOLDER}/{year}/{digest[:16]}{source.suffix.lower()}"
-        target = self.db.attachment_dir / stored_name
         created: list[Path] = []
         try:
             with self.db.transaction() as conn:
-                if not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = target.with_name(target.name + ".part")
-                    tmp.write_bytes(data)  # exactly the bytes hashed
-                    tmp.replace(target)
-                    created.append(target)
+                f = store_file(self.db.attachment_dir, f"{EVIDENCE_FOLDER}/{year}", path, created)
                 att_id = repo.insert_attachment(conn, year=year, template=t.name, row_key=row.key,
-                                                original_name=source.name, stored_name=stored_name, sha256=digest,
-                                                size=len(data), added_at=now_text(), added_by=self.actor.username)
+                                                original_name=f.original_name, stored_name=f.stored_name,
+                                                sha256=f.sha256, size=f.size, added_at=now_text(),
+                                                added_by=self.actor.username)
                 record(conn, self.actor, table="evaluation_attachments", key=f"{year}/{t.name}/{row.key}/{att_id}",
-                       action="insert", new={"file": source.name, "sha256": digest, "size": len(data)})
+                       action="insert", new={"file": f.original_name, "sha256": f.sha256, "size": f.size})
         except BaseException:
             for p in created:  # the row rolled back; the copied file goes too
                 p.unlink(missing_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from ..db import batches as repo
 from ..db.audit import Actor, now_text, record
 from .batches import BatchService, refuse_open_objections
 from .funds import check_affordable
+from .stored_files import store_file
 
 # Who pays, attaches proofs and answers objections; the same people who keep the list.
 CLERKS = ("经办人", "管理员")
@@ -130,26 +130,14 @@ class PaymentService:
                 b = _batch(conn, batch_id)
                 if b.status == VOID:
                     raise UserError("批次已作废，不能再添加附件")
-                try:
-                    data = source.read_bytes()
-                except OSError as err:
-                    raise UserError(f"无法读取文件“{source.name}”：{err.strerror or err}") from None
-                digest = hashlib.sha256(data).hexdigest()
-                stored_name = f"批次/{b.code}/{digest[:16]}{source.suffix.lower()}"
-                target = self.db.attachment_dir / stored_name
-                if not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = target.with_name(target.name + ".part")
-                    tmp.write_bytes(data)  # exactly the bytes hashed
-                    tmp.replace(target)
-                    created.append(target)
+                f = store_file(self.db.attachment_dir, f"批次/{b.code}", source, created)
                 att_id = conn.execute(
                     "INSERT INTO aid_attachments (aid_record_id, batch_id, kind, original_name, stored_name, sha256,"
                     " size, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (record_id, b.id, kind, source.name, stored_name, digest, len(data), now_text(),
+                    (record_id, b.id, kind, f.original_name, f.stored_name, f.sha256, f.size, now_text(),
                      self.actor.username)).lastrowid
                 record(conn, self.actor, table="aid_attachments", key=f"{b.code}/{att_id}", action="insert",
-                       new={"kind": kind, "file": source.name, "sha256": digest,
+                       new={"kind": kind, "file": f.original_name, "sha256": f.sha256,
                             "aid_record": line.record_no if line else "（整个批次）"},
                        household_id=line.household_id if line else None)
         except BaseException:
