@@ -17,10 +17,11 @@ from ..core.idcard import parse_id
 from ..core.pinyin import pinyin_keys
 from ..db import audit
 from ..db.audit import Actor
+from ..reports.common import Cancelled
 from . import format as fmt
 from .validate import Checked, Row
 
-Progress = Callable[[str, int, int], None]  # sheet, done, total
+Progress = Callable[[str, int, int], object]  # sheet, done, total → False to cancel
 
 _HOUSEHOLD_COLUMNS = (
     "archive_no", "unit_code", "name", "name_initials", "name_pinyin", "id_number", "gender", "birth_date",
@@ -61,8 +62,13 @@ class Importer:
         self.c = checked
         self.actor = actor
         self.now = audit.now_text()
-        self.progress = progress or (lambda sheet, done, total: None)
+        self._progress = progress
         self.counts: dict[str, int] = {}
+
+    def progress(self, sheet: str, done: int, total: int) -> None:
+        """Tell the caller; its ``False`` cancels (the caller's transaction then rolls everything back)."""
+        if self._progress is not None and self._progress(sheet, done, total) is False:
+            raise Cancelled()
 
     # The caller holds the transaction.
     def run(self) -> dict[str, int]:

@@ -28,6 +28,7 @@ from . import format as fmt
 
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
 CHANGED_WARNING = "表格在导出后被修改过"
+LAYOUT_SAMPLE = 5  # data rows kept per sheet for the column-mapping step
 
 # Headers old ledgers use for the format's columns (file header → format header), per sheet or for all.
 ALIASES: dict[str, str] = {
@@ -68,6 +69,18 @@ class Row:
 
 
 @dataclass
+class SheetLayout:
+    """How one sheet of the file was read: which of its columns hold which of the format's (the mapping step shows it)."""
+
+    file_sheet: str               # the sheet's name in the file
+    sheet: str                    # the format's sheet it was read as
+    headers: list[str]            # the file's header row, as text
+    columns: dict[str, str]       # format header → file header, for the columns found
+    sample: list[list[str]]       # the first few data rows, as text
+    missing: list[str]            # required format headers with no column
+
+
+@dataclass
 class Checked:
     """A parsed and checked workbook: what the importer writes when ``errors`` is empty."""
 
@@ -85,6 +98,7 @@ class Checked:
     sheets: dict[str, list[Row]] = field(default_factory=dict)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    layouts: list[SheetLayout] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -409,6 +423,9 @@ class Validator:
             if h and i not in mapped:
                 self.warn(sheet.name, start + header_at, h, h, f"“{h}”不是“{sheet.name}”表的列，未导入")
         missing = [h for h in sheet.required if h not in columns]
+        sample = [[_text(v) for v in row] for row in rows[header_at + 1:header_at + 1 + LAYOUT_SAMPLE]]
+        self.result.layouts.append(SheetLayout(name, sheet.name, headers, {h: headers[i] for h, i in columns.items()},
+                                               sample, missing))
         for h in missing:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
         if missing:
