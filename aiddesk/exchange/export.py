@@ -21,27 +21,22 @@ What goes in (one workbook per year, for the unit above):
   in the year cannot be written and is counted in ``left_out``). One row per key (批次编号, 档案编号,
   方式, 日期): the day's last record wins.
 
-The file is written with openpyxl's write-only mode (a row at a time, constant memory) into a temporary
-file that replaces the target only when complete; ``progress(done, total)`` returning ``False``
-cancels (:class:`Cancelled`) and leaves no file. The 校验码 is the SHA-256 of exactly the cell texts
-written (format.checksum's definition, computed as the rows stream out). The export is audited.
+The file is written by :mod:`.xlsx_stream` (a row at a time, constant memory; openpyxl's write-only mode
+was ten times too slow at the issue's size — see that module) into a temporary file that replaces the
+target only when complete; ``progress(done, total)`` returning ``False`` cancels (:class:`Cancelled`)
+and leaves no file. The 校验码 is the SHA-256 of exactly the cell texts written (format.checksum's
+definition, computed as the rows stream out). The export is audited.
 """
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import hashlib
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from .. import __version__
 from ..atomic import write_atomically
@@ -55,6 +50,7 @@ from ..db.units import own_unit, subtree_codes
 from ..reports.common import Cancelled
 from ..services.fund_report import fund_report
 from . import format as fmt
+from . import xlsx_stream as xs
 
 __all__ = ["Cancelled", "ExportResult", "export_workbook"]
 
@@ -82,76 +78,17 @@ class ExportResult:
 
 # ---- cells ----------------------------------------------------------------------------------
 
-def _money(fen: int | None) -> tuple[Decimal | None, str]:
-    if fen is None:
-        return None, ""
-    value = (Decimal(fen) / 100).quantize(Decimal("0.01"))
-    return value, f"{value:.2f}"
+# How each kind of column is written: ID, card and phone numbers as text kept as text (``@``).
+_TYPES = {fmt.MONEY: xs.FEN, fmt.DATE: xs.DATE, fmt.INT: xs.INT, fmt.ID_NUMBER: xs.TEXT_KEPT,
+          fmt.CARD: xs.TEXT_KEPT, fmt.PHONE: xs.TEXT_KEPT}
 
 
-def _date(text: str | None) -> tuple[date | None, str]:
-    if not text:
-        return None, ""
-    day = date.fromisoformat(text[:10])
-    return day, day.isoformat()
+def _types(sheet: fmt.Sheet) -> list[str]:
+    return [_TYPES.get(c.kind, xs.TEXT) for c in sheet.columns]
 
 
-class _SheetWriter:
-    """Writes one sheet's rows in write-only mode and gives back the cell texts for the 校验码."""
-
-    def __init__(self, wb: Workbook, sheet: fmt.Sheet):
-        self.ws = wb.create_sheet(sheet.name)
-        self.kinds = [c.kind for c in sheet.columns]
-        self.ws.freeze_panes = "A2"
-        for i, column in enumerate(sheet.columns, 1):
-            self.ws.column_dimensions[get_column_letter(i)].width = _width(column)
-        # One styled cell per text or money column, refilled for every row (write-only mode writes a row
-        # out before the next is built, so the same cell object can carry each row's value).
-        self.styled: list[WriteOnlyCell | None] = []
-        for kind in self.kinds:
-            number_format = TEXT_FORMAT if kind in TEXT_KINDS else MONEY_FORMAT if kind == fmt.MONEY else None
-            if number_format is None:
-                self.styled.append(None)
-                continue
-            cell = WriteOnlyCell(self.ws)
-            cell.number_format = number_format
-            self.styled.append(cell)
-        self.ws.append([_header(self.ws, c.header) for c in sheet.columns])
-
-    def write(self, values: tuple) -> list[str]:
-        """Write one row of values (money in 分, dates as ISO text); return the texts written."""
-        cells: list = []
-        texts: list[str] = []
-        for value, kind, styled in zip(values, self.kinds, self.styled):
-            if value is None or value == "":
-                cells.append(None)
-                texts.append("")
-                continue
-            if kind == fmt.MONEY:
-                value, text = _money(value)
-            elif kind == fmt.DATE:
-                value, text = _date(value)
-            elif kind == fmt.INT:
-                value = int(value)
-                text = str(value)
-            elif kind == fmt.YES_NO:
-                value = text = "是" if value else "否"
-            else:
-                value = text = str(value)
-            if styled is not None:
-                styled.value = value
-                value = styled
-            cells.append(value)
-            texts.append(text)
-        self.ws.append(cells)
-        return texts
-
-
-def _header(ws, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=text)
-    cell.font = Font(bold=True)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
-    return cell
+def _yes_no(value: object) -> str | None:
+    return None if value is None or value == "" else "是" if value else "否"
 
 
 _WIDE = {"家庭住址": 36, "工作单位": 28, "单位名称": 28, "批次名称": 30, "就读学校": 26, "摘要": 30, "备注": 24,
@@ -233,70 +170,52 @@ def _write(db: Database, tmp_name: str, unit, year: int, progress: Progress | No
     _drop_temp(db.conn)
     codes = subtree_codes(db.conn, unit.code)
     sheets = _Selection(db, unit.code, codes, year)
-    wb = Workbook(write_only=True)
-    try:
-        _fill(wb, sheets, unit, year, progress, result)
-        wb.save(tmp_name)
-    except BaseException:
-        _discard(wb)
-        raise
+    with xs.StreamingWorkbook(tmp_name, [fmt.MANIFEST, *(s.name for s in fmt.SHEETS)], creator=SOFTWARE) as book:
+        _fill(book, sheets, unit, year, progress, result)
     if progress is not None and progress(result.total, result.total) is False:
         raise Cancelled()
 
 
-def _discard(wb: Workbook) -> None:
-    """Close the sheets' half-written temporary files and remove them (they hold personal data)."""
-    for ws in wb.worksheets:
-        writer = getattr(ws, "_writer", None)
-        if writer is None:
-            continue
-        with contextlib.suppress(Exception):  # best effort: a failed cleanup must not hide the real error
-            ws.close()  # ends the sheet's open XML elements, so nothing is left half-open for the collector
-            writer.cleanup()
-
-
-def _fill(wb: Workbook, sheets: _Selection, unit, year: int, progress: Progress | None,
+def _fill(book: xs.StreamingWorkbook, sheets: _Selection, unit, year: int, progress: Progress | None,
           result: ExportResult) -> None:
-    total = sum(sheets.counts().values())
-    manifest = wb.create_sheet(fmt.MANIFEST)
+    counts = sheets.counts()
+    total = sum(counts.values())
     digest = hashlib.sha256()
-    first = True
+    separator = b""  # rows are joined by U+001E: none before the first
     done = 0
     if progress is not None and progress(0, total) is False:
         raise Cancelled()
     for sheet in fmt.SHEETS:
-        writer = _SheetWriter(wb, sheet)
+        writer = book.sheet(sheet.name, _types(sheet), [_width(c) for c in sheet.columns],
+                            expected_rows=counts[sheet.name])
+        writer.header(sheet.headers)
         count = 0
         for values in sheets.rows(sheet):
-            texts = writer.write(values)
-            line = "\x1f".join(texts)
-            digest.update((line if first else "\x1e" + line).encode("utf-8"))
-            first = False
+            digest.update(separator + "\x1f".join(writer.row(values)).encode("utf-8"))
+            separator = b"\x1e"
             count += 1
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
                 raise Cancelled()
+        book.close_sheet()
         result.rows[sheet.name] = count
     result.checksum = digest.hexdigest()
     result.left_out = {k: v for k, v in sheets.left_out.items() if v}
-    _write_manifest(manifest, unit, year, result)
+    _write_manifest(book, unit, year, result)
 
 
-def _write_manifest(ws, unit, year: int, result: ExportResult) -> None:
-    ws.freeze_panes = "A2"
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 70
-    ws.append([_header(ws, h) for h in fmt.MANIFEST_HEADERS])
+def _write_manifest(book: xs.StreamingWorkbook, unit, year: int, result: ExportResult) -> None:
+    ws = book.sheet(fmt.MANIFEST, [xs.TEXT, xs.TEXT], [14, 70])
+    ws.header(fmt.MANIFEST_HEADERS)
     values = {"格式版本": fmt.FORMAT_VERSION, "单位代码": unit.code, "单位名称": unit.name,
               "上级单位代码": unit.parent_code or None, "年度": year, "导出时间": result.exported_at,
               "导出软件": SOFTWARE, "校验码": result.checksum}
     for key in fmt.MANIFEST_KEYS:
         value = values[key]
-        if key in ("单位代码", "上级单位代码") and value is not None:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = TEXT_FORMAT  # a code of digits stays text
-            value = cell
-        ws.append([key, value])
+        # Numbers stay numbers; a unit code of digits stays text.
+        kind = xs.INT if isinstance(value, int) else xs.TEXT_KEPT if key.endswith("单位代码") else xs.TEXT
+        ws.row([key, value], [xs.TEXT, kind])
+    book.close_sheet()
 
 
 # ---- which rows -----------------------------------------------------------------------------
@@ -336,7 +255,10 @@ class _Selection:
 
     def counts(self) -> dict[str, int]:
         c = self.conn
-        one = lambda sql, *args: c.execute(sql, args).fetchone()[0]
+
+        def one(sql: str, *args) -> int:
+            return c.execute(sql, args).fetchone()[0]
+
         marks = ",".join("?" * len(self.codes))
         reversed_pairs = one("SELECT count(*) FROM fund_entries WHERE unit_code = ? AND year = ?"
                              " AND reverses_id IS NOT NULL", self.own, self.year)
@@ -371,26 +293,32 @@ class _Selection:
         for r in rows:
             yield r["code"], r["name"], r["parent_code"], r["level"]
 
+    def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """Rows as plain tuples: the big sheets pass them through nearly untouched, and sqlite3.Row by name is slow."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, args)
+
     def _households(self) -> Iterator[tuple]:
-        rows = self.conn.execute("SELECT * FROM households WHERE id IN (SELECT id FROM x_households)"
-                                 " ORDER BY archive_no")
+        rows = self._plain(
+            "SELECT archive_no, name, id_number, hardship_category, archive_status, created_date, gender, ethnicity,"
+            " political_status, health, disability, work_status, is_migrant_worker, phone, employer, employer_type,"
+            " unit_code, hukou_type, marital_status, housing_type, address, hukou_area_code, monthly_income_fen,"
+            " other_annual_income_fen, annual_income_fen, household_size, per_capita_income_fen, dibao_line_fen,"
+            " main_cause, secondary_causes, bank_name, bank_card, exit_date, exit_reason, created_by, reviewed_by,"
+            " note FROM households WHERE id IN (SELECT id FROM x_households) ORDER BY archive_no")
+        migrant, secondary = fmt.HOUSEHOLDS.headers.index("是否农民工"), fmt.HOUSEHOLDS.headers.index("次要致困原因")
         for r in rows:
-            yield (r["archive_no"], r["name"], r["id_number"], r["hardship_category"], r["archive_status"],
-                   r["created_date"], r["gender"], r["ethnicity"], r["political_status"], r["health"],
-                   r["disability"], r["work_status"], r["is_migrant_worker"], r["phone"], r["employer"],
-                   r["employer_type"], r["unit_code"], r["hukou_type"], r["marital_status"], r["housing_type"],
-                   r["address"], r["hukou_area_code"], r["monthly_income_fen"], r["other_annual_income_fen"],
-                   r["annual_income_fen"], r["household_size"], r["per_capita_income_fen"], r["dibao_line_fen"],
-                   r["main_cause"], _joined(r["secondary_causes"]), r["bank_name"], r["bank_card"], r["exit_date"],
-                   r["exit_reason"], r["created_by"], r["reviewed_by"], r["note"])
+            r = list(r)
+            r[migrant] = _yes_no(r[migrant])
+            r[secondary] = _joined(r[secondary])
+            yield r
 
     def _members(self) -> Iterator[tuple]:
-        rows = self.conn.execute(
-            "SELECT m.*, h.archive_no FROM members m JOIN households h ON h.id = m.household_id"
+        return self._plain(
+            "SELECT h.archive_no, m.name, m.relation, m.id_number, m.gender, m.birth_date, m.health, m.identity,"
+            " m.monthly_income_fen, m.employer_or_school FROM members m JOIN households h ON h.id = m.household_id"
             " WHERE m.household_id IN (SELECT id FROM x_households) ORDER BY h.archive_no, m.seq")
-        for r in rows:
-            yield (r["archive_no"], r["name"], r["relation"], r["id_number"], r["gender"], r["birth_date"],
-                   r["health"], r["identity"], r["monthly_income_fen"], r["employer_or_school"])
 
     def _fund_entries(self) -> Iterator[tuple]:
         rows = self.conn.execute(
@@ -416,21 +344,17 @@ class _Selection:
             yield self.year, category, count, fen
 
     def _batches(self) -> Iterator[tuple]:
-        rows = self.conn.execute("SELECT * FROM batches WHERE id IN (SELECT id FROM x_batches) ORDER BY code")
-        for r in rows:
-            yield (r["code"], r["name"], r["activity"], r["year"], r["standard_fen"], r["notice_start"],
-                   r["notice_end"], r["approved_on"], r["approval_doc_no"], r["paid_on"], r["status"])
+        return self._plain(
+            "SELECT code, name, activity, year, standard_fen, notice_start, notice_end, approved_on, approval_doc_no,"
+            " paid_on, status FROM batches WHERE id IN (SELECT id FROM x_batches) ORDER BY code")
 
     def _aid_records(self) -> Iterator[tuple]:
-        rows = self.conn.execute(
-            "SELECT r.*, b.code AS batch_code, h.archive_no FROM aid_records r"
-            " JOIN batches b ON b.id = r.batch_id JOIN households h ON h.id = r.household_id"
+        return self._plain(
+            "SELECT r.record_no, b.code, h.archive_no, r.recipient_name, r.recipient_id_number, r.aid_category,"
+            " r.fund_source, r.amount_fen, r.payment_method, r.paid_on, r.bank_card, r.sms_status, r.phone_check,"
+            " r.student_name, r.student_id_number, r.school, r.education_level, r.enrollment_year, r.student_kind,"
+            " r.note FROM aid_records r JOIN batches b ON b.id = r.batch_id JOIN households h ON h.id = r.household_id"
             " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches) ORDER BY b.code, r.id")
-        for r in rows:
-            yield (r["record_no"], r["batch_code"], r["archive_no"], r["recipient_name"], r["recipient_id_number"],
-                   r["aid_category"], r["fund_source"], r["amount_fen"], r["payment_method"], r["paid_on"],
-                   r["bank_card"], r["sms_status"], r["phone_check"], r["student_name"], r["student_id_number"],
-                   r["school"], r["education_level"], r["enrollment_year"], r["student_kind"], r["note"])
 
     def _usage(self) -> list[tuple]:
         """What the fund report counts as each sub-unit's spending, so the report survives the trip."""
