@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QTabWidget, QToolBar, QWidget
 
@@ -25,6 +26,8 @@ from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
 
 VERIFY, LEDGER, REPORT, EVALUATE, CENTRE = "核查", "资金台账", "资金报告", "绩效自评", "汇总"
+IMPORTERS = ("管理员", "经办人")
+IMPORT_READ_ONLY = "您的账号只能查看；导入交换表或旧台账由管理员或经办人办理"
 
 
 class MainWindow(QMainWindow):
@@ -92,6 +95,12 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("文件")
+        self.import_action = self._action("导入交换表或旧台账…", self.import_exchange)
+        if not self.actor.may(*IMPORTERS):
+            self.import_action.setEnabled(False)
+            self.import_action.setToolTip(IMPORT_READ_ONLY)
+        file_menu.setToolTipsVisible(True)  # menus hide action tooltips unless asked: readers see why it is grey
+        file_menu.addAction(self.import_action)
         self.export_action = self._action("导出交换表…", self.export_exchange)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -285,6 +294,29 @@ class MainWindow(QMainWindow):
         from .exchange.export_dialog import ExportDialog
 
         ExportDialog(db=self.db, actor=self.actor, parent=self).exec()
+
+    def import_exchange(self) -> None:
+        wizard = self.import_wizard()
+        wizard.setAttribute(Qt.WA_DeleteOnClose)  # it holds the whole checked workbook in memory
+        wizard.exec()
+
+    def import_wizard(self):
+        """The import wizard, wired so the window shows the new rows as soon as they are written."""
+        from .exchange.import_wizard import ImportWizard
+
+        wizard = ImportWizard(db=self.db, actor=self.actor, parent=self)
+        wizard.import_written.connect(lambda _counts: self.reload_everything())
+        return wizard
+
+    def reload_everything(self) -> None:
+        """Re-read every area after an import: it can add units, archives, batches, entries and checks."""
+        self.list_view.reload_units()
+        self.list_view.refresh()
+        self.batch_list.reload()
+        self.home.reload()
+        for widget in self._lazy.values():
+            if widget is not None and hasattr(widget, "reload"):
+                widget.reload()
 
     # ---- administration ---------------------------------------------------------
 
