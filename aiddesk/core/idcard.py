@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from operator import mul
 
 from ..paths import resource
 from .errors import UserError
@@ -45,7 +46,7 @@ def check_digit(first17: str) -> str:
     """The 18th character for the given first 17 digits ('0'–'9' or 'X')."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"check_digit needs 17 ASCII digits, got {first17!r}")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    total = sum(map(mul, map(int, first17), _WEIGHTS))  # an import checks 100 000 of these
     return _CHECK_CHARS[total % 11]
 
 

@@ -21,7 +21,7 @@ from ..reports.common import Cancelled
 from . import format as fmt
 from .validate import Checked, Row
 
-Progress = Callable[[str, int, int], object]  # sheet, done, total → False to cancel
+Progress = Callable[[str, int, int], object]  # sheet, rows done, rows in all → False to cancel
 
 _HOUSEHOLD_COLUMNS = (
     "archive_no", "unit_code", "name", "name_initials", "name_pinyin", "id_number", "gender", "birth_date",
@@ -66,9 +66,15 @@ class Importer:
         self.counts: dict[str, int] = {}
 
     def progress(self, sheet: str, done: int, total: int) -> None:
-        """Tell the caller; its ``False`` cancels (the caller's transaction then rolls everything back)."""
-        if self._progress is not None and self._progress(sheet, done, total) is False:
+        """Tell the caller the rows written of the whole workbook (``done`` is within ``sheet``; ``total`` is
+        the sheet's and not passed on); the caller's ``False`` cancels and its transaction rolls back."""
+        if self._progress is not None and self._progress(sheet, self._base + done, self._total) is False:
             raise Cancelled()
+
+    def _step(self, sheets: tuple[str, ...], write: Callable[[], None]) -> None:
+        self.progress(sheets[0], 0, 0)  # a cancel is heard before every sheet, however small the workbook
+        write()
+        self._base += sum(len(self.c.sheets.get(name, [])) for name in sheets)
 
     # The caller holds the transaction.
     def run(self) -> dict[str, int]:
@@ -76,18 +82,21 @@ class Importer:
         if not c.ok:
             raise UserError("交换表有错误，没有导入任何内容")
         self.unit = c.unit_code or c.own_unit
-        self._units()
+        self._total = sum(c.counts().values())
+        self._base = 0
+        self._step((fmt.UNITS.name,), self._units)
         own = self.conn.execute("SELECT code FROM units WHERE is_own = 1").fetchone()[0]
         self.replaces = not c.legacy and self.unit != own
         self.own = own
-        self._households()
-        self._members()
-        self._fund_entries()
-        self._budgets_and_plans()
-        self._batches()
-        self._aid_records()
-        self._usage()
-        self._verifications()
+        self._step((fmt.HOUSEHOLDS.name,), self._households)
+        self._step((fmt.MEMBERS.name,), self._members)
+        self._step((fmt.FUND_ENTRIES.name,), self._fund_entries)
+        self._step((fmt.BUDGETS.name, fmt.PLANS.name), self._budgets_and_plans)
+        self._step((fmt.BATCHES.name,), self._batches)
+        self._step((fmt.AID_RECORDS.name,), self._aid_records)
+        self._step((fmt.SUBUNIT_USAGE.name,), self._usage)
+        self._step((fmt.VERIFICATIONS.name,), self._verifications)
+        self.progress("", 0, 0)
         self.counts = c.counts()
         self.conn.execute(
             "INSERT INTO exchange_imports (unit_code, year, file_name, checksum, legacy, exported_at, imported_at,"
@@ -107,7 +116,7 @@ class Importer:
             return
         new_db = not c.own_unit
         if c.unit_code not in rows:
-            rows[c.unit_code] = Row(0, {"单位代码": c.unit_code, "单位名称": c.unit_name,
+            rows[c.unit_code] = Row.of(0, {"单位代码": c.unit_code, "单位名称": c.unit_name,
                                         "上级单位代码": c.parent_code or None, "层级": None})
         # The workbook's unit and those below it per the sheet; a new database takes the whole tree.
         children: dict[str, list[str]] = {}
@@ -131,6 +140,10 @@ class Importer:
             parent = r["上级单位代码"] or None
             if parent and parent not in existing and parent not in wanted[:wanted.index(code)]:
                 parent = None
+            if code in existing and not new_db and (code == c.unit_code or parent is None):
+                # Where a unit sits is the receiving office's tree: a sub-office's own unit has no parent in
+                # its workbook, and taking that would cut it loose (and refuse its next workbook).
+                parent = existing[code][2]
             level = r["层级"] or (existing[code][3] if code in existing else ("省级" if not parent else "基层"))
             name = r["单位名称"] or c.unit_name
             if code in existing:

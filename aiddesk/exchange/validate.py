@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import chain, islice
 from pathlib import Path
 
 from ..core.codes import code_list
@@ -59,18 +60,38 @@ class Issue:
                 "message": self.message}
 
 
-@dataclass
 class Row:
-    number: int                 # as Excel shows it
-    values: dict[str, object]   # format header → typed value (None when empty)
+    """One data row: its number as Excel shows it and its typed values (None when empty), by format header.
+
+    The values are a list beside an index shared by the sheet's rows, not a dict per row: a workbook of
+    300 000 rows is a few hundred MB less that way.
+    """
+
+    __slots__ = ("number", "values", "index")
+
+    def __init__(self, number: int, values: list[object], index: dict[str, int]):
+        self.number = number
+        self.values = values
+        self.index = index
+
+    @classmethod
+    def of(cls, number: int, values: dict[str, object]) -> Row:
+        return cls(number, list(values.values()), {h: i for i, h in enumerate(values)})
 
     def __getitem__(self, header: str) -> object:
-        return self.values.get(header)
+        i = self.index.get(header)
+        return None if i is None else self.values[i]
+
+    def __setitem__(self, header: str, value: object) -> None:
+        self.values[self.index[header]] = value
+
+    def __repr__(self) -> str:
+        return f"Row({self.number}, {dict(zip(self.index, self.values))})"
 
 
 @dataclass
 class SheetLayout:
-    """How one sheet of the file was read: which of its columns hold which of the format's (the mapping step shows it)."""
+    """How one sheet of the file was read: which of its columns hold which of the format's (for the mapping step)."""
 
     file_sheet: str               # the sheet's name in the file
     sheet: str                    # the format's sheet it was read as
@@ -114,7 +135,9 @@ class Unreadable(UserError):
 
 # ---- reading ------------------------------------------------------------------------------------------------
 
-RawSheet = tuple[str, int, list[list[object]]]  # name, Excel row number of the first row, rows
+# name, Excel row number of the first row, and a function that reads the rows (each sheet is read only when
+# it is checked, and one row at a time: a big workbook never sits in memory as Python objects all at once).
+RawSheet = tuple[str, int, Callable[[], Iterator[list[object]]]]
 
 
 def read_workbook(path: Path) -> list[RawSheet]:
@@ -127,22 +150,34 @@ def read_workbook(path: Path) -> list[RawSheet]:
 
         try:
             sheets = read_sheets(path)
-            return [(path.stem, 1, [list(r) for r in sheet]) for sheet in sheets]
+            return [(path.stem, 1, lambda rows=[list(r) for r in sheet]: iter(rows)) for sheet in sheets]
         except UserError as err:
             raise Unreadable(err.message) from None
     try:
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_path(str(path))
-        result = []
-        for name in wb.sheet_names:
-            sheet = wb.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            result.append((name.strip(), 1, rows))
-        return result
+        return [(name.strip(), 1, lambda name=name: _calamine_rows(wb, path, name)) for name in wb.sheet_names]
     except Exception:  # noqa: BLE001 - calamine raises its own kinds, one per file format
-        raise Unreadable(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
-                         "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入") from None
+        raise _unreadable(path) from None
+
+
+def _unreadable(path: Path) -> Unreadable:
+    return Unreadable(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
+                      "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入")
+
+
+def _calamine_rows(wb, path: Path, name: str) -> Iterator[list[object]]:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+    except Exception:  # noqa: BLE001 - as in read_workbook
+        raise _unreadable(path) from None
+    if sheet.start is None:  # an empty sheet
+        return iter(())
+    # iter_rows starts at row 1 but at the first column in use: put back the empty columns before it.
+    skipped = sheet.start[1]
+    rows = sheet.iter_rows()
+    return ([""] * skipped + row for row in rows) if skipped else rows
 
 
 def _blank(value: object) -> bool:
@@ -301,17 +336,19 @@ class Validator:
 
     # -- driver
     def run(self) -> Checked:
-        by_name = {name: (start, rows) for name, start, rows in self.raw}
+        by_name = {name: (start, load) for name, start, load in self.raw}
         r = self.result
         if fmt.MANIFEST in by_name:
-            self._manifest(*by_name[fmt.MANIFEST])
-            assignments = [(fmt.BY_NAME[n], n, *by_name[n]) for n in by_name if n in fmt.BY_NAME]
+            start, load = by_name[fmt.MANIFEST]
+            self._manifest(start, list(load()))
+            assignments = [(fmt.BY_NAME[n], n, start, load()) for n, (start, load) in by_name.items()
+                           if n in fmt.BY_NAME]
             for name in by_name:
                 if name != fmt.MANIFEST and name not in fmt.BY_NAME:
                     self.warn(name, None, "", "", f"工作表“{name}”不是交换格式中的表，未导入")
         else:
-            r.legacy = True
-            assignments = self._legacy_sheets(by_name)
+            r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
+            assignments = self._legacy_sheets({n: (start, list(load())) for n, (start, load) in by_name.items()})
         hasher = _Checksum()
         order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
         for sheet, name, start, rows in sorted(assignments, key=lambda a: order[a[0].name]):
@@ -393,15 +430,18 @@ class Validator:
     def _resolve(self, sheet: fmt.Sheet, headers: list[str]) -> dict[str, int]:
         """format header → column index in the file."""
         index = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+        if self.result.legacy and sheet.name in self.mapping:
+            # What the user chose in the mapping step, exactly: a column they set to 不导入 stays out even
+            # where a header of the same name or a known alias would fill it.
+            return {target: index[header] for target, header in self.mapping[sheet.name].items()
+                    if header in index and target in sheet.headers}
         out: dict[str, int] = {}
         for h in sheet.headers:
             if h in index:
                 out[h] = index[h]
         if not self.result.legacy:
             return out
-        chosen = self.mapping.get(sheet.name)
-        if chosen is None:
-            chosen = column_mappings.mapping_for(self.conn, LEGACY_KIND + sheet.name, headers)
+        chosen = column_mappings.mapping_for(self.conn, LEGACY_KIND + sheet.name, headers)
         for target, header in chosen.items():
             if header in index and target in sheet.headers:
                 out.setdefault(target, index[header])
@@ -412,49 +452,119 @@ class Validator:
         return out
 
     # -- one sheet
-    def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: list[list[object]], hasher) -> list[Row]:
-        header_at = next((i for i, row in enumerate(rows) if any(not _blank(v) for v in row)), None)
-        if header_at is None:
+    def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: Iterable[list[object]], hasher) -> list[Row]:
+        rows = iter(rows)
+        header_at = 0
+        for header_cells in rows:
+            if any(not _blank(v) for v in header_cells):
+                break
+            header_at += 1
+        else:
             return []
-        headers = [_text(v) for v in rows[header_at]]
+        headers = [_text(v) for v in header_cells]
         columns = self._resolve(sheet, headers)
         mapped = set(columns.values())
         for i, h in enumerate(headers):
             if h and i not in mapped:
                 self.warn(sheet.name, start + header_at, h, h, f"“{h}”不是“{sheet.name}”表的列，未导入")
         missing = [h for h in sheet.required if h not in columns]
-        sample = [[_text(v) for v in row] for row in rows[header_at + 1:header_at + 1 + LAYOUT_SAMPLE]]
+        head = list(islice(rows, LAYOUT_SAMPLE))
         self.result.layouts.append(SheetLayout(name, sheet.name, headers, {h: headers[i] for h, i in columns.items()},
-                                               sample, missing))
+                                               [[_text(v) for v in row] for row in head], missing))
         for h in missing:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
         if missing:
             return []
-        out: list[Row] = []
-        kinds = [sheet.column(h).kind if h in sheet.headers else fmt.TEXT for h in headers]
-        typed_columns = [(h, i, sheet.column(h)) for h, i in columns.items()]
+        return list(self._rows(sheet, chain(head, rows), start + header_at + 1, headers, columns, hasher))
+
+    def _rows(self, sheet: fmt.Sheet, rows: Iterator[list[object]], first: int, headers: list[str],
+              columns: dict[str, int], hasher) -> Iterator[Row]:
+        """The typed data rows; every cell's text goes to the 校验码.
+
+        The hot loop of an import (millions of cells): each column's reading is chosen once, and a value seen
+        before in the column (a code, a date, an amount, an ID number on its tenth line) is not read again.
+        """
         width = len(headers)
-        for offset, cells in enumerate(rows[header_at + 1:], start=header_at + 1):
-            if all(_blank(v) for v in cells):
-                continue
-            number = start + offset
-            hasher.add([_checksum_text(cells[i] if i < len(cells) else None, kinds[i]) for i in range(width)])
-            values: dict[str, object] = {}
-            for h, i, col in typed_columns:
-                v = cells[i] if i < len(cells) else None
-                if _blank(v):
-                    values[h] = None
-                    if col.required:
-                        self.error(sheet.name, number, h, "", f"“{h}”必须填写")
+        index = {h: k for k, h in enumerate(sheet.headers)}  # every format column has its place, read or not
+        target = {}  # file column → (position in Row.values, format column); a second use of one column below
+        extra = []
+        for h, i in columns.items():
+            if i in target:
+                extra.append((index[h], i, sheet.column(h)))
+            else:
+                target[i] = (index[h], sheet.column(h))
+        readers = []
+        for i, header in enumerate(headers):
+            check_kind = sheet.column(header).kind if header in sheet.headers else fmt.TEXT
+            pos, col = target.get(i, (None, None))
+            free_text = check_kind == fmt.TEXT and (col is None or (col.kind == fmt.TEXT and not _normalised(col)))
+            readers.append((i, pos, col, None if free_text else {}, self._reader(check_kind, col)))
+        errors = self.result.errors
+        for number, cells in enumerate(rows, start=first):
+            if len(cells) < width:
+                cells = list(cells) + [None] * (width - len(cells))
+            errors_before = len(errors)
+            values: list[object] = [None] * len(index)
+            texts: list[str] = []
+            for i, pos, col, memo, read in readers:
+                v = cells[i]
+                if v is None or v == "":
+                    texts.append("")
+                    if col is not None and col.required:
+                        self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
                     continue
-                try:
-                    values[h] = self._typed(col, v)
-                except CellError as err:
-                    values[h] = None
+                if memo is None:  # free text: the cell's text is its value
+                    if v.__class__ is str:
+                        got = v.strip()
+                        texts.append(got)
+                        if pos is not None:
+                            values[pos] = got if got else None
+                            if not got and col.required:
+                                self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
+                        continue
+                    got = read(v)
+                elif v.__class__ is bool:  # True == 1: never from another type's memo
+                    got = read(v)
+                else:
+                    got = memo.get(v)
+                    if got is None:
+                        got = memo[v] = read(v)
+                text, typed, message = got
+                texts.append(text)
+                if pos is None:
+                    continue
+                if message is not None:
                     self.bad_rows.add((sheet.name, number))
-                    self.error(sheet.name, number, h, v, err.message)
-            out.append(Row(number, values))
-        return out
+                    self.error(sheet.name, number, col.header, v, message)
+                elif typed is None and col.required:  # a cell of spaces
+                    self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
+                values[pos] = typed
+            if not any(texts):  # a row of blanks (or spaces) is no row
+                del errors[errors_before:]
+                continue
+            for pos, i, col in extra:
+                text, values[pos], message = self._reader(fmt.TEXT, col)(cells[i]) if not _blank(cells[i]) \
+                    else ("", None, None)
+                if message is not None:
+                    self.error(sheet.name, number, col.header, cells[i], message)
+            hasher.add(texts)
+            yield Row(number, values, index)
+
+    def _reader(self, check_kind: str, col: fmt.Column | None) -> Callable[[object], tuple[str, object, str | None]]:
+        """A cell → (its text for the 校验码, its typed value or None, the error message or None)."""
+
+        def read(v: object) -> tuple[str, object, str | None]:
+            text = _checksum_text(v, check_kind)
+            if col is None:
+                return text, None, None
+            if not text:
+                return text, None, None
+            try:
+                return text, self._typed(col, v), None
+            except CellError as err:
+                return text, None, err.message
+
+        return read
 
     def _typed(self, col: fmt.Column, v: object) -> object:
         kind = col.kind
@@ -495,7 +605,7 @@ class Validator:
             if text not in allowed:
                 raise CellError(f"“{text}”不是可选的{col.header}，可选：{'、'.join(allowed)}")
             return text
-        if col.header.endswith("单位代码") or col.header in ("档案编号", "批次编号", "明细编号", "流水号"):
+        if _normalised(col):
             return normalise(text)
         return text
 
@@ -567,9 +677,9 @@ class Validator:
                 elif len(causes) > 3:
                     self.error(fmt.HOUSEHOLDS.name, row.number, "次要致困原因", row["次要致困原因"],
                                "次要致困原因最多3项，用“、”分隔")
-                row.values["次要致困原因"] = [c.strip() for c in causes]
+                row["次要致困原因"] = [c.strip() for c in causes]
             else:
-                row.values["次要致困原因"] = []
+                row["次要致困原因"] = []
         db_archives = {}
         if self.result.sheets.get(fmt.MEMBERS.name) or self.result.sheets.get(fmt.AID_RECORDS.name) \
                 or self.result.sheets.get(fmt.VERIFICATIONS.name):
@@ -607,7 +717,7 @@ class Validator:
                     self.error(fmt.FUND_ENTRIES.name, row.number, "对方单位代码", row["对方单位代码"],
                                "对方单位代码不在单位表中")
             elif row["对方单位代码"] and row["对方单位代码"] not in known_units:
-                row.values["对方单位代码"] = None  # a payer outside the tree: kept in 摘要 only
+                row["对方单位代码"] = None  # a payer outside the tree: kept in 摘要 only
         for row in r.sheets.get(fmt.SUBUNIT_USAGE.name, []):
             if row["单位代码"] and row["单位代码"] not in known_units:
                 self.error(fmt.SUBUNIT_USAGE.name, row.number, "单位代码", row["单位代码"], "单位代码不在单位表中")
@@ -638,7 +748,8 @@ class Validator:
                 self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
             if row["批次编号"] and row["批次编号"] not in batches:
-                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", row["批次编号"], "批次编号在帮扶批次中找不到")
+                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", row["批次编号"],
+                           "批次编号在帮扶批次中找不到")
             if row["档案编号"] and row["档案编号"] not in households and row["档案编号"] not in db_archives:
                 self.error(fmt.VERIFICATIONS.name, row.number, "档案编号", row["档案编号"],
                            "档案编号在困难职工档案中找不到")
@@ -711,6 +822,11 @@ class Validator:
                     continue
                 self.error(sheet, row.number, "身份证号", idn,
                            f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+
+
+def _normalised(col: fmt.Column) -> bool:
+    """Codes and numbers people type with full-width digits or stray spaces: read through normalise()."""
+    return col.header.endswith("单位代码") or col.header in ("档案编号", "批次编号", "明细编号", "流水号")
 
 
 def _checksum_text(value: object, kind: str) -> str:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 from test_import_validation import HEAD, OTHER, SPOUSE, book, sheets
 
+from aiddesk.db.units import Unit
 from aiddesk.db import open_database
 from aiddesk.db.audit import Actor
+from aiddesk.db.settings import set_dibao_line
+from aiddesk.exchange.export import export_workbook
+from aiddesk.reports.common import Cancelled
+from aiddesk.services import units
+from aiddesk.services.archive import ArchiveService
 from aiddesk.services.exchange_import import ExchangeImportService
 
 TABLES = ("units", "households", "members", "fund_entries", "fund_budgets", "aid_plans", "batches", "aid_records",
@@ -237,3 +244,51 @@ def test_round_trip_export_then_import_into_a_fresh_database(tmp_path, actor):
     finally:
         office.close()
         centre.close()
+
+
+def test_a_column_set_to_none_in_the_mapping_stays_out_even_under_a_known_alias(db, service, tmp_path):
+    path = legacy_ledger(tmp_path / "old.xlsx")   # 身份证号码 is a known alias of 身份证号
+    chosen = {"困难职工档案": {"档案编号": "档案号", "姓名": "户主姓名", "困难类别": "困难类型", "档案状态": "档案状况",
+                              "建档日期": "建档时间"}}
+    report = service.check(path, mapping=chosen)
+    assert [(e.column, e.message) for e in report.errors] == [("身份证号", "缺少必填列“身份证号”")]
+
+
+def sub_office_workbook(tmp_path, actor, make_household, name: str):
+    """A workbook exported by 省财贸工会's own database: its own unit has no parent there."""
+    sub = open_database(tmp_path / f"{name}.sqlite")
+    try:
+        units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
+        with sub.transaction() as conn:
+            set_dibao_line(conn, "460100", 2026, Decimal("700"))
+        ArchiveService(sub, actor).save(make_household(1, name="张三", archive_no="CM2026001"))
+        return export_workbook(sub, tmp_path / f"{name}.xlsx", year=2026, actor=actor).path
+    finally:
+        sub.close()
+
+
+def test_a_sub_office_workbook_imported_twice_keeps_the_unit_where_the_centre_has_it(db, service, tmp_path, actor,
+                                                                                   make_household):
+    parent = db.conn.execute("SELECT parent_code FROM units WHERE code = '460001'").fetchone()[0]
+    first = service.import_file(sub_office_workbook(tmp_path, actor, make_household, "first"))
+    assert first.errors == [] and first.written
+    assert db.conn.execute("SELECT parent_code FROM units WHERE code = '460001'").fetchone()[0] == parent == "460000"
+    again = service.import_file(sub_office_workbook(tmp_path, actor, make_household, "again"))
+    assert again.errors == [] and again.written, [e.as_dict() for e in again.errors]
+
+
+def test_a_cancel_is_heard_before_every_sheet_and_leaves_nothing(db, service, tmp_path):
+    report = service.check(book(tmp_path / "a.xlsx"))
+    before = dump(db)
+    seen = []
+
+    def progress(sheet, done, total):
+        seen.append((sheet, done, total))
+        return sheet != "帮扶明细"   # cancel as the aid lines begin (a small workbook: no call inside a sheet)
+
+    with pytest.raises(Cancelled):
+        service.apply(report, progress=progress)
+    assert dump(db) == before
+    assert [s for s, _d, _t in seen][:3] == ["单位", "困难职工档案", "家庭成员"]
+    assert all(t == sum(report.checked.counts().values()) for _s, _d, t in seen)
+    assert [d for _s, d, _t in seen] == sorted(d for _s, d, _t in seen)   # rows done only grow
