@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_exchange.py [--households 20000] [--skip-modes]
+    .venv/bin/python benchmarks/bench_exchange.py [--households 20000] [--export-only]
 
 Builds (once, cached in benchmarks/.cache/) an office with 40 sub-units and every sheet filled the
 way a real year fills it (full archives, members, a ledger, budgets, plans, 200 batches, phone checks,
@@ -11,10 +11,11 @@ visits and answers), by direct SQL like bench_fund_report.py. Then:
 - ``bench_export()``: times ``export_workbook`` (target < 10 s) and its peak memory (< 500 MB), in a
   fresh process so the figure is the export's own, and leaves the workbook at
   benchmarks/.cache/exchange-20000.xlsx for the import benchmark;
-- ``bench_modes()``: openpyxl write-only against normal mode, the same 帮扶明细 and 困难职工档案 rows
-  written both ways, each in its own process (time and peak memory).
+- ``bench_import()``: checks and imports that workbook into a new database (target < 15 s with full
+  validation, < 500 MB), then imports it again (nothing may change), in a fresh process.
 
-``main()`` runs them in that order; an import timing can be added beside them as ``bench_import()``.
+``main()`` runs them in that order. How the xlsx libraries compare (why export has its own writer and
+import reads with python-calamine) is benchmarks/bench_xlsx_libraries.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import random
 import resource
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +55,17 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def build(path: Path, households: int, members: int, records: int) -> None:
-    from datetime import date, timedelta
+def _person(rng: random.Random, used: set[str], first: date, years: int, n: int) -> tuple[date, str]:
+    """A birth date and an ID number nobody else in the office has."""
+    while True:
+        born = first + timedelta(days=rng.randrange(0, 365 * years))
+        id_number = make_id("460100", born, n % 999 + 1)
+        if id_number not in used:
+            used.add(id_number)
+            return born, id_number
 
+
+def build(path: Path, households: int, members: int, records: int) -> None:
     rng = random.Random(7)
     db = open_database(path)
     conn = db.conn
@@ -67,12 +77,12 @@ def build(path: Path, households: int, members: int, records: int) -> None:
         conn.execute("INSERT INTO units (code, name, level, is_own) VALUES (?, '基准测试中心', '省级', 1)", (CENTRE,))
         conn.executemany("INSERT INTO units (code, name, parent_code, level) VALUES (?, ?, ?, '地市级')",
                          [(c, f"基准下级工会{c}", CENTRE) for c in subunits])
+        used: set[str] = set()  # one person, one archive: the import refuses an ID in two open households
         people = []  # (archive_no, name, id_number, card)
         rows = []
         for i in range(households):
             name = _name(rng)
-            born = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 35))
-            id_number = make_id("460100", born, i % 999 + 1)
+            born, id_number = _person(rng, used, date(1960, 1, 1), 35, i)
             card = f"622202{rng.randrange(10 ** 12, 10 ** 13)}"
             status = "在档" if i % 10 else rng.choice(("脱困", "注销", "临时"))
             exit_date = f"{YEAR}-{rng.randrange(1, 13):02d}-15" if status in ("脱困", "注销") else None
@@ -102,8 +112,8 @@ def build(path: Path, households: int, members: int, records: int) -> None:
         member_rows = []
         for n in range(members):
             hid = n * households // members + 1
-            born = date(1990, 1, 1) + timedelta(days=rng.randrange(0, 365 * 30))
-            member_rows.append((hid, n, _name(rng), relations[n % 5], make_id("460100", born, n % 999 + 1),
+            born, id_number = _person(rng, used, date(1990, 1, 1), 30, n)
+            member_rows.append((hid, n, _name(rng), relations[n % 5], id_number,
                                 "男" if n % 2 else "女", born.isoformat(), "健康", "学生" if n % 3 else "在岗",
                                 0 if n % 3 else 150_000, "海南大学" if n % 3 else "海口市某公司"))
         conn.executemany("INSERT INTO members (household_id, seq, name, relation, id_number, gender, birth_date,"
@@ -163,6 +173,15 @@ def build(path: Path, households: int, members: int, records: int) -> None:
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM starts again at exec; ru_maxrss would carry over the
+    parent's size into a spawned child (the parent that just built the database is big)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -200,51 +219,43 @@ def bench_export(households: int = 20_000) -> float:
     return seconds
 
 
-def _mode_child(db_path: str, write_only: bool, queue) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+def _import_child(workbook: str, db_path: str, queue) -> None:
+    from aiddesk.db.audit import Actor
+    from aiddesk.services.exchange_import import ExchangeImportService
 
-    db = open_database(db_path)
-    queries = {
-        "困难职工档案": "SELECT * FROM households ORDER BY archive_no",
-        "帮扶明细": "SELECT r.record_no, b.code, h.archive_no, r.recipient_name, r.recipient_id_number,"
-                " r.aid_category, r.fund_source, r.amount_fen, r.payment_method, r.paid_on, r.bank_card,"
-                " r.sms_status, r.phone_check, r.student_name, r.student_id_number, r.school, r.education_level,"
-                " r.enrollment_year, r.student_kind, r.note FROM aid_records r JOIN batches b ON b.id = r.batch_id"
-                " JOIN households h ON h.id = r.household_id ORDER BY b.code, r.id",
-    }
+    Path(db_path).unlink(missing_ok=True)
+    db = open_database(db_path)  # a new centre: the workbook's unit becomes its own
+    service = ExchangeImportService(db, Actor("bench", "命令行"))
+    base = peak_mb()
     start = time.perf_counter()
-    wb = Workbook(write_only=write_only)
-    if not write_only:
-        wb.remove(wb.active)
-    cells = 0
-    for name, sql in queries.items():
-        ws = wb.create_sheet(name)
-        for n, row in enumerate(db.conn.execute(sql), start=1):
-            values = list(row)
-            if write_only:
-                text = WriteOnlyCell(ws, value=values[4])
-                text.number_format = "@"
-                values[4] = text
-                ws.append(values)
-            else:
-                ws.append(values)
-                ws.cell(n, 5).number_format = "@"
-            cells += len(values)
-    out = CACHE / f"mode-{'write-only' if write_only else 'normal'}.xlsx"
-    wb.save(out)
-    seconds = time.perf_counter() - start
-    out.unlink()
+    report = service.check(workbook)
+    checked = time.perf_counter()
+    if report.errors:
+        queue.put(("errors", [e.as_dict() for e in report.errors[:5]]))
+        return
+    counts = service.apply(report)
+    written = time.perf_counter()
+    peak = peak_mb()
+    # Importing the same workbook again must change nothing (keyed upserts): time it too.
+    again = service.import_file(workbook)
+    repeated = time.perf_counter() - written
     db.close()
-    queue.put((seconds, peak_mb(), cells))
+    queue.put((checked - start, written - checked, peak, base, counts, repeated, again.written))
 
 
-def bench_modes(households: int = 20_000) -> None:
-    """openpyxl write-only against normal mode on the two big sheets' rows, each in its own process."""
-    for write_only in (True, False):
-        seconds, peak, cells = _in_child(_mode_child, str(database_path(households)), write_only)
-        mode = "write-only" if write_only else "normal    "
-        print(f"openpyxl {mode}: {cells:,} cells in {seconds:.1f} s, peak RSS {peak:.0f} MB")
+def bench_import(households: int = 20_000) -> float:
+    """Check and import the exported workbook into a new database, in a fresh process (target < 15 s, < 500 MB)."""
+    workbook = workbook_path(households)
+    got = _in_child(_import_child, str(workbook), str(CACHE / f"import-{households}.sqlite"))
+    if got[0] == "errors":
+        print(f"import: refused, first errors: {got[1]}")
+        return float("inf")
+    check, write, peak, base, counts, repeated, again = got
+    print(f"import: {check + write:.1f} s (check {check:.1f} s + write {write:.1f} s; target < 15 s), peak RSS "
+          f"{peak:.0f} MB (process before import {base:.0f} MB; target < 500 MB)")
+    print(f"  again, same workbook: {repeated:.1f} s (nothing changes), written: {again}")
+    print("  rows: " + ", ".join(f"{sheet} {n:,}" for sheet, n in counts.items()))
+    return check + write
 
 
 def main() -> int:
@@ -252,7 +263,7 @@ def main() -> int:
     p.add_argument("--households", type=int, default=20_000)
     p.add_argument("--members", type=int, default=None, help="default 3.5 per household")
     p.add_argument("--records", type=int, default=None, help="default 5 per household")
-    p.add_argument("--skip-modes", action="store_true", help="skip the write-only/normal comparison")
+    p.add_argument("--export-only", action="store_true", help="time the export only")
     args = p.parse_args()
     path = database_path(args.households)
     if not path.exists():
@@ -261,8 +272,8 @@ def main() -> int:
         build(path, args.households, args.members or args.households * 7 // 2, args.records or args.households * 5)
         print(f"built {path.name} in {time.perf_counter() - start:.0f} s ({path.stat().st_size / 1e6:.0f} MB)")
     bench_export(args.households)
-    if not args.skip_modes:
-        bench_modes(args.households)
+    if not args.export_only:
+        bench_import(args.households)
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 from ..paths import resource
 
@@ -14,6 +14,7 @@ def _surname_readings() -> dict[str, str]:
         return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
 
 
+@lru_cache(maxsize=65536)  # an import of 20 000 archives meets the same names again and again
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) as space-separated variants, lower-case ASCII.
 

@@ -19,5 +19,7 @@ def normalise(text: str) -> str:
     Meant for identifiers (ID numbers, phone numbers, codes), not for names or
     free text: spaces inside are removed, not collapsed.
     """
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text  # already clean: the common case, and an import normalises a few hundred thousand codes
     # str.split() with no argument splits on all Unicode whitespace (tab, NBSP, …).
     return "".join(text.translate(_HALF_WIDTH).split())

@@ -163,9 +163,8 @@ class Importer:
     def _households(self) -> None:
         rows = self.c.sheets.get(fmt.HOUSEHOLDS.name, [])
         cols = ", ".join(_HOUSEHOLD_COLUMNS)
-        existing = {}
-        for r in self.conn.execute(f"SELECT id, {cols} FROM households"):
-            existing[r["archive_no"]] = r
+        existing = {r[1]: r for r in self._plain(f"SELECT id, {cols} FROM households")}  # archive_no → (id, …)
+        unit_at = 1 + _HOUSEHOLD_COLUMNS.index("unit_code")
         insert = (f"INSERT INTO households ({cols}, updated_at) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}, ?)")
         update = (f"UPDATE households SET {', '.join(f'{k} = ?' for k in _HOUSEHOLD_COLUMNS)}, updated_at = ?"
                   " WHERE id = ?")
@@ -175,17 +174,18 @@ class Importer:
         self.household_ids: dict[str, int] = {}
         for done, row in enumerate(rows, start=1):
             values = self._household_values(row, member_counts)
-            old = existing.get(row["档案编号"])
+            no = values[0]
+            old = existing.get(no)
             if old is None:
                 cur = self.conn.execute(insert, (*values, self.now))
-                self.household_ids[row["档案编号"]] = cur.lastrowid
+                self.household_ids[no] = cur.lastrowid
             else:
-                if old["unit_code"] != values[1] and old["unit_code"] not in self._subtree():
-                    raise UserError(f"困难职工档案第{row.number}行：档案编号{row['档案编号']}已属于单位"
-                                    f"{old['unit_code']}的档案，不能由{self.unit}的交换表改写")
-                if tuple(old[k] for k in _HOUSEHOLD_COLUMNS) != values:
-                    self.conn.execute(update, (*values, self.now, old["id"]))
-                self.household_ids[row["档案编号"]] = old["id"]
+                if old[unit_at] != values[1] and old[unit_at] not in self._subtree():
+                    raise UserError(f"困难职工档案第{row.number}行：档案编号{no}已属于单位"
+                                    f"{old[unit_at]}的档案，不能由{self.unit}的交换表改写")
+                if old[1:] != values:
+                    self.conn.execute(update, (*values, self.now, old[0]))
+                self.household_ids[no] = old[0]
             if done % 2000 == 0:
                 self.progress(fmt.HOUSEHOLDS.name, done, len(rows))
 
@@ -196,7 +196,14 @@ class Importer:
                 " SELECT code FROM t", (self.unit,))}
         return self._tree
 
+    def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """Rows as plain tuples, compared whole with the workbook's (sqlite3.Row by name is slow at this size)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, args)
+
     def _household_values(self, row: Row, member_counts: dict[str, int]) -> tuple:
+        row = row.as_dict()
         initials, pinyin = pinyin_keys(str(row["姓名"]))
         info = parse_id(str(row["身份证号"]))
         causes = row["次要致困原因"] or []
@@ -221,26 +228,28 @@ class Importer:
 
     def _members(self) -> None:
         rows = self.c.sheets.get(fmt.MEMBERS.name, [])
-        by_household: dict[str, list[Row]] = {}
+        by_household: dict[int, list[tuple]] = {}
         for row in rows:
-            by_household.setdefault(row["档案编号"], []).append(row)
-        for no, members in by_household.items():
-            hid = self.household_ids.get(no) or self.conn.execute(
-                "SELECT id FROM households WHERE archive_no = ?", (no,)).fetchone()[0]
-            new = []
-            for m in members:
-                birth = m["出生日期"] or (parse_id(m["身份证号"]).birth_date.isoformat() if m["身份证号"] else None)
-                new.append((m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]),
-                            _s(m["身份"]), m["月收入"] or 0, _s(m["单位或学校"])))
-            old = [tuple(r) for r in self.conn.execute(
-                f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM members WHERE household_id = ? ORDER BY seq", (hid,))]
-            if old == new:
-                continue
-            self.conn.execute("DELETE FROM members WHERE household_id = ?", (hid,))
-            self.conn.executemany(
-                f"INSERT INTO members (household_id, seq, {', '.join(_MEMBER_COLUMNS)})"
-                f" VALUES (?, ?, {', '.join('?' * len(_MEMBER_COLUMNS))})",
-                [(hid, i, *m) for i, m in enumerate(new, start=1)])
+            m = row.as_dict()
+            birth = m["出生日期"] or (parse_id(m["身份证号"]).birth_date.isoformat() if m["身份证号"] else None)
+            by_household.setdefault(self._household_id(m["档案编号"]), []).append(
+                (m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]), _s(m["身份"]),
+                 m["月收入"] or 0, _s(m["单位或学校"])))
+        # The members these households have now, in one pass (a household's list is replaced only if it differs).
+        old: dict[int, list[tuple]] = {}
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_import_ids (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.x_import_ids")
+        self.conn.executemany("INSERT INTO temp.x_import_ids VALUES (?)", [(h,) for h in by_household])
+        for r in self._plain(f"SELECT household_id, {', '.join(_MEMBER_COLUMNS)} FROM members"
+                             " WHERE household_id IN (SELECT id FROM temp.x_import_ids) ORDER BY household_id, seq"):
+            old.setdefault(r[0], []).append(r[1:])
+        self.conn.execute("DELETE FROM temp.x_import_ids")
+        changed = [hid for hid, new in by_household.items() if old.get(hid, []) != new]
+        self.conn.executemany("DELETE FROM members WHERE household_id = ?", [(hid,) for hid in changed if hid in old])
+        self.conn.executemany(
+            f"INSERT INTO members (household_id, seq, {', '.join(_MEMBER_COLUMNS)})"
+            f" VALUES (?, ?, {', '.join('?' * len(_MEMBER_COLUMNS))})",
+            [(hid, i, *m) for hid in changed for i, m in enumerate(by_household[hid], start=1)])
 
     # -- the fund ledger, budgets, plans
     def _fund_entries(self) -> None:
@@ -334,10 +343,11 @@ class Importer:
     def _aid_records(self) -> None:
         rows = self.c.sheets.get(fmt.AID_RECORDS.name, [])
         cols = ", ".join(_RECORD_COLUMNS)
-        existing = {r["record_no"]: r for r in self.conn.execute(f"SELECT id, record_no, {cols} FROM aid_records")}
+        existing = {r[1]: r for r in self._plain(f"SELECT id, record_no, {cols} FROM aid_records")}
         keep = set()
         inserts = []
         for done, row in enumerate(rows, start=1):
+            row = row.as_dict()
             values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"], row["身份证号"],
                       row["救助类别"], row["资金来源"], row["金额"], row["发放方式"], _s(row["银行卡号"]),
                       row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查", _s(row["学生姓名"]),
@@ -347,9 +357,9 @@ class Importer:
             old = existing.get(row["明细编号"])
             if old is None:
                 inserts.append((row["明细编号"], *values, self.actor.username, self.now))
-            elif tuple(old[k] for k in _RECORD_COLUMNS) != values:
+            elif old[2:] != values:
                 self.conn.execute(f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)}"
-                                  " WHERE id = ?", (*values, old["id"]))
+                                  " WHERE id = ?", (*values, old[0]))
             if done % 5000 == 0:
                 self.progress(fmt.AID_RECORDS.name, done, len(rows))
         self.conn.executemany(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 
 from ..core.codes import code_list
@@ -30,6 +31,7 @@ from . import format as fmt
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
 CHANGED_WARNING = "表格在导出后被修改过"
 LAYOUT_SAMPLE = 5  # data rows kept per sheet for the column-mapping step
+_REQUIRED = "“{}”必须填写"
 
 # Headers old ledgers use for the format's columns (file header → format header), per sheet or for all.
 ALIASES: dict[str, str] = {
@@ -81,6 +83,10 @@ class Row:
     def __getitem__(self, header: str) -> object:
         i = self.index.get(header)
         return None if i is None else self.values[i]
+
+    def as_dict(self) -> dict[str, object]:
+        """Every format column → value: for loops that read many of a row's columns (one C call here)."""
+        return dict(zip(self.index, self.values))
 
     def __setitem__(self, header: str, value: object) -> None:
         self.values[self.index[header]] = value
@@ -136,8 +142,8 @@ class Unreadable(UserError):
 # ---- reading ------------------------------------------------------------------------------------------------
 
 # name, Excel row number of the first row, and a function that reads the rows (each sheet is read only when
-# it is checked, and one row at a time: a big workbook never sits in memory as Python objects all at once).
-RawSheet = tuple[str, int, Callable[[], Iterator[list[object]]]]
+# it is checked: a big workbook never sits in memory as Python objects all at once).
+RawSheet = tuple[str, int, Callable[[], list[list[object]]]]
 
 
 def read_workbook(path: Path) -> list[RawSheet]:
@@ -150,7 +156,7 @@ def read_workbook(path: Path) -> list[RawSheet]:
 
         try:
             sheets = read_sheets(path)
-            return [(path.stem, 1, lambda rows=[list(r) for r in sheet]: iter(rows)) for sheet in sheets]
+            return [(path.stem, 1, lambda rows=[list(r) for r in sheet]: rows) for sheet in sheets]
         except UserError as err:
             raise Unreadable(err.message) from None
     try:
@@ -167,17 +173,12 @@ def _unreadable(path: Path) -> Unreadable:
                       "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入")
 
 
-def _calamine_rows(wb, path: Path, name: str) -> Iterator[list[object]]:
+def _calamine_rows(wb, path: Path, name: str) -> list[list[object]]:
+    """The sheet's rows, parsed when asked for (one sheet in memory at a time)."""
     try:
-        sheet = wb.get_sheet_by_name(name)
+        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - as in read_workbook
         raise _unreadable(path) from None
-    if sheet.start is None:  # an empty sheet
-        return iter(())
-    # iter_rows starts at row 1 but at the first column in use: put back the empty columns before it.
-    skipped = sheet.start[1]
-    rows = sheet.iter_rows()
-    return ([""] * skipped + row for row in rows) if skipped else rows
 
 
 def _blank(value: object) -> bool:
@@ -340,19 +341,19 @@ class Validator:
         r = self.result
         if fmt.MANIFEST in by_name:
             start, load = by_name[fmt.MANIFEST]
-            self._manifest(start, list(load()))
-            assignments = [(fmt.BY_NAME[n], n, start, load()) for n, (start, load) in by_name.items()
+            self._manifest(start, load())
+            assignments = [(fmt.BY_NAME[n], n, start, load) for n, (start, load) in by_name.items()
                            if n in fmt.BY_NAME]
             for name in by_name:
                 if name != fmt.MANIFEST and name not in fmt.BY_NAME:
                     self.warn(name, None, "", "", f"工作表“{name}”不是交换格式中的表，未导入")
         else:
             r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
-            assignments = self._legacy_sheets({n: (start, list(load())) for n, (start, load) in by_name.items()})
+            assignments = self._legacy_sheets({n: (start, load()) for n, (start, load) in by_name.items()})
         hasher = _Checksum()
         order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
         for sheet, name, start, rows in sorted(assignments, key=lambda a: order[a[0].name]):
-            r.sheets[sheet.name] = self._sheet(sheet, name, start, rows, hasher)
+            r.sheets[sheet.name] = self._sheet(sheet, name, start, rows() if callable(rows) else rows, hasher)
         r.computed_checksum = hasher.hexdigest()
         if not r.legacy and r.checksum and r.checksum.lower() != r.computed_checksum:
             self.warn(fmt.MANIFEST, None, "校验码", r.checksum, CHANGED_WARNING)
@@ -475,86 +476,91 @@ class Validator:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
         if missing:
             return []
-        return list(self._rows(sheet, chain(head, rows), start + header_at + 1, headers, columns, hasher))
+        return self._rows(sheet, chain(head, rows), start + header_at + 1, headers, columns, hasher)
 
     def _rows(self, sheet: fmt.Sheet, rows: Iterator[list[object]], first: int, headers: list[str],
-              columns: dict[str, int], hasher) -> Iterator[Row]:
+              columns: dict[str, int], hasher) -> list[Row]:
         """The typed data rows; every cell's text goes to the 校验码.
 
-        The hot loop of an import (millions of cells): each column's reading is chosen once, and a value seen
-        before in the column (a code, a date, an amount, an ID number on its tenth line) is not read again.
+        The hot path of an import (millions of cells), so it works a column at a time: each distinct value of
+        a column (a code, a date, an amount, an ID number on its tenth line) is read once, and the column is
+        then mapped through those readings in C loops. Problems are reported row by row all the same.
         """
         width = len(headers)
+        data = [cells if len(cells) == width else (list(cells) + [None] * width)[:width] for cells in rows]
+        if not data:
+            return []
+        raw_columns = list(zip(*data))
+        del data
+        count = len(raw_columns[0])
         index = {h: k for k, h in enumerate(sheet.headers)}  # every format column has its place, read or not
-        target = {}  # file column → (position in Row.values, format column); a second use of one column below
-        extra = []
-        for h, i in columns.items():
-            if i in target:
-                extra.append((index[h], i, sheet.column(h)))
-            else:
-                target[i] = (index[h], sheet.column(h))
-        readers = []
-        for i, header in enumerate(headers):
-            check_kind = sheet.column(header).kind if header in sheet.headers else fmt.TEXT
-            pos, col = target.get(i, (None, None))
-            free_text = check_kind == fmt.TEXT and (col is None or (col.kind == fmt.TEXT and not _normalised(col)))
-            readers.append((i, pos, col, None if free_text else {}, self._reader(check_kind, col)))
-        errors = self.result.errors
-        for number, cells in enumerate(rows, start=first):
-            if len(cells) < width:
-                cells = list(cells) + [None] * (width - len(cells))
-            errors_before = len(errors)
-            values: list[object] = [None] * len(index)
-            texts: list[str] = []
-            for i, pos, col, memo, read in readers:
-                v = cells[i]
-                if v is None or v == "":
-                    texts.append("")
-                    if col is not None and col.required:
-                        self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
-                    continue
-                if memo is None:  # free text: the cell's text is its value
-                    if v.__class__ is str:
-                        got = v.strip()
-                        texts.append(got)
-                        if pos is not None:
-                            values[pos] = got if got else None
-                            if not got and col.required:
-                                self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
-                        continue
-                    got = read(v)
-                elif v.__class__ is bool:  # True == 1: never from another type's memo
-                    got = read(v)
-                else:
-                    got = memo.get(v)
-                    if got is None:
-                        got = memo[v] = read(v)
-                text, typed, message = got
-                texts.append(text)
-                if pos is None:
-                    continue
-                if message is not None:
-                    self.bad_rows.add((sheet.name, number))
-                    self.error(sheet.name, number, col.header, v, message)
-                elif typed is None and col.required:  # a cell of spaces
-                    self.error(sheet.name, number, col.header, "", f"“{col.header}”必须填写")
-                values[pos] = typed
-            if not any(texts):  # a row of blanks (or spaces) is no row
-                del errors[errors_before:]
+        typed: list[list[object] | None] = [None] * len(index)
+        texts: list[list[str] | None] = [None] * width  # by file column, as the 校验码 takes them
+        problems: list[tuple[int, int, Issue]] = []  # (row, column, issue): sorted into row order below
+        for h, i in columns.items():  # a file column read as two format columns: the first one's text counts
+            col = sheet.column(h)
+            check_kind = sheet.column(headers[i]).kind if headers[i] in sheet.headers else fmt.TEXT
+            text_i, typed_i = self._column(sheet, col, check_kind, raw_columns[i], first, i, problems)
+            typed[index[h]] = typed_i
+            if texts[i] is None:
+                texts[i] = text_i
+        for i in range(width):
+            if texts[i] is None:
+                texts[i] = self._column(sheet, None, fmt.TEXT, raw_columns[i], first, i, problems)[0]
+        blank = {k for k, row_texts in enumerate(zip(*texts)) if not any(row_texts)}  # a row of blanks is no row
+        if problems:
+            problems.sort(key=lambda p: (p[0], p[1]))
+            for k, _i, issue in problems:
+                if k not in blank:
+                    self.result.errors.append(issue)
+                    if issue.message != _REQUIRED.format(issue.column):
+                        self.bad_rows.add((sheet.name, first + k))
+        empty = [None] * count
+        out: list[Row] = []
+        for k, (row_texts, values) in enumerate(zip(zip(*texts), zip(*(t if t is not None else empty for t in typed)))):
+            if k in blank:
                 continue
-            for pos, i, col in extra:
-                text, values[pos], message = self._reader(fmt.TEXT, col)(cells[i]) if not _blank(cells[i]) \
-                    else ("", None, None)
-                if message is not None:
-                    self.error(sheet.name, number, col.header, cells[i], message)
-            hasher.add(texts)
-            yield Row(number, values, index)
+            hasher.add(row_texts)
+            out.append(Row(first + k, list(values), index))
+        return out
+
+    def _column(self, sheet: fmt.Sheet, col: fmt.Column | None, check_kind: str, raw: tuple, first: int, i: int,
+                problems: list) -> tuple[list[str], list[object]]:
+        """One column's cell texts (校验码) and typed values; its problems go to ``problems``."""
+        free_text = check_kind == fmt.TEXT and (col is None or (col.kind == fmt.TEXT and not _normalised(col)))
+        if free_text:
+            texts = [v.strip() if v.__class__ is str else _text(v) for v in raw]
+            typed = [t or None for t in texts] if col is not None else texts
+        elif bool in set(map(type, raw)):  # True == 1: no table keyed by value; cell by cell (rare)
+            read = self._reader(check_kind, col)
+            got = [read(v) for v in raw]
+            texts, typed = [g[0] for g in got], [g[1] for g in got]
+            for k, g in enumerate(got):
+                if g[2] is not None:
+                    problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]), g[2])))
+        else:
+            read = self._reader(check_kind, col)
+            table = {v: read(v) for v in set(raw)}
+            texts = list(map({v: g[0] for v, g in table.items()}.__getitem__, raw))
+            typed = list(map({v: g[1] for v, g in table.items()}.__getitem__, raw))
+            bad = {v: g[2] for v, g in table.items() if g[2] is not None}
+            if bad:
+                for k, v in enumerate(raw):
+                    if v in bad:
+                        problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(v), bad[v])))
+        if col is not None and col.required and None in typed:
+            failed = {k for k, j, _issue in problems if j == i}
+            for k, value in enumerate(typed):
+                if value is None and k not in failed:
+                    problems.append((k, i, Issue(sheet.name, first + k, col.header, "", _REQUIRED.format(col.header))))
+        return texts, typed
 
     def _reader(self, check_kind: str, col: fmt.Column | None) -> Callable[[object], tuple[str, object, str | None]]:
         """A cell → (its text for the 校验码, its typed value or None, the error message or None)."""
 
         def read(v: object) -> tuple[str, object, str | None]:
-            text = _checksum_text(v, check_kind)
+            # A text cell's text is itself, whatever the column's kind (only numbers and dates are formatted).
+            text = v.strip() if v.__class__ is str else _checksum_text(v, check_kind)
             if col is None:
                 return text, None, None
             if not text:
@@ -696,8 +702,10 @@ class Validator:
         for sheet in fmt.SHEETS:
             if sheet.name == fmt.MEMBERS.name:
                 continue
+            # By position, not by name: this runs over every row of the workbook.
+            key_of = _fields(sheet, *sheet.key)
             for row in r.sheets.get(sheet.name, []):
-                key = tuple(row[h] for h in sheet.key)
+                key = key_of(row.values)
                 if None in key:
                     continue
                 if key in seen_keys:
@@ -726,26 +734,27 @@ class Validator:
         if r.sheets.get(fmt.AID_RECORDS.name) or r.sheets.get(fmt.VERIFICATIONS.name):
             batches |= {c for (c,) in self.conn.execute("SELECT code FROM batches")}
         people = self._people(households, members, db_archives)
+        fields = _fields(fmt.AID_RECORDS, "批次编号", "档案编号", "姓名", "身份证号", "金额", "救助类别", "发放方式")
         for row in r.sheets.get(fmt.AID_RECORDS.name, []):
             sheet = fmt.AID_RECORDS.name
-            if row["批次编号"] and row["批次编号"] not in batches:
-                self.error(sheet, row.number, "批次编号", row["批次编号"], "批次编号在帮扶批次中找不到")
-            no = row["档案编号"]
+            batch, no, name, id_number, amount, category, method = fields(row.values)
+            if batch and batch not in batches:
+                self.error(sheet, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
             if no and no not in households and no not in db_archives:
                 self.error(sheet, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
-            elif no and row["姓名"] and row["身份证号"]:
+            elif no and name and id_number:
                 known = people.get(no)
-                if known is not None and (str(row["姓名"]), row["身份证号"]) not in known:
-                    self.error(sheet, row.number, "身份证号", row["身份证号"],
-                               f"姓名“{row['姓名']}”和身份证号与档案{no}的户主或家庭成员都对不上")
-            if row["金额"] == 0:
+                if known is not None and (str(name), id_number) not in known:
+                    self.error(sheet, row.number, "身份证号", id_number,
+                               f"姓名“{name}”和身份证号与档案{no}的户主或家庭成员都对不上")
+            if amount == 0:
                 self.error(sheet, row.number, "金额", "0", "金额不能为0")
-            if row["救助类别"] == "助学救助":
+            if method == "现金":
+                self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
+            if category == "助学救助":
                 for h in fmt.STUDENT_COLUMNS:
                     if row[h] in (None, ""):
                         self.error(sheet, row.number, h, "", f"救助类别为助学救助时必须填写{h}")
-            if row["发放方式"] == "现金":
-                self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
             if row["批次编号"] and row["批次编号"] not in batches:
                 self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", row["批次编号"],
@@ -822,6 +831,15 @@ class Validator:
                     continue
                 self.error(sheet, row.number, "身份证号", idn,
                            f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+
+
+def _fields(sheet: fmt.Sheet, *headers: str) -> Callable[[list[object]], tuple]:
+    """Row.values → the values of ``headers``, as a tuple (even of one)."""
+    positions = [sheet.headers.index(h) for h in headers]
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda values: (values[only],)
+    return itemgetter(*positions)
 
 
 def _normalised(col: fmt.Column) -> bool:
