@@ -47,6 +47,7 @@ from ..db import Database
 from ..db.audit import Actor, record
 from ..db.funds import fund_sources
 from ..db.units import own_unit, subtree_codes
+from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from ..services.fund_report import fund_report
 from . import format as fmt
@@ -149,7 +150,8 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
                    new={"file": str(path), "year": year, "unit": unit.code, "rows": result.rows,
                         "checksum": result.checksum, "left_out": result.left_out})
 
-    write_atomically(path, build, opened_in="Excel 或 WPS")
+    with gc_paused():
+        write_atomically(path, build, opened_in="Excel 或 WPS")
     return result
 
 

@@ -17,6 +17,7 @@ from ..core.idcard import parse_id
 from ..core.pinyin import pinyin_keys
 from ..db import audit
 from ..db.audit import Actor
+from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
 from .validate import Checked, Row
@@ -32,6 +33,10 @@ _HOUSEHOLD_COLUMNS = (
     "bank_name", "bank_card", "archive_status", "created_date", "exit_date", "exit_reason", "created_by",
     "reviewed_by", "note",
 )
+_NAME_AT = 1 + _HOUSEHOLD_COLUMNS.index("name")  # in a stored row (id first); name_initials, name_pinyin follow
+# The archive columns taken from the sheet as they are: (field, header, whether an empty cell is "").
+_HOUSEHOLD_PLAIN = tuple((c.field, c.header, c.kind not in (fmt.DATE, fmt.MONEY, fmt.INT))
+                         for c in fmt.HOUSEHOLDS.columns if c.field in _HOUSEHOLD_COLUMNS)
 _MEMBER_COLUMNS = ("name", "relation", "id_number", "gender", "birth_date", "health", "identity",
                    "monthly_income_fen", "employer_or_school")
 _ENTRY_COLUMNS = ("unit_code", "year", "entry_date", "fund_source", "kind", "amount_fen", "counterpart_code",
@@ -172,13 +177,13 @@ class Importer:
         for m in self.c.sheets.get(fmt.MEMBERS.name, []):
             member_counts[m["档案编号"]] = member_counts.get(m["档案编号"], 0) + 1
         self.household_ids: dict[str, int] = {}
+        inserts = []
         for done, row in enumerate(rows, start=1):
-            values = self._household_values(row, member_counts)
+            old = existing.get(row["档案编号"])
+            values = self._household_values(row, member_counts, old)
             no = values[0]
-            old = existing.get(no)
             if old is None:
-                cur = self.conn.execute(insert, (*values, self.now))
-                self.household_ids[no] = cur.lastrowid
+                inserts.append((*values, self.now))
             else:
                 if old[unit_at] != values[1] and old[unit_at] not in self._subtree():
                     raise UserError(f"困难职工档案第{row.number}行：档案编号{no}已属于单位"
@@ -188,6 +193,10 @@ class Importer:
                 self.household_ids[no] = old[0]
             if done % 2000 == 0:
                 self.progress(fmt.HOUSEHOLDS.name, done, len(rows))
+        self.conn.executemany(insert, inserts)
+        new = {values[0] for values in inserts}
+        self.household_ids.update((no, hid) for no, hid in self._plain("SELECT archive_no, id FROM households")
+                                  if no in new)
 
     def _subtree(self) -> set[str]:
         if not hasattr(self, "_tree"):
@@ -202,9 +211,12 @@ class Importer:
         cursor.row_factory = None
         return cursor.execute(sql, args)
 
-    def _household_values(self, row: Row, member_counts: dict[str, int]) -> tuple:
+    def _household_values(self, row: Row, member_counts: dict[str, int], old: tuple | None) -> tuple:
         row = row.as_dict()
-        initials, pinyin = pinyin_keys(str(row["姓名"]))
+        if old is not None and old[_NAME_AT] == row["姓名"]:  # the same name: its pinyin as stored (pypinyin is slow)
+            initials, pinyin = old[_NAME_AT + 1][1:], old[_NAME_AT + 2][1:]
+        else:
+            initials, pinyin = pinyin_keys(str(row["姓名"]))
         info = parse_id(str(row["身份证号"]))
         causes = row["次要致困原因"] or []
         size = row["家庭人口"] or 1 + member_counts.get(row["档案编号"], 0)
@@ -218,13 +230,11 @@ class Importer:
             "per_capita_income_fen": row["家庭月人均收入"] or 0, "dibao_line_fen": row["当地低保标准"],
             "secondary_causes": f"、{'、'.join(causes)}、" if causes else "",
         }
-        for col in fmt.HOUSEHOLDS.columns:
-            if col.field in _HOUSEHOLD_COLUMNS and col.field not in v:
-                value = row[col.header]
-                if value is None and col.kind not in (fmt.DATE, fmt.MONEY, fmt.INT):
-                    value = ""  # as the archive stores an empty text field
-                v[col.field] = value
-        return tuple(v.get(k) for k in _HOUSEHOLD_COLUMNS)
+        for field, header, text in _HOUSEHOLD_PLAIN:
+            if field not in v:
+                value = row[header]
+                v[field] = "" if value is None and text else value  # as the archive stores an empty text field
+        return tuple(map(v.get, _HOUSEHOLD_COLUMNS))
 
     def _members(self) -> None:
         rows = self.c.sheets.get(fmt.MEMBERS.name, [])
@@ -281,11 +291,12 @@ class Importer:
 
     def _budgets_and_plans(self) -> None:
         conn, unit = self.conn, self.unit
-        budgets = {(r["年度"], r["资金来源"]): r["预算金额"] for r in self.c.sheets.get(fmt.BUDGETS.name, [])}
-        plans = {(r["年度"], r["救助类别"]): (r["计划人次"], r["计划金额"]) for r in self.c.sheets.get(fmt.PLANS.name, [])}
+        sheets = self.c.sheets
+        budgets = {(r["年度"], r["资金来源"]): r["预算金额"] for r in sheets.get(fmt.BUDGETS.name, [])}
+        plans = {(r["年度"], r["救助类别"]): (r["计划人次"], r["计划金额"]) for r in sheets.get(fmt.PLANS.name, [])}
         for (year, source), fen in budgets.items():
-            old = conn.execute("SELECT amount_fen FROM fund_budgets WHERE unit_code = ? AND year = ? AND fund_source = ?",
-                               (unit, year, source)).fetchone()
+            old = conn.execute("SELECT amount_fen FROM fund_budgets WHERE unit_code = ? AND year = ?"
+                               " AND fund_source = ?", (unit, year, source)).fetchone()
             if old is None or old[0] != fen:
                 conn.execute("INSERT OR REPLACE INTO fund_budgets (unit_code, year, fund_source, amount_fen)"
                              " VALUES (?, ?, ?, ?)", (unit, year, source, fen))
@@ -348,9 +359,9 @@ class Importer:
         inserts = []
         for done, row in enumerate(rows, start=1):
             row = row.as_dict()
-            values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"], row["身份证号"],
-                      row["救助类别"], row["资金来源"], row["金额"], row["发放方式"], _s(row["银行卡号"]),
-                      row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查", _s(row["学生姓名"]),
+            values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"],
+                      row["身份证号"], row["救助类别"], row["资金来源"], row["金额"], row["发放方式"],
+                      _s(row["银行卡号"]), row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查", _s(row["学生姓名"]),
                       _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]), row["入学年份"],
                       _s(row["新生或在校生"]), _s(row["备注"]))
             keep.add(row["明细编号"])
@@ -445,4 +456,5 @@ class Importer:
 def apply(conn: sqlite3.Connection, checked: Checked, actor: Actor, *, progress: Progress | None = None
           ) -> dict[str, int]:
     """Write ``checked`` inside the caller's transaction; returns rows per sheet."""
-    return Importer(conn, checked, actor, progress=progress).run()
+    with gc_paused():
+        return Importer(conn, checked, actor, progress=progress).run()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from itertools import chain, islice
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from ..core.phone import check_phone
 from ..core.text import normalise
 from ..db import column_mappings
 from ..db.funds import fund_sources
+from ..gc_pause import gc_paused
 from . import format as fmt
 
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
@@ -304,7 +305,8 @@ def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, 
     Raises :class:`Unreadable` when the file cannot be read at all.
     """
     raw = read_workbook(Path(path))
-    return Validator(conn, Path(path), raw, mapping or {}).run()
+    with gc_paused():
+        return Validator(conn, Path(path), raw, mapping or {}).run()
 
 
 class Validator:
@@ -453,32 +455,27 @@ class Validator:
         return out
 
     # -- one sheet
-    def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: Iterable[list[object]], hasher) -> list[Row]:
-        rows = iter(rows)
-        header_at = 0
-        for header_cells in rows:
-            if any(not _blank(v) for v in header_cells):
-                break
-            header_at += 1
-        else:
+    def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: list[list[object]], hasher) -> list[Row]:
+        header_at = next((i for i, cells in enumerate(rows) if any(not _blank(v) for v in cells)), None)
+        if header_at is None:
             return []
-        headers = [_text(v) for v in header_cells]
+        headers = [_text(v) for v in rows[header_at]]
         columns = self._resolve(sheet, headers)
         mapped = set(columns.values())
         for i, h in enumerate(headers):
             if h and i not in mapped:
                 self.warn(sheet.name, start + header_at, h, h, f"“{h}”不是“{sheet.name}”表的列，未导入")
         missing = [h for h in sheet.required if h not in columns]
-        head = list(islice(rows, LAYOUT_SAMPLE))
+        head = rows[header_at + 1:header_at + 1 + LAYOUT_SAMPLE]
         self.result.layouts.append(SheetLayout(name, sheet.name, headers, {h: headers[i] for h, i in columns.items()},
                                                [[_text(v) for v in row] for row in head], missing))
         for h in missing:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
         if missing:
             return []
-        return self._rows(sheet, chain(head, rows), start + header_at + 1, headers, columns, hasher)
+        return self._rows(sheet, rows[header_at + 1:], start + header_at + 1, headers, columns, hasher)
 
-    def _rows(self, sheet: fmt.Sheet, rows: Iterator[list[object]], first: int, headers: list[str],
+    def _rows(self, sheet: fmt.Sheet, data: list[list[object]], first: int, headers: list[str],
               columns: dict[str, int], hasher) -> list[Row]:
         """The typed data rows; every cell's text goes to the 校验码.
 
@@ -487,9 +484,10 @@ class Validator:
         then mapped through those readings in C loops. Problems are reported row by row all the same.
         """
         width = len(headers)
-        data = [cells if len(cells) == width else (list(cells) + [None] * width)[:width] for cells in rows]
         if not data:
             return []
+        if min(map(len, data)) != width or max(map(len, data)) != width:  # calamine's are; a CSV's may not be
+            data = [cells if len(cells) == width else (list(cells) + [None] * width)[:width] for cells in data]
         raw_columns = list(zip(*data))
         del data
         count = len(raw_columns[0])
@@ -516,13 +514,14 @@ class Validator:
                     if issue.message != _REQUIRED.format(issue.column):
                         self.bad_rows.add((sheet.name, first + k))
         empty = [None] * count
-        out: list[Row] = []
-        for k, (row_texts, values) in enumerate(zip(zip(*texts), zip(*(t if t is not None else empty for t in typed)))):
-            if k in blank:
-                continue
-            hasher.add(row_texts)
-            out.append(Row(first + k, list(values), index))
-        return out
+        rows = zip(*(t if t is not None else empty for t in typed))
+        if blank:
+            rows = (values for k, values in enumerate(rows) if k not in blank)
+            hasher.add_rows(row_texts for k, row_texts in enumerate(zip(*texts)) if k not in blank)
+        else:
+            hasher.add_rows(zip(*texts))
+        numbers = (first + k for k in range(count) if k not in blank) if blank else range(first, first + count)
+        return [Row(number, list(values), index) for number, values in zip(numbers, rows)]
 
     def _column(self, sheet: fmt.Sheet, col: fmt.Column | None, check_kind: str, raw: tuple, first: int, i: int,
                 problems: list) -> tuple[list[str], list[object]]:
@@ -557,7 +556,31 @@ class Validator:
 
     def _reader(self, check_kind: str, col: fmt.Column | None) -> Callable[[object], tuple[str, object, str | None]]:
         """A cell → (its text for the 校验码, its typed value or None, the error message or None)."""
+        general = self._general_reader(check_kind, col)
+        # Shortcuts for the text cells that make up most of a workbook; anything unusual takes the general way.
+        if col is not None and col.kind == fmt.TEXT and _normalised(col):
+            def read(v: object) -> tuple[str, object, str | None]:
+                if v.__class__ is str:
+                    text = v.strip()
+                    return text, (normalise(text) if text else None), None
+                return general(v)
 
+            return read
+        if col is not None and col.kind == fmt.CODE:
+            allowed = set(self.allowed(col.code_list))
+
+            def read(v: object) -> tuple[str, object, str | None]:
+                if v.__class__ is str:
+                    text = v.strip()
+                    if text in allowed:
+                        return text, text, None
+                return general(v)
+
+            return read
+        return general
+
+    def _general_reader(self, check_kind: str, col: fmt.Column | None
+                        ) -> Callable[[object], tuple[str, object, str | None]]:
         def read(v: object) -> tuple[str, object, str | None]:
             # A text cell's text is itself, whatever the column's kind (only numbers and dates are formatted).
             text = v.strip() if v.__class__ is str else _checksum_text(v, check_kind)
@@ -664,17 +687,19 @@ class Validator:
         self._duplicates()
         # 困难职工档案
         households = {}
+        fields = _fields(fmt.HOUSEHOLDS, "档案编号", "档案状态", "所属单位代码", "次要致困原因")
         for row in r.sheets.get(fmt.HOUSEHOLDS.name, []):
-            households[row["档案编号"]] = row
-            if row["档案状态"] in ("脱困", "注销"):
+            no, status, unit, secondary = fields(row.values)
+            households[no] = row
+            if status in ("脱困", "注销"):
                 for h in ("退出日期", "退出原因"):
                     if not row[h]:
-                        self.error(fmt.HOUSEHOLDS.name, row.number, h, "", f"档案状态为{row['档案状态']}时必须填写{h}")
-            if row["所属单位代码"] and row["所属单位代码"] not in known_units:
-                self.error(fmt.HOUSEHOLDS.name, row.number, "所属单位代码", row["所属单位代码"],
+                        self.error(fmt.HOUSEHOLDS.name, row.number, h, "", f"档案状态为{status}时必须填写{h}")
+            if unit and unit not in known_units:
+                self.error(fmt.HOUSEHOLDS.name, row.number, "所属单位代码", unit,
                            "所属单位代码不在单位表中，请先在“单位”表或单位设置中添加该单位")
-            if row["次要致困原因"]:
-                causes = [c for c in re.split(r"[、,，;；]", str(row["次要致困原因"])) if c.strip()]
+            if secondary:
+                causes = [c for c in re.split(r"[、,，;；]", str(secondary)) if c.strip()]
                 allowed = self.allowed("hardship_cause")
                 bad = [c for c in causes if c.strip() not in allowed]
                 if bad:
@@ -692,8 +717,9 @@ class Validator:
             db_archives = {a: i for a, i in self.conn.execute("SELECT archive_no, id FROM households")}
         # 家庭成员
         members: dict[str, list[Row]] = {}
+        archive_of = _fields(fmt.MEMBERS, "档案编号")
         for row in r.sheets.get(fmt.MEMBERS.name, []):
-            no = row["档案编号"]
+            no, = archive_of(row.values)
             if no and no not in households and no not in db_archives:
                 self.error(fmt.MEMBERS.name, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
             members.setdefault(no, []).append(row)
@@ -755,13 +781,13 @@ class Validator:
                 for h in fmt.STUDENT_COLUMNS:
                     if row[h] in (None, ""):
                         self.error(sheet, row.number, h, "", f"救助类别为助学救助时必须填写{h}")
+        fields = _fields(fmt.VERIFICATIONS, "批次编号", "档案编号")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
-            if row["批次编号"] and row["批次编号"] not in batches:
-                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", row["批次编号"],
-                           "批次编号在帮扶批次中找不到")
-            if row["档案编号"] and row["档案编号"] not in households and row["档案编号"] not in db_archives:
-                self.error(fmt.VERIFICATIONS.name, row.number, "档案编号", row["档案编号"],
-                           "档案编号在困难职工档案中找不到")
+            batch, no = fields(row.values)
+            if batch and batch not in batches:
+                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
+            if no and no not in households and no not in db_archives:
+                self.error(fmt.VERIFICATIONS.name, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
 
     def _people(self, households: dict, members: dict, db_archives: dict) -> dict[str, set | None]:
         """archive no → {(name, id)} of head and members, from the workbook where it has them, else the database
@@ -816,21 +842,25 @@ class Validator:
         if not holders:
             return
         # Against the database: open archives not in this workbook (the workbook's own rows replace theirs).
-        ids = list(holders)
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
-            marks = ",".join("?" * len(part))
-            found = self.conn.execute(
-                f"SELECT h.id_number, h.archive_no FROM households h WHERE h.archive_status IN ('在档','临时')"
-                f" AND h.id_number IN ({marks})"
-                f" UNION ALL SELECT m.id_number, h.archive_no FROM members m JOIN households h ON h.id = m.household_id"
-                f" WHERE h.archive_status IN ('在档','临时') AND m.id_number IN ({marks})", part + part).fetchall()
-            for idn, other_no in found:
-                no, row, sheet = holders[idn]
-                if other_no == no or other_no in in_book:
-                    continue
-                self.error(sheet, row.number, "身份证号", idn,
-                           f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+        # Driven from the workbook's IDs (CROSS JOIN keeps that order): one indexed lookup each, whatever
+        # the size of the database.
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_check_ids (id_number TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.x_check_ids")
+        conn.executemany("INSERT INTO temp.x_check_ids VALUES (?)", [(i,) for i in holders])
+        found = conn.execute(
+            "SELECT h.id_number, h.archive_no FROM temp.x_check_ids t CROSS JOIN households h"
+            " ON h.id_number = t.id_number WHERE h.archive_status IN ('在档','临时')"
+            " UNION ALL SELECT m.id_number, h.archive_no FROM temp.x_check_ids t CROSS JOIN members m"
+            " ON m.id_number = t.id_number JOIN households h ON h.id = m.household_id"
+            " WHERE h.archive_status IN ('在档','临时')").fetchall()
+        conn.execute("DELETE FROM temp.x_check_ids")
+        for idn, other_no in found:
+            no, row, sheet = holders[idn]
+            if other_no == no or other_no in in_book:
+                continue
+            self.error(sheet, row.number, "身份证号", idn,
+                       f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
 
 
 def _fields(sheet: fmt.Sheet, *headers: str) -> Callable[[list[object]], tuple]:
@@ -870,6 +900,14 @@ class _Checksum:
             self._h.update(b"\x1e")
         self._first = False
         self._h.update("\x1f".join(cells).encode("utf-8"))
+
+    def add_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        """Many rows at once, a thousand to an update (the same bytes as adding them one by one)."""
+        rows = iter(rows)
+        while chunk := list(islice(rows, 1000)):
+            text = "\x1e".join(map("\x1f".join, chunk))
+            self._h.update((text if self._first else "\x1e" + text).encode("utf-8"))
+            self._first = False
 
     def hexdigest(self) -> str:
         return self._h.hexdigest()
