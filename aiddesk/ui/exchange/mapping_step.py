@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from ...db.column_mappings import MappingField
@@ -31,24 +31,7 @@ def mapping_dialog(layout: SheetLayout, parent: QWidget | None = None) -> Column
               "没有的选“（不导入）”）。下方是文件的前几行，供对照。", parent=parent)
     # Imports always remember the confirmed mapping (the service does it when writing): no choice to offer.
     dialog.remember_box.setVisible(False)
-    _scroll_fields(dialog, rows=len(sheet.columns))
     return dialog
-
-
-def _scroll_fields(dialog: ColumnMappingDialog, *, rows: int) -> None:
-    """The archive sheet has 38 columns: its drop-downs go into a scroll area so the dialog fits a laptop screen."""
-    box = next((b for b in dialog.findChildren(QGroupBox) if b.title() == "对应关系"), None)
-    outer = dialog.layout()
-    if box is None or outer is None or rows <= 12:
-        return
-    index = outer.indexOf(box)
-    outer.removeWidget(box)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.NoFrame)
-    scroll.setWidget(box)
-    outer.insertWidget(index, scroll, 2)
-    dialog.resize(760, 640)
 
 
 class MappingStep(QWidget):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QGridLayout, QGroupBox, QHeaderView,
-                               QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFrame, QGridLayout, QGroupBox,
+                               QHeaderView, QLabel, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...db.column_mappings import MappingField
 from ..forms import error_label, ok_cancel, show_error
@@ -13,6 +13,7 @@ from ..forms import error_label, ok_cancel, show_error
 HINT_STYLE = "color: #666666;"
 NONE = "（不导入）"
 SAMPLE_ROWS = 5
+SCROLL_AFTER = 12  # fields; more go into a scroll area
 
 
 class ColumnMappingDialog(QDialog):
@@ -71,7 +72,15 @@ class ColumnMappingDialog(QDialog):
         self.error = error_label()
         layout = QVBoxLayout(self)
         layout.addWidget(text)
-        layout.addWidget(box)
+        if len(self.fields) > SCROLL_AFTER:  # an archive sheet has 38 columns: keep the dialog on a laptop screen
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            scroll.setWidget(box)
+            layout.addWidget(scroll, 2)
+            self.resize(760, 640)
+        else:
+            layout.addWidget(box)
         layout.addWidget(sample_box, 1)
         layout.addWidget(self.remember_box)
         layout.addWidget(self.error)
