@@ -166,6 +166,7 @@ def _cli_actor() -> Actor:
 def _drop_temp(conn) -> None:
     conn.execute("DROP TABLE IF EXISTS temp.x_batches")
     conn.execute("DROP TABLE IF EXISTS temp.x_households")
+    conn.execute("DROP TABLE IF EXISTS temp.x_checks")
 
 
 def _write(db: Database, tmp_name: str, unit, year: int, progress: Progress | None, result: ExportResult) -> None:
@@ -225,10 +226,6 @@ def _write_manifest(book: xs.StreamingWorkbook, unit, year: int, result: ExportR
 def _joined(stored: str | None) -> str:
     """次要致困原因 as stored (``、a、b、``, so a search can match whole words) → ``a、b``."""
     return "、".join(c for c in (stored or "").split("、") if c)
-
-
-def _sms_date(text: str | None) -> str | None:
-    return text[:10] if text else None
 
 
 class _Selection:
@@ -380,23 +377,26 @@ class _Selection:
         return out
 
     def _verifications(self) -> list[tuple]:
-        """核查记录 rows: 批次编号, 档案编号, 方式, 日期, 结果, 核查人, 备注 — one per key, the day's last."""
+        """核查记录 rows: 批次编号, 档案编号, 方式, 日期, 结果, 核查人, 备注 — one per key, the day's last.
+
+        Calls and SMS (a row per aid line: the bulk) are gathered in SQL; answers and visits, which go under
+        the household's latest exported batch, are added from here. One sort puts each key's latest record
+        first (sorting for the sheet and for "the day's last" at once).
+        """
         c, ytext = self.conn, f"{self.year:04d}"
-        found: list[tuple] = []  # (sort key, row)
-        calls = c.execute(
-            "SELECT b.code, h.archive_no, p.called_on, p.result, p.called_by, p.note, p.id"
-            " FROM phone_calls p JOIN aid_records r ON r.id = p.aid_record_id JOIN batches b ON b.id = r.batch_id"
-            " JOIN households h ON h.id = r.household_id"
-            " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches)")
-        for code, archive_no, on, result, by, note, _id in calls:
-            found.append(((on, 1, _id), (code, archive_no, "电话抽查", on[:10], result, by, note)))
-        sms = c.execute(
-            "SELECT b.code, h.archive_no, r.sms_at, r.sms_status, r.sms_error, r.id"
-            " FROM aid_records r JOIN batches b ON b.id = r.batch_id JOIN households h ON h.id = r.household_id"
-            " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches) AND r.sms_at IS NOT NULL"
-            " AND r.sms_status <> '未发送'")
-        for code, archive_no, at, status, error, _id in sms:
-            found.append(((at, 0, _id), (code, archive_no, "短信", _sms_date(at), status, None, error)))
+        methods = code_list("verification_method")
+        rank = {m: i for i, m in enumerate(methods)}
+        c.execute("CREATE TEMP TABLE x_checks (code, archive_no, day, rank, method, result, by, note, at, id)")
+        c.execute("INSERT INTO x_checks SELECT b.code, h.archive_no, substr(p.called_on, 1, 10), ?, '电话抽查',"
+                  " p.result, p.called_by, p.note, p.called_on, p.id FROM phone_calls p JOIN aid_records r"
+                  " ON r.id = p.aid_record_id JOIN batches b ON b.id = r.batch_id"
+                  " JOIN households h ON h.id = r.household_id"
+                  " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches)", (rank.get("电话抽查", 9),))
+        c.execute("INSERT INTO x_checks SELECT b.code, h.archive_no, substr(r.sms_at, 1, 10), ?, '短信', r.sms_status,"
+                  " NULL, r.sms_error, r.sms_at, r.id FROM aid_records r JOIN batches b ON b.id = r.batch_id"
+                  " JOIN households h ON h.id = r.household_id WHERE r.state = '有效'"
+                  " AND r.batch_id IN (SELECT id FROM x_batches) AND r.sms_at IS NOT NULL AND r.sms_status <> '未发送'",
+                  (rank.get("短信", 9),))
         # The household's latest exported batch, for records that name none.
         latest: dict[int, str] = {}
         for household_id, code in c.execute(
@@ -404,6 +404,7 @@ class _Selection:
                 " WHERE r.state = '有效' AND r.batch_id IN (SELECT id FROM x_batches)"
                 " ORDER BY coalesce(r.paid_on, b.paid_on, ''), b.code"):
             latest[household_id] = code
+        found: list[tuple] = []
         answers = c.execute(
             "SELECT f.household_id, h.archive_no, b.code, f.answered_on, f.answer, f.recorded_by, f.comment, f.id,"
             " f.batch_id IN (SELECT id FROM x_batches) AS exported"
@@ -415,7 +416,8 @@ class _Selection:
             if code is None:
                 self.left_out["没有本年度帮扶批次的核查记录"] += 1
                 continue
-            found.append(((on, 3, _id), (code, archive_no, "满意度调查", on[:10], answer, by, comment)))
+            found.append((code, archive_no, on[:10], rank.get("满意度调查", 9), "满意度调查", answer, by, comment, on,
+                          _id))
         visits = c.execute(
             "SELECT v.household_id, h.archive_no, v.visited_on, v.outcome, v.visitors, v.note, v.id"
             " FROM home_visits v JOIN households h ON h.id = v.household_id WHERE substr(v.visited_on, 1, 4) = ?",
@@ -425,9 +427,16 @@ class _Selection:
             if code is None:
                 self.left_out["没有本年度帮扶批次的核查记录"] += 1
                 continue
-            found.append(((on, 2, _id), (code, archive_no, "入户走访", on[:10], outcome, visitors, note)))
-        by_key: dict[tuple, tuple] = {}
-        for _order, row in sorted(found, key=lambda f: f[0]):
-            by_key[row[:4]] = row  # later records of the same key replace earlier ones
-        methods = {m: i for i, m in enumerate(code_list("verification_method"))}
-        return sorted(by_key.values(), key=lambda r: (r[0], r[1], r[3], methods.get(r[2], 9)))
+            found.append((code, archive_no, on[:10], rank.get("入户走访", 9), "入户走访", outcome, visitors, note, on,
+                          _id))
+        c.executemany("INSERT INTO x_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", found)
+        out: list[tuple] = []
+        last = None
+        for code, archive_no, day, _rank, method, result, by, note in self._plain(
+                "SELECT code, archive_no, day, rank, method, result, by, note FROM x_checks"
+                " ORDER BY code, archive_no, day, rank, method, at DESC, id DESC"):
+            key = (code, archive_no, day, method)
+            if key != last:  # the first of a key is its latest record
+                out.append((code, archive_no, method, day, result, by, note))
+                last = key
+        return out
