@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.errors import UserError
 from ..db import column_mappings
 from ..db.audit import Actor
+from ..db.exchange_imports import ImportedYear, last_import
 from ..exchange import importer
 from ..exchange.validate import LEGACY_KIND, Checked, Issue, Unreadable, check
 
@@ -58,6 +59,13 @@ class ExchangeImportService:
         checked = check(self.db.conn, Path(path), mapping=mapping)
         return ImportReport(checked, mapping=dict(mapping or {}))
 
+    def previous(self, report: ImportReport) -> ImportedYear | None:
+        """The last import of the workbook's unit and year here, if any (what this one would replace)."""
+        checked = report.checked
+        if checked.year is None:
+            return None
+        return last_import(self.db.conn, checked.unit_code or checked.own_unit, checked.year)
+
     def apply(self, report: ImportReport, *, progress=None) -> dict[str, int]:
         """Write a checked workbook in one transaction; refused when it has errors."""
         self.actor.require("管理员", "经办人")
@@ -86,4 +94,4 @@ class ExchangeImportService:
         return report
 
 
-__all__ = ["ExchangeImportService", "ImportReport", "Unreadable"]
+__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "Unreadable"]

@@ -21,6 +21,7 @@ from aiddesk.exchange.export import export_workbook
 from aiddesk.exchange.validate import CHANGED_WARNING
 from aiddesk.services import accounts, units
 from aiddesk.services.archive import ArchiveService
+from aiddesk.services.exchange_import import ExchangeImportService
 from aiddesk.ui.exchange import import_wizard
 from aiddesk.ui.exchange.import_wizard import CANCELLED, CHOOSE, DONE, MAPPING, READ_ONLY, RESULT, ImportWizard
 from aiddesk.ui.main_window import MainWindow
@@ -102,7 +103,8 @@ def test_a_good_exchange_workbook_imports_and_the_window_shows_it(qtbot, window,
     assert count(db, "households") == 0                   # checking writes nothing
 
     import_and_wait(qtbot, wizard)
-    assert said[0][0] == "ask" and said[0][1].startswith("将替换单位省财贸工会（460001） 2026年的数据")
+    assert said[0][0] == "ask" and said[0][1].startswith("这是单位省财贸工会（460001） 2026年的第一次导入。\n\n"
+                                                         "将替换单位省财贸工会（460001） 2026年的数据")
     assert wizard.pages.currentIndex() == DONE and wizard.finish_button.isVisible()
     assert wizard.imported["困难职工档案"] == 2
     assert "困难职工档案：2 行" in wizard.done_label.text()
@@ -281,3 +283,18 @@ def test_an_unreadable_file_is_said_next_to_the_file_field(qtbot, db, admin, tmp
     assert wizard.file_error.isVisible() and "无法打开“坏文件.xlsx”" in wizard.file_error.text()
     assert wizard.report is None and wizard.next_button.isEnabled()
 
+
+
+def test_the_confirmation_says_what_an_import_would_replace(qtbot, db, admin, sub_unit_workbook, tmp_path):
+    _user, actor = admin
+    wizard = wizard_for(qtbot, db, actor)
+    check(qtbot, wizard, sub_unit_workbook)
+    ExchangeImportService(db, actor).apply(wizard.report)          # imported once already
+    assert wizard.confirmation().startswith("这份交换表已于") and "内容相同：再次导入不会改变任何数据" in \
+        wizard.confirmation()
+    # An older export of the same unit and year than the one imported: said plainly before it replaces it.
+    with db.transaction() as conn:
+        conn.execute("UPDATE exchange_imports SET checksum = 'x', exported_at = '2099-01-01T00:00:00'")
+    text = wizard.confirmation()
+    assert "从“省财贸工会2026年帮扶数据交换表.xlsx”导入" in text
+    assert "比上次导入的那份（导出于2099-01-01 00:00）更旧" in text

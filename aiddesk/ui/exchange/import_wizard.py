@@ -40,6 +40,11 @@ _HINT_STYLE = "color: #666666;"
 _NOTICE_STYLE = "color: #8a5300; background: #fff6e0; padding: 6px;"
 
 
+def _when(iso: str) -> str:
+    """2026-11-26T16:07:08 → 2026-11-26 16:07."""
+    return iso.replace("T", " ")[:16]
+
+
 def _rows_text(counts: dict[str, int]) -> str:
     return "、".join(f"{sheet} {n} 行" for sheet, n in counts.items() if n) or "（没有数据行）"
 
@@ -390,10 +395,22 @@ class ImportWizard(QDialog):
             where = f"本单位“{own.name}”" if own else "本单位"
             return f"将把旧台账“{checked.path.name}”导入{where}：{rows}。\n\n确定导入吗？"
         unit = f"{checked.unit_name}（{checked.unit_code}）"
+        before = ExchangeImportService(self._db, self._actor).previous(self.report)
+        if before is None:
+            history = f"这是单位{unit} {checked.year}年的第一次导入。"
+        elif before.checksum and before.checksum == checked.checksum:
+            history = (f"这份交换表已于{_when(before.imported_at)}由{before.imported_by}导入过，内容相同："
+                       "再次导入不会改变任何数据。")
+        else:
+            history = (f"单位{unit} {checked.year}年的数据已于{_when(before.imported_at)}由{before.imported_by}从"
+                       f"“{before.file_name}”导入。")
+            if before.exported_at and checked.exported_at and checked.exported_at < before.exported_at:
+                history += (f"注意：这份交换表导出于{_when(checked.exported_at)}，比上次导入的那份"
+                            f"（导出于{_when(before.exported_at)}）更旧，导入后将以旧数据为准，请核对是否选错了文件。")
         if checked.own_unit and checked.unit_code != checked.own_unit:
-            return (f"将替换单位{unit} {checked.year}年的数据：以前导入的该单位{checked.year}年资金收支、预算、计划、"
-                    f"帮扶批次和明细，以这份交换表为准；档案按表更新。\n\n将导入：{rows}。\n\n确定导入吗？")
-        return f"将导入单位{unit} {checked.year}年的数据：{rows}。\n\n确定导入吗？"
+            return (f"{history}\n\n将替换单位{unit} {checked.year}年的数据：以前导入的该单位{checked.year}年资金收支、"
+                    f"预算、计划、帮扶批次和明细，以这份交换表为准；档案按表更新。\n\n将导入：{rows}。\n\n确定导入吗？")
+        return f"{history}\n\n将导入单位{unit} {checked.year}年的数据：{rows}。\n\n确定导入吗？"
 
     def start_import(self) -> None:
         report = self.report
