@@ -27,12 +27,14 @@ from ..core.text import normalise
 from ..db import column_mappings
 from ..db.funds import fund_sources
 from ..gc_pause import gc_paused
+from ..reports.common import Cancelled
 from . import format as fmt
 
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
 CHANGED_WARNING = "表格在导出后被修改过"
 LAYOUT_SAMPLE = 5  # data rows kept per sheet for the column-mapping step
 _REQUIRED = "“{}”必须填写"
+STEPS_PER_SHEET = 20  # progress steps a sheet counts for (its columns share them)
 
 # Headers old ledgers use for the format's columns (file header → format header), per sheet or for all.
 ALIASES: dict[str, str] = {
@@ -297,21 +299,27 @@ def parse_card(value: object) -> str:
 
 # ---- the workbook --------------------------------------------------------------------------------------------
 
-def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None) -> Checked:
+def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None,
+          progress: Callable[[int, int], object] | None = None) -> Checked:
     """Read and check the workbook at ``path`` against the database behind ``conn``.
 
     ``mapping`` (legacy ledgers): format sheet name → {format header: file header}, as chosen in the
     column-mapping step; without it, remembered mappings and known aliases are used.
+    ``progress(done, total)`` is called as sheets and their columns are checked (a big workbook takes a
+    while); its ``False`` stops the check with :class:`Cancelled`.
     Raises :class:`Unreadable` when the file cannot be read at all.
     """
     raw = read_workbook(Path(path))
     with gc_paused():
-        return Validator(conn, Path(path), raw, mapping or {}).run()
+        return Validator(conn, Path(path), raw, mapping or {}, progress).run()
 
 
 class Validator:
-    def __init__(self, conn: sqlite3.Connection, path: Path, raw: list[RawSheet], mapping: dict):
+    def __init__(self, conn: sqlite3.Connection, path: Path, raw: list[RawSheet], mapping: dict,
+                 progress: Callable[[int, int], object] | None = None):
         self.conn = conn
+        self._progress = progress
+        self._done, self._total = 0, 1
         self.raw = raw
         self.mapping = mapping
         self.result = Checked(path)
@@ -337,6 +345,12 @@ class Validator:
             self.code_lists[list_name] = code_list(list_name)
         return self.code_lists[list_name]
 
+    def tick(self, done: int) -> None:
+        """Report progress; the caller's ``False`` cancels."""
+        self._done = done
+        if self._progress is not None and self._progress(done, self._total) is False:
+            raise Cancelled()
+
     # -- driver
     def run(self) -> Checked:
         by_name = {name: (start, load) for name, start, load in self.raw}
@@ -354,8 +368,11 @@ class Validator:
             assignments = self._legacy_sheets({n: (start, load()) for n, (start, load) in by_name.items()})
         hasher = _Checksum()
         order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
-        for sheet, name, start, rows in sorted(assignments, key=lambda a: order[a[0].name]):
+        self._total = STEPS_PER_SHEET * len(assignments) + 1  # and one for the checks across sheets
+        for k, (sheet, name, start, rows) in enumerate(sorted(assignments, key=lambda a: order[a[0].name])):
+            self.tick(STEPS_PER_SHEET * k)
             r.sheets[sheet.name] = self._sheet(sheet, name, start, rows() if callable(rows) else rows, hasher)
+        self.tick(self._total - 1)
         r.computed_checksum = hasher.hexdigest()
         if not r.legacy and r.checksum and r.checksum.lower() != r.computed_checksum:
             self.warn(fmt.MANIFEST, None, "校验码", r.checksum, CHANGED_WARNING)
@@ -364,6 +381,7 @@ class Validator:
             r.year = self._legacy_year()
         self._units()
         self._cross_checks()
+        self.tick(self._total)
         return r
 
     # -- 说明
@@ -495,7 +513,9 @@ class Validator:
         typed: list[list[object] | None] = [None] * len(index)
         texts: list[list[str] | None] = [None] * width  # by file column, as the 校验码 takes them
         problems: list[tuple[int, int, Issue]] = []  # (row, column, issue): sorted into row order below
-        for h, i in columns.items():  # a file column read as two format columns: the first one's text counts
+        base = self._done
+        for n, (h, i) in enumerate(columns.items()):  # a file column read as two format columns: the first's text
+            self.tick(base + STEPS_PER_SHEET * n // (len(columns) + 1))  # counts; a cancel is heard per column
             col = sheet.column(h)
             check_kind = sheet.column(headers[i]).kind if headers[i] in sheet.headers else fmt.TEXT
             text_i, typed_i = self._column(sheet, col, check_kind, raw_columns[i], first, i, problems)

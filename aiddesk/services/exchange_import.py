@@ -54,9 +54,12 @@ class ExchangeImportService:
         self.db = db
         self.actor = actor
 
-    def check(self, path: str | Path, *, mapping: dict[str, dict[str, str]] | None = None) -> ImportReport:
-        """Read and check; raises :class:`Unreadable` when the file is no workbook. Writes nothing."""
-        checked = check(self.db.conn, Path(path), mapping=mapping)
+    def check(self, path: str | Path, *, mapping: dict[str, dict[str, str]] | None = None,
+              progress=None) -> ImportReport:
+        """Read and check; raises :class:`Unreadable` when the file is no workbook. Writes nothing.
+
+        ``progress(done, total)`` returning ``False`` stops the check (``Cancelled``)."""
+        checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress)
         return ImportReport(checked, mapping=dict(mapping or {}))
 
     def previous(self, report: ImportReport) -> ImportedYear | None:

@@ -292,3 +292,20 @@ def test_a_cancel_is_heard_before_every_sheet_and_leaves_nothing(db, service, tm
     assert [s for s, _d, _t in seen][:3] == ["单位", "困难职工档案", "家庭成员"]
     assert all(t == sum(report.checked.counts().values()) for _s, _d, t in seen)
     assert [d for _s, d, _t in seen] == sorted(d for _s, d, _t in seen)   # rows done only grow
+
+
+def test_a_check_reports_progress_and_stops_when_told(db, service, tmp_path):
+    path = book(tmp_path / "a.xlsx")
+    seen = []
+    report = service.check(path, progress=lambda done, total: seen.append((done, total)))
+    assert report.errors == [] and seen[-1][0] == seen[-1][1]
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen) and len({t for _d, t in seen}) == 1
+    calls = []
+
+    def stop_at_the_third(done, total):
+        calls.append(done)
+        return len(calls) < 3
+
+    with pytest.raises(Cancelled):
+        service.check(path, progress=stop_at_the_third)
+    assert len(calls) == 3   # stopped there, within the first sheets

@@ -298,3 +298,33 @@ def test_the_confirmation_says_what_an_import_would_replace(qtbot, db, admin, su
     text = wizard.confirmation()
     assert "从“省财贸工会2026年帮扶数据交换表.xlsx”导入" in text
     assert "比上次导入的那份（导出于2099-01-01 00:00）更旧" in text
+
+
+def test_cancelling_the_check_stops_it_and_says_so(qtbot, db, admin, sub_unit_workbook, monkeypatch):
+    """The check asks between columns whether to go on: the job waits at its first question until cancelled."""
+    gate = threading.Event()
+    dialogs, asked = [], []
+    real = import_wizard.run_with_progress
+
+    def held(parent, *, title, label, job, on_done, on_error):
+        def waiting_job(progress):
+            def report(done, total):
+                gate.wait(20)
+                asked.append(done)
+                return progress(done, total)
+            return job(report)
+
+        dialog = real(parent, title=title, label=label, job=waiting_job, on_done=on_done, on_error=on_error)
+        dialogs.append(dialog)
+        return dialog
+
+    monkeypatch.setattr(import_wizard, "run_with_progress", held)
+    wizard = wizard_for(qtbot, db, admin[1])
+    wizard.path.setText(str(sub_unit_workbook))
+    wizard.next_button.click()
+    assert wizard.busy
+    next(b for b in dialogs[-1].findChildren(QPushButton) if b.text() == "取消").click()
+    gate.set()
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=30000)
+    assert wizard.file_error.text() == "已取消检查" and wizard.report is None
+    assert asked == [0] and wizard.pages.currentIndex() == CHOOSE   # stopped at its first question, at the start

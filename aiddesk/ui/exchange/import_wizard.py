@@ -276,11 +276,11 @@ class ImportWizard(QDialog):
         def job(progress):
             worker_db = db.connect_for_thread()
             try:
-                report = ExchangeImportService(worker_db, actor).check(path, mapping=mapping or None)
+                return ExchangeImportService(worker_db, actor).check(path, mapping=mapping or None, progress=progress)
+            except Cancelled:  # heard between columns: a big workbook stops within a moment
+                return None
             finally:
                 worker_db.close()
-            # Reading cannot stop half-way; a cancel pressed meanwhile throws the result away.
-            return report if progress(1, 1) else None
 
         def done(report: ImportReport | None) -> None:
             self._set_busy(False)
