@@ -232,6 +232,19 @@ def parse_money(value: object, *, negative: bool = False) -> int:
     return int(amount * 100)
 
 
+def _fen_of_number(value: int | float) -> int | None:
+    """A number cell's exact 分 from its shortest decimal text (no float arithmetic), or None when it is not a
+    plain amount of at most two decimals (parse_money then says what is wrong)."""
+    text = repr(value)
+    if "e" in text or "n" in text or text == "-0.0":  # 1e+20, nan, inf: the general way
+        return None
+    sign = -1 if text.startswith("-") else 1
+    whole, _dot, cents = text.lstrip("-").partition(".")
+    if len(cents) > 2:
+        return None
+    return sign * (int(whole) * 100 + int((cents + "00")[:2]))
+
+
 def parse_date(value: object) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -586,6 +599,18 @@ class Validator:
                 return general(v)
 
             return read
+        if col is not None and col.kind == fmt.MONEY and check_kind == fmt.MONEY:
+            negative = col.negative
+
+            def read(v: object) -> tuple[str, object, str | None]:
+                if v.__class__ is float or v.__class__ is int:
+                    fen = _fen_of_number(v)
+                    if fen is not None and (negative or fen >= 0):
+                        whole, cents = divmod(abs(fen), 100)
+                        return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}", fen, None
+                return general(v)
+
+            return read
         if col is not None and col.kind == fmt.CODE:
             allowed = set(self.allowed(col.code_list))
 
@@ -813,7 +838,8 @@ class Validator:
         """archive no → {(name, id)} of head and members, from the workbook where it has them, else the database
         (None where one of them could not be read: its own error says so)."""
         out: dict[str, set] = {}
-        needed = {row["档案编号"] for row in self.result.sheets.get(fmt.AID_RECORDS.name, []) if row["档案编号"]}
+        archive_of = _fields(fmt.AID_RECORDS, "档案编号")
+        needed = {archive_of(row.values)[0] for row in self.result.sheets.get(fmt.AID_RECORDS.name, [])} - {None}
         for no in needed:
             people = set()
             if no in households:
@@ -837,15 +863,17 @@ class Validator:
         """One ID may not head or belong to two 在档/临时 households, in the workbook or against the database."""
         r = self.result
         rows = r.sheets.get(fmt.HOUSEHOLDS.name, [])
-        status = {row["档案编号"]: row["档案状态"] for row in rows}
+        head = _fields(fmt.HOUSEHOLDS, "档案编号", "身份证号", "档案状态")
+        status = {no: state for no, _idn, state in (head(row.values) for row in rows)}
         holders: dict[str, tuple[str, Row, str]] = {}   # id → (archive no, row, sheet)
         in_book = set(status)
         member_rows = r.sheets.get(fmt.MEMBERS.name, [])
-        people = [(row, fmt.HOUSEHOLDS.name, row["档案编号"], row["身份证号"]) for row in rows]
-        people += [(row, fmt.MEMBERS.name, row["档案编号"], row["身份证号"]) for row in member_rows]
+        member = _fields(fmt.MEMBERS, "档案编号", "身份证号")
+        people = [(row, fmt.HOUSEHOLDS.name, *head(row.values)[:2]) for row in rows]
+        people += [(row, fmt.MEMBERS.name, *member(row.values)) for row in member_rows]
         db_status = {}
         if member_rows:
-            missing = {row["档案编号"] for row in member_rows} - in_book
+            missing = {no for _row, sheet, no, _idn in people if sheet == fmt.MEMBERS.name} - in_book
             for no in missing:
                 got = self.conn.execute("SELECT archive_status FROM households WHERE archive_no = ?", (no,)).fetchone()
                 if got:

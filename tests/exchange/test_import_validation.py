@@ -359,3 +359,25 @@ def test_a_datetime_cell_is_a_date(service, tmp_path):
     data["资金收支"][1][1] = datetime(2015, 1, 10, 0, 0)
     report = service.check(book(tmp_path / "b.xlsx", data))
     assert report.errors == [] and report.checked.sheets["资金收支"][0]["日期"] == "2015-01-10"
+
+
+def test_the_quick_reading_of_amounts_agrees_with_parse_money():
+    """Amount cells are read from their shortest decimal text; where that way answers, it must agree exactly."""
+    import random
+
+    from aiddesk.exchange.validate import CellError, _fen_of_number, parse_money
+
+    rng = random.Random(11)
+    values = [1000.5, 0.01, 0.1 + 0.2, 12345678.99, -3.5, 0.0, 7, 10 ** 15, 1e20, 99.999, 100.10, 5e-324]
+    values += [rng.randrange(-10 ** 9, 10 ** 9) / 100 for _ in range(5000)]
+    answered = 0
+    for value in values:
+        fen = _fen_of_number(value)
+        if fen is None:
+            continue
+        answered += 1
+        assert fen == parse_money(value, negative=True), value
+    assert answered > 4900
+    assert _fen_of_number(0.1 + 0.2) is None and _fen_of_number(99.999) is None   # left to parse_money's message
+    with pytest.raises(CellError, match="两位小数"):
+        parse_money(99.999)
