@@ -527,13 +527,13 @@ class Validator:
         texts: list[list[str] | None] = [None] * width  # by file column, as the 校验码 takes them
         problems: list[tuple[int, int, Issue]] = []  # (row, column, issue): sorted into row order below
         base = self._done
-        for n, (h, i) in enumerate(columns.items()):  # a file column read as two format columns: the first's text
-            self.tick(base + STEPS_PER_SHEET * n // (len(columns) + 1))  # counts; a cancel is heard per column
+        for n, (h, i) in enumerate(columns.items()):
+            self.tick(base + STEPS_PER_SHEET * n // (len(columns) + 1))  # a cancel is heard between columns
             col = sheet.column(h)
             check_kind = sheet.column(headers[i]).kind if headers[i] in sheet.headers else fmt.TEXT
             text_i, typed_i = self._column(sheet, col, check_kind, raw_columns[i], first, i, problems)
             typed[index[h]] = typed_i
-            if texts[i] is None:
+            if texts[i] is None:  # a file column read as two format columns: its text counts once
                 texts[i] = text_i
         for i in range(width):
             if texts[i] is None:
