@@ -259,6 +259,15 @@ def bench_import(households: int = 20_000) -> float:
     return check + write
 
 
+def calibration() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is at the moment of the benchmark."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--households", type=int, default=20_000)
@@ -273,6 +282,8 @@ def main() -> int:
         start = time.perf_counter()
         build(path, args.households, args.members or args.households * 7 // 2, args.records or args.households * 5)
         print(f"built {path.name} in {time.perf_counter() - start:.0f} s ({path.stat().st_size / 1e6:.0f} MB)")
+    print(f"machine now: a 10-million-step Python loop takes {calibration():.2f} s (compare runs by this: a shared"
+          " or throttled machine's speed moves from minute to minute)")
     exports, imports = [], []
     for _ in range(args.repeat):
         exports.append(bench_export(args.households))
