@@ -563,16 +563,18 @@ class Validator:
         if free_text:
             texts = [v.strip() if v.__class__ is str else _text(v) for v in raw]
             typed = [t or None for t in texts] if col is not None else texts
-        elif bool in set(map(type, raw)):  # True == 1: no table keyed by value; cell by cell (rare)
+        elif len(distinct := set(raw)) * 2 > len(raw) or bool in set(map(type, distinct)):
+            # Mostly different values (明细编号, 银行卡号): cell by cell is quicker than a table of readings;
+            # and True == 1 could not be keyed apart in one anyway.
             read = self._reader(check_kind, col)
-            got = [read(v) for v in raw]
-            texts, typed = [g[0] for g in got], [g[1] for g in got]
-            for k, g in enumerate(got):
-                if g[2] is not None:
-                    problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]), g[2])))
+            texts, typed, messages = map(list, zip(*map(read, raw)))
+            if messages.count(None) != len(messages):
+                for k, message in enumerate(messages):
+                    if message is not None:
+                        problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]), message)))
         else:
             read = self._reader(check_kind, col)
-            table = {v: read(v) for v in set(raw)}
+            table = {v: read(v) for v in distinct}
             texts = list(map({v: g[0] for v, g in table.items()}.__getitem__, raw))
             typed = list(map({v: g[1] for v, g in table.items()}.__getitem__, raw))
             bad = {v: g[2] for v, g in table.items() if g[2] is not None}
