@@ -5,12 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
-    """A cursor giving plain tuples: sqlite3.Row costs more than the query itself on 400 000 rows."""
-    cur = conn.cursor()
-    cur.row_factory = None
-    return cur
-
+from .connection import plain_cursor
 
 def repeated_id_numbers(conn: sqlite3.Connection) -> list[str]:
     """ID numbers held by two or more people-entries (heads or members) of any household, in any status.
@@ -21,7 +16,7 @@ def repeated_id_numbers(conn: sqlite3.Connection) -> list[str]:
     """
     seen: set[str] = set()
     repeated: set[str] = set()
-    for (number,) in _plain(conn).execute("SELECT id_number FROM households UNION ALL"
+    for (number,) in plain_cursor(conn).execute("SELECT id_number FROM households UNION ALL"
                                           " SELECT id_number FROM members WHERE id_number > ''"):
         if number in seen:
             repeated.add(number)
@@ -59,7 +54,7 @@ def aided_by_several_units(conn: sqlite3.Connection, year: int) -> list[tuple[st
     found without scanning the records of every other year; grouped in SQL so that only the
     duplicates come back to Python.
     """
-    rows = _plain(conn).execute(
+    rows = plain_cursor(conn).execute(
         "SELECT r.recipient_id_number, r.aid_category, group_concat(r.id) FROM aid_records r"
         " INDEXED BY aid_records_paid JOIN batches b ON b.id = r.batch_id"
         " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND substr(r.paid_on, 1, 4) = ?"

@@ -44,6 +44,7 @@ from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.money import to_fen
 from ..db import Database
+from ..db.connection import plain_cursor
 from ..db.audit import Actor, record
 from ..db.funds import fund_sources
 from ..db.units import own_unit, subtree_codes
@@ -293,10 +294,7 @@ class _Selection:
             yield r["code"], r["name"], r["parent_code"], r["level"]
 
     def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        """Rows as plain tuples: the big sheets pass them through nearly untouched, and sqlite3.Row by name is slow."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, args)
+        return plain_cursor(self.conn).execute(sql, args)
 
     def _households(self) -> Iterator[tuple]:
         rows = self._plain(

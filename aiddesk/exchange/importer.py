@@ -16,6 +16,7 @@ from ..core.errors import UserError
 from ..core.idcard import parse_id
 from ..core.pinyin import pinyin_keys
 from ..db import audit
+from ..db.connection import plain_cursor
 from ..db.audit import Actor
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
@@ -206,10 +207,7 @@ class Importer:
         return self._tree
 
     def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        """Rows as plain tuples, compared whole with the workbook's (sqlite3.Row by name is slow at this size)."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, args)
+        return plain_cursor(self.conn).execute(sql, args)
 
     def _household_values(self, row: Row, member_counts: dict[str, int], old: tuple | None) -> tuple:
         row = row.as_dict()
@@ -361,9 +359,9 @@ class Importer:
             row = row.as_dict()
             values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"],
                       row["身份证号"], row["救助类别"], row["资金来源"], row["金额"], row["发放方式"],
-                      _s(row["银行卡号"]), row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查", _s(row["学生姓名"]),
-                      _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]), row["入学年份"],
-                      _s(row["新生或在校生"]), _s(row["备注"]))
+                      _s(row["银行卡号"]), row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查",
+                      _s(row["学生姓名"]), _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]),
+                      row["入学年份"], _s(row["新生或在校生"]), _s(row["备注"]))
             keep.add(row["明细编号"])
             old = existing.get(row["明细编号"])
             if old is None:

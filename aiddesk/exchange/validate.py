@@ -939,17 +939,11 @@ def _checksum_text(value: object, kind: str) -> str:
 
 
 class _Checksum:
-    """format.checksum computed row by row (rows joined with U+001E, cells with U+001F)."""
+    """format.checksum computed as rows arrive (rows joined with U+001E, cells with U+001F)."""
 
     def __init__(self) -> None:
         self._h = hashlib.sha256()
         self._first = True
-
-    def add(self, cells: list[str]) -> None:
-        if not self._first:
-            self._h.update(b"\x1e")
-        self._first = False
-        self._h.update("\x1f".join(cells).encode("utf-8"))
 
     def add_rows(self, rows: Iterable[Sequence[str]]) -> None:
         """Many rows at once, a thousand to an update (the same bytes as adding them one by one)."""

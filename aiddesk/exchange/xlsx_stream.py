@@ -168,7 +168,7 @@ class SheetStream:
                 text = value if type(value) is str else str(value)
                 if clean:
                     text = _clean(text)
-                at = strings.get(text)
+                at = strings.get(text)  # _string(), inlined: this runs for millions of cells
                 if at is None:
                     at = strings[text] = len(strings)
                 parts.append(f'<c r="{letter}{n}" t="s"{style}><v>{at}</v></c>')

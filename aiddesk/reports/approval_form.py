@@ -9,14 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from ..core.batch import AidRecord, Batch
 from ..core.batch_workflow import ACTIONS
 from ..core.errors import UserError
 from ..core.household import Household
 from ..core.money import format_yuan
-from .common import (CONTENT_W, LongTable, Mark, ReportDocument, Signer, Title, cn_date, draw_footer,
+from .common import (one_per_page, CONTENT_W, LongTable, Mark, ReportDocument, Signer, Title, cn_date, draw_footer,
                      field_section, para, signature_boxes, styles, table, write_atomically, yuan, yuan_in_words)
 from .fonts import register_fonts
 
@@ -188,11 +188,7 @@ def write_approval_forms(path: str | os.PathLike, *, batch: Batch, office_name: 
     font = register_fonts()
     st = styles(font)
     signers = _signers(batch, transitions)
-    story: list[Flowable] = []
-    for i, item in enumerate(items, start=1):
-        if i > 1:
-            story.append(PageBreak())
-        story += _form(item, batch, signers, i, font, st)
+    story, _count = one_per_page(_form(item, batch, signers, i, font, st) for i, item in enumerate(items, start=1))
 
     def footer(canvas, page, pages):
         draw_footer(canvas, font, left=office_name, centre=canvas.page_note, page=page, pages=pages)

@@ -12,14 +12,14 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Spacer, Table)
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table)
 
 from ..core.errors import UserError
 from ..core.household import Household
 from ..core.money import format_yuan
 from ..db.attachments import Attachment
 # Cancelled is re-exported: callers of this module catch it from here.
-from .common import (CONTENT_W, FOOTER_H, LABEL_BG, MARGIN, PAGE_H, PAGE_W, Cancelled, Title,  # noqa: F401
+from .common import (one_per_page, CONTENT_W, FOOTER_H, LABEL_BG, MARGIN, PAGE_H, PAGE_W, Cancelled, Title,  # noqa: F401
                      base_style, field_section, para, review_section, section_heading, styles, table,
                      write_atomically)
 from .fonts import register_fonts
@@ -262,13 +262,7 @@ def write_archive_forms(path: str | os.PathLike, items: Iterable[ArchiveFormItem
     path = Path(path)
     font = register_fonts()
     st = styles(font)
-    story: list[Flowable] = []
-    count = 0
-    for item in items:
-        if count:
-            story.append(PageBreak())
-        story += _form(item, st)
-        count += 1
+    story, count = one_per_page(_form(item, st) for item in items)
     if not count:
         raise UserError("没有选中任何档案，无法打印登记表")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -528,6 +528,18 @@ def numbered_canvas(footer: FooterFn) -> type[Canvas]:
             Canvas.save(self)
 
     return NumberedCanvas
+
+
+def one_per_page(forms: Iterable[list[Flowable]]) -> tuple[list[Flowable], int]:
+    """Forms one after another, each from a new page: the story and how many forms there were."""
+    story: list[Flowable] = []
+    count = 0
+    for form in forms:
+        if count:
+            story.append(PageBreak())
+        story += form
+        count += 1
+    return story, count
 
 
 def form_footer(font: str, *, left: str, centre: str) -> FooterFn:

@@ -9,12 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from ..core.codes import code_list
 from ..core.errors import UserError
 # Cancelled is re-exported: callers of this module catch it from here.
-from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
+from .common import (one_per_page, CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
                      Mark, ReportDocument, Title, base_style, cn_date, form_footer, field_section, para,
                      section_heading, styles, table, write_atomically, yuan)
 from .fonts import register_fonts
@@ -104,13 +104,7 @@ def write_feedback_forms(path: str | os.PathLike, items: Iterable[FeedbackFormIt
     """
     font = register_fonts()
     st = styles(font)
-    story: list[Flowable] = []
-    count = 0
-    for item in items:
-        if count:
-            story.append(PageBreak())
-        count += 1
-        story += _form(item, count, year, st)
+    story, count = one_per_page(_form(item, n, year, st) for n, item in enumerate(items, start=1))
     if not count:
         raise UserError("没有要打印的反馈表")
     printed = f"打印日期：{printed_on.isoformat()}"

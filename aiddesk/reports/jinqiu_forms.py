@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from ..core.batch import AidRecord, Batch
 from ..core.errors import UserError
 from ..core.household import Household
 # Cancelled is re-exported: callers of this module catch it from here.
-from .common import (CONTENT_W, LABEL_BG, MARGIN, PAGE_H, Cancelled, Mark, ReportDocument, Title,  # noqa: F401
+from .common import (one_per_page, CONTENT_W, LABEL_BG, MARGIN, PAGE_H, Cancelled, Mark, ReportDocument, Title,  # noqa: F401
                      base_style, form_footer, field_section, para, review_section, section_heading, styles, table,
                      write_atomically, yuan)
 from .fonts import register_fonts
@@ -153,11 +153,7 @@ def write_jinqiu_forms(path: str | os.PathLike, *, batch: Batch, office_name: st
             raise UserError(f"{who}的明细没有填写“新生/在校生”，不是金秋助学学生明细，无法打印登记表")
     font = register_fonts()
     st = styles(font)
-    story: list[Flowable] = []
-    for i, item in enumerate(items, start=1):
-        if i > 1:
-            story.append(PageBreak())
-        story += _form(item, batch, i, st)
+    story, _count = one_per_page(_form(item, batch, i, st) for i, item in enumerate(items, start=1))
     kinds = {item.record.student_kind for item in items}
     title = TITLES[kinds.pop()] if len(kinds) == 1 else "金秋助学登记表"
     printed = f"打印日期：{(printed_on or date.today()).isoformat()}"

@@ -10,13 +10,13 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.household import Household
 # Cancelled is re-exported: callers of this module catch it from here.
-from .common import (CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
+from .common import (one_per_page, CONTENT_W, GRID_COLOR, LABEL_BG, MARGIN, PAGE_H, SECTION_BG, Cancelled,  # noqa: F401
                      Mark, ReportDocument, Title, base_style, form_footer, field_section, para, section_heading,
                      styles, table, write_atomically, yuan)
 from .fonts import register_fonts
@@ -186,13 +186,7 @@ def write_visit_forms(path: str | os.PathLike, items: Iterable[VisitFormItem], *
     """
     font = register_fonts()
     st = styles(font)
-    story: list[Flowable] = []
-    count = 0
-    for item in items:
-        if count:
-            story.append(PageBreak())
-        count += 1
-        story += _form(item, count, st)
+    story, count = one_per_page(_form(item, n, st) for n, item in enumerate(items, start=1))
     if not count:
         raise UserError("没有选中任何走访户，无法打印走访登记表")
     printed = f"打印日期：{printed_on.isoformat()}"
