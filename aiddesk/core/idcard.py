@@ -6,8 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from operator import mul
+from functools import cache, lru_cache
 
 from ..paths import resource
 from .errors import UserError
@@ -15,8 +14,7 @@ from .text import normalise
 
 FIELD = "id_number"
 
-# ISO 7064 MOD 11-2 as specified by GB 11643-1999: weight of position i is 2**(17-i) mod 11.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# ISO 7064 MOD 11-2 as specified by GB 11643-1999: weight of position i is 2**(17-i) mod 11 (see _weighted).
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
 
 _EARLIEST_BIRTH = date(1900, 1, 1)
@@ -46,8 +44,39 @@ def check_digit(first17: str) -> str:
     """The 18th character for the given first 17 digits ('0'–'9' or 'X')."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"check_digit needs 17 ASCII digits, got {first17!r}")
-    total = sum(map(mul, map(int, first17), _WEIGHTS))  # an import checks 100 000 of these
-    return _CHECK_CHARS[total % 11]
+    return _CHECK_CHARS[_weighted(first17)]
+
+
+def _weighted(first17: str) -> int:
+    """The weighted sum of 17 ASCII digits mod 11, in one C call (an import checks 100 000 of these).
+
+    The weight of digit i is 2**(17-i) mod 11. Read in base 13, the digits give sum(d_i * 13**(16-i)),
+    and 13 ≡ 2 (mod 11), so twice that number ≡ sum(d_i * 2**(17-i)): the weighted sum, mod 11.
+    """
+    return 2 * int(first17, 13) % 11
+
+
+def is_valid(number: str, today: str) -> bool:
+    """Whether ``number`` is already a clean, valid 18-character ID number for someone born by ``today``
+    (YYYYMMDD): the quick test for the many numbers an import reads. Anything else (spaces, 15 digits, any
+    mistake) goes through :func:`parse_id`, which says what is wrong."""
+    return (len(number) == 18 and number.isascii() and number[:17].isdigit()
+            and _CHECK_CHARS[_weighted(number[:17])] == number[17]
+            and number[:2] in provinces() and _birth_ok(number[6:14]) and number[6:14] <= today)
+
+
+@lru_cache(maxsize=65536)
+def _birth_ok(digits: str) -> bool:
+    """An existing date, YYYYMMDD, not before 1900 (whether it is in the future is the caller's test)."""
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:])) >= _EARLIEST_BIRTH
+    except ValueError:
+        return False
+
+
+def birth_and_gender(number: str) -> tuple[date, str]:
+    """The birth date and gender a valid 18-character number carries (see :func:`is_valid`)."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), "男" if int(number[16]) % 2 else "女"
 
 
 def _fail(message: str) -> UserError:

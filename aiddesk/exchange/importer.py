@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 
 from ..core.errors import UserError
-from ..core.idcard import parse_id
+from ..core.idcard import birth_and_gender
 from ..core.pinyin import pinyin_keys
 from ..db import audit
 from ..db.connection import plain_cursor
@@ -215,13 +215,13 @@ class Importer:
             initials, pinyin = old[_NAME_AT + 1][1:], old[_NAME_AT + 2][1:]
         else:
             initials, pinyin = pinyin_keys(str(row["姓名"]))
-        info = parse_id(str(row["身份证号"]))
+        born, gender = birth_and_gender(row["身份证号"])  # checked: a valid 18-character number
         causes = row["次要致困原因"] or []
         size = row["家庭人口"] or 1 + member_counts.get(row["档案编号"], 0)
         v = {
             "archive_no": row["档案编号"], "unit_code": row["所属单位代码"] or self.unit, "name": row["姓名"],
             "name_initials": f" {initials}", "name_pinyin": f" {pinyin}", "id_number": row["身份证号"],
-            "gender": row["性别"] or info.gender, "birth_date": info.birth_date.isoformat(),
+            "gender": row["性别"] or gender, "birth_date": born.isoformat(),
             "is_migrant_worker": int(bool(row["是否农民工"])),
             "monthly_income_fen": row["本人月收入"] or 0, "other_annual_income_fen": row["家庭其他年收入"] or 0,
             "annual_income_fen": row["家庭年总收入"] or 0, "household_size": max(1, int(size)),
@@ -239,7 +239,7 @@ class Importer:
         by_household: dict[int, list[tuple]] = {}
         for row in rows:
             m = row.as_dict()
-            birth = m["出生日期"] or (parse_id(m["身份证号"]).birth_date.isoformat() if m["身份证号"] else None)
+            birth = m["出生日期"] or (birth_and_gender(m["身份证号"])[0].isoformat() if m["身份证号"] else None)
             by_household.setdefault(self._household_id(m["档案编号"]), []).append(
                 (m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]), _s(m["身份"]),
                  m["月收入"] or 0, _s(m["单位或学校"])))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..core.codes import code_list
 from ..core.errors import UserError
-from ..core.idcard import parse_id
+from ..core.idcard import is_valid, parse_id
 from ..core.phone import check_phone
 from ..core.text import normalise
 from ..db import column_mappings
@@ -29,6 +29,7 @@ from ..db.funds import fund_sources
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
+from .sheet_reader import RawSheet, read_workbook
 
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
 CHANGED_WARNING = "表格在导出后被修改过"
@@ -136,52 +137,6 @@ class Checked:
 
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in self.sheets.items() if rows}
-
-
-class Unreadable(UserError):
-    """The file cannot be read as a workbook at all (exit code 2)."""
-
-
-# ---- reading ------------------------------------------------------------------------------------------------
-
-# name, Excel row number of the first row, and a function that reads the rows (each sheet is read only when
-# it is checked: a big workbook never sits in memory as Python objects all at once).
-RawSheet = tuple[str, int, Callable[[], list[list[object]]]]
-
-
-def read_workbook(path: Path) -> list[RawSheet]:
-    """Every sheet's raw cell values (numbers stay numbers, dates dates) via python-calamine."""
-    if not path.exists():
-        raise Unreadable(f"找不到文件“{path}”")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        from .table_files import read_sheets
-
-        try:
-            sheets = read_sheets(path)
-            return [(path.stem, 1, lambda rows=[list(r) for r in sheet]: rows) for sheet in sheets]
-        except UserError as err:
-            raise Unreadable(err.message) from None
-    try:
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(path))
-        return [(name.strip(), 1, lambda name=name: _calamine_rows(wb, path, name)) for name in wb.sheet_names]
-    except Exception:  # noqa: BLE001 - calamine raises its own kinds, one per file format
-        raise _unreadable(path) from None
-
-
-def _unreadable(path: Path) -> Unreadable:
-    return Unreadable(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
-                      "请重新导出，或在 Excel/WPS 中另存为 .xlsx 后再导入")
-
-
-def _calamine_rows(wb, path: Path, name: str) -> list[list[object]]:
-    """The sheet's rows, parsed when asked for (one sheet in memory at a time)."""
-    try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - as in read_workbook
-        raise _unreadable(path) from None
 
 
 def _blank(value: object) -> bool:
@@ -322,15 +277,16 @@ def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, 
     while); its ``False`` stops the check with :class:`Cancelled`.
     Raises :class:`Unreadable` when the file cannot be read at all.
     """
-    raw = read_workbook(Path(path))
-    with gc_paused():
-        return Validator(conn, Path(path), raw, mapping or {}, progress).run()
+    with read_workbook(Path(path)) as workbook, gc_paused():
+        return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run()
 
 
 class Validator:
     def __init__(self, conn: sqlite3.Connection, path: Path, raw: list[RawSheet], mapping: dict,
-                 progress: Callable[[int, int], object] | None = None):
+                 progress: Callable[[int, int], object] | None = None,
+                 plan: Callable[[list[str]], None] | None = None):
         self.conn = conn
+        self._plan = plan or (lambda names: None)  # tells the reader the order sheets will be loaded in
         self._progress = progress
         self._done, self._total = 0, 1
         self.raw = raw
@@ -369,6 +325,7 @@ class Validator:
         by_name = {name: (start, load) for name, start, load in self.raw}
         r = self.result
         if fmt.MANIFEST in by_name:
+            self._plan([fmt.MANIFEST] + [s.name for s in fmt.SHEETS if s.name in by_name])
             start, load = by_name[fmt.MANIFEST]
             self._manifest(start, load())
             assignments = [(fmt.BY_NAME[n], n, start, load) for n, (start, load) in by_name.items()
@@ -378,6 +335,7 @@ class Validator:
                     self.warn(name, None, "", "", f"工作表“{name}”不是交换格式中的表，未导入")
         else:
             r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
+            self._plan(list(by_name))
             assignments = self._legacy_sheets({n: (start, load()) for n, (start, load) in by_name.items()})
         hasher = _Checksum()
         order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
@@ -538,7 +496,9 @@ class Validator:
         for i in range(width):
             if texts[i] is None:
                 texts[i] = self._column(sheet, None, fmt.TEXT, raw_columns[i], first, i, problems)[0]
-        blank = {k for k, row_texts in enumerate(zip(*texts)) if not any(row_texts)}  # a row of blanks is no row
+        joined = list(map("\x1f".join, zip(*texts)))  # each row as the 校验码 takes it
+        empty_row = "\x1f" * (width - 1)
+        blank = {k for k, text in enumerate(joined) if text == empty_row}  # a row of blanks is no row
         if problems:
             problems.sort(key=lambda p: (p[0], p[1]))
             for k, _i, issue in problems:
@@ -550,9 +510,9 @@ class Validator:
         rows = zip(*(t if t is not None else empty for t in typed))
         if blank:
             rows = (values for k, values in enumerate(rows) if k not in blank)
-            hasher.add_rows(row_texts for k, row_texts in enumerate(zip(*texts)) if k not in blank)
+            hasher.add_joined(text for k, text in enumerate(joined) if k not in blank)
         else:
-            hasher.add_rows(zip(*texts))
+            hasher.add_joined(joined)
         numbers = (first + k for k in range(count) if k not in blank) if blank else range(first, first + count)
         return [Row(number, list(values), index) for number, values in zip(numbers, rows)]
 
@@ -610,6 +570,17 @@ class Validator:
                     if fen is not None and (negative or fen >= 0):
                         whole, cents = divmod(abs(fen), 100)
                         return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}", fen, None
+                return general(v)
+
+            return read
+        if col is not None and col.kind == fmt.ID_NUMBER and check_kind == fmt.ID_NUMBER:
+            today = date.today().strftime("%Y%m%d")
+
+            def read(v: object) -> tuple[str, object, str | None]:
+                if v.__class__ is str:
+                    text = v.strip()
+                    if is_valid(text, today):  # as typed, already right: no need to normalise or explain
+                        return text, text, None
                 return general(v)
 
             return read
@@ -945,11 +916,11 @@ class _Checksum:
         self._h = hashlib.sha256()
         self._first = True
 
-    def add_rows(self, rows: Iterable[Sequence[str]]) -> None:
-        """Many rows at once, a thousand to an update (the same bytes as adding them one by one)."""
+    def add_joined(self, rows: Iterable[str]) -> None:
+        """Many rows, each already joined with U+001F, a thousand to an update (the same bytes as one by one)."""
         rows = iter(rows)
         while chunk := list(islice(rows, 1000)):
-            text = "\x1e".join(map("\x1f".join, chunk))
+            text = "\x1e".join(chunk)
             self._h.update((text if self._first else "\x1e" + text).encode("utf-8"))
             self._first = False
 

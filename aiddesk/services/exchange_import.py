@@ -20,7 +20,8 @@ from ..db import column_mappings
 from ..db.audit import Actor
 from ..db.exchange_imports import ImportedYear, last_import
 from ..exchange import importer
-from ..exchange.validate import LEGACY_KIND, Checked, Issue, Unreadable, check
+from ..exchange.sheet_reader import Unreadable
+from ..exchange.validate import LEGACY_KIND, Checked, Issue, check
 
 
 @dataclass

@@ -8,8 +8,10 @@ import pytest
 from aiddesk.core.errors import UserError
 from aiddesk.core.idcard import (
     IdInfo,
+    birth_and_gender,
     check_digit,
     cross_check,
+    is_valid,
     make_id,
     parse_id,
     provinces,
@@ -215,3 +217,65 @@ MALE_1967 = parse_id("130503196704010016", today=TODAY)
 )
 def test_cross_check(gender, birth, warnings):
     assert cross_check(MALE_1967, gender=gender, birth_date=birth) == warnings
+
+
+GB_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # as printed in GB 11643-1999
+
+
+def test_check_digit_agrees_with_the_standards_weights_on_random_numbers():
+    import random
+
+    rng = random.Random(11643)
+    for _ in range(20_000):
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        total = sum(int(d) * w for d, w in zip(first17, GB_WEIGHTS))
+        assert check_digit(first17) == "10X98765432"[total % 11], first17
+
+
+@pytest.mark.parametrize("number", [
+    "11010519491231002X",                    # the standard's own example
+    make_id("460100", date(1990, 1, 1), 123),
+    make_id("130503", date(2024, 6, 1), 7),  # born today
+])
+def test_is_valid_accepts_clean_numbers_parse_id_accepts(number):
+    assert is_valid(number, TODAY.strftime("%Y%m%d"))
+    assert parse_id(number, today=TODAY).number == number
+
+
+@pytest.mark.parametrize("number", [
+    "11010519491231002x",                    # lower-case x: parse_id normalises it, the quick test does not
+    " 11010519491231002X",                   # a space
+    "110105194912310021",                    # wrong check digit
+    "110105491231002",                       # 15 digits
+    "99010019900101001" + check_digit("99010019900101001"),  # no such province
+    "44052418800101001" + check_digit("44052418800101001"),  # born 1880
+    "46010019900230123" + check_digit("46010019900230123"),  # 30 February
+    "46010020240602001" + check_digit("46010020240602001"),  # born tomorrow
+    "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits
+    "",
+])
+def test_is_valid_sends_everything_else_to_parse_id(number):
+    assert not is_valid(number, TODAY.strftime("%Y%m%d"))
+
+
+def test_is_valid_agrees_with_parse_id_on_random_numbers():
+    import random
+
+    rng = random.Random(7)
+    codes = list(provinces())
+    today = TODAY.strftime("%Y%m%d")
+    for _ in range(5_000):
+        first17 = (rng.choice(codes + ["99", "00"]) + "0100" + str(rng.randint(1890, 2030))
+                   + f"{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}" + f"{rng.randint(0, 999):03d}")
+        number = first17 + rng.choice([check_digit(first17), rng.choice("0123456789X")])
+        try:
+            parse_id(number, today=TODAY)
+            expected = True
+        except UserError:
+            expected = False
+        assert is_valid(number, today) is expected, number
+
+
+def test_birth_and_gender():
+    assert birth_and_gender("11010519491231002X") == (date(1949, 12, 31), "女")
+    assert birth_and_gender(make_id("460100", date(1990, 1, 1), 123)) == (date(1990, 1, 1), "男")

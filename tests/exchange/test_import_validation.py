@@ -344,7 +344,7 @@ def test_a_unit_outside_the_tree_is_refused(service, tmp_path):
 
 
 def test_unreadable_files_raise(service, tmp_path):
-    from aiddesk.exchange.validate import Unreadable
+    from aiddesk.exchange.sheet_reader import Unreadable
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")
