@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 from ..core.errors import UserError
 from ..core.idcard import birth_and_gender
@@ -23,6 +24,7 @@ from ..reports.common import Cancelled
 from . import format as fmt
 from .validate import Checked, Row
 
+CHUNK = 2000  # rows built before they are written: the big sheets' rows never wait all at once in memory
 Progress = Callable[[str, int, int], object]  # sheet, rows done, rows in all → False to cancel
 
 _HOUSEHOLD_COLUMNS = (
@@ -70,6 +72,8 @@ class Importer:
         self.now = audit.now_text()
         self._progress = progress
         self.counts: dict[str, int] = {}
+        self.household_ids: dict[str, int] = {}  # archive no → id, batch code → id: as written or looked up
+        self.batch_ids: dict[str, int] = {}
 
     def progress(self, sheet: str, done: int, total: int) -> None:
         """Tell the caller the rows written of the whole workbook (``done`` is within ``sheet``; ``total`` is
@@ -175,29 +179,36 @@ class Importer:
         update = (f"UPDATE households SET {', '.join(f'{k} = ?' for k in _HOUSEHOLD_COLUMNS)}, updated_at = ?"
                   " WHERE id = ?")
         member_counts: dict[str, int] = {}
+        archive_of = itemgetter(fmt.MEMBERS.headers.index("档案编号"))
         for m in self.c.sheets.get(fmt.MEMBERS.name, []):
-            member_counts[m["档案编号"]] = member_counts.get(m["档案编号"], 0) + 1
-        self.household_ids: dict[str, int] = {}
-        inserts = []
+            no = archive_of(m.values)
+            member_counts[no] = member_counts.get(no, 0) + 1
+        tree = self._subtree() if existing else set()
+        inserts, updates, new = [], [], set()
         for done, row in enumerate(rows, start=1):
             old = existing.get(row["档案编号"])
             values = self._household_values(row, member_counts, old)
             no = values[0]
             if old is None:
                 inserts.append((*values, self.now))
+                new.add(no)
+                if len(inserts) == CHUNK:
+                    self.conn.executemany(insert, inserts)
+                    inserts = []
             else:
-                if old[unit_at] != values[1] and old[unit_at] not in self._subtree():
+                if old[unit_at] != values[1] and old[unit_at] not in tree:
                     raise UserError(f"困难职工档案第{row.number}行：档案编号{no}已属于单位"
                                     f"{old[unit_at]}的档案，不能由{self.unit}的交换表改写")
                 if old[1:] != values:
-                    self.conn.execute(update, (*values, self.now, old[0]))
+                    updates.append((*values, self.now, old[0]))
                 self.household_ids[no] = old[0]
             if done % 2000 == 0:
                 self.progress(fmt.HOUSEHOLDS.name, done, len(rows))
         self.conn.executemany(insert, inserts)
-        new = {values[0] for values in inserts}
-        self.household_ids.update((no, hid) for no, hid in self._plain("SELECT archive_no, id FROM households")
-                                  if no in new)
+        self.conn.executemany(update, updates)
+        if new:
+            self.household_ids.update((no, hid) for no, hid in self._plain("SELECT archive_no, id FROM households")
+                                      if no in new)
 
     def _subtree(self) -> set[str]:
         if not hasattr(self, "_tree"):
@@ -208,6 +219,16 @@ class Importer:
 
     def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         return plain_cursor(self.conn).execute(sql, args)
+
+    def _among(self, ids: Iterable[int], sql: str) -> list[tuple]:
+        """The rows of ``sql`` whose ``… IN {ids}`` is among ``ids``: one indexed query however many ids, and
+        only the rows this workbook touches (a centre's database holds every unit's years)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_import_ids (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.x_import_ids")
+        self.conn.executemany("INSERT INTO temp.x_import_ids VALUES (?)", [(i,) for i in ids])
+        rows = self._plain(sql.format(ids="(SELECT id FROM temp.x_import_ids)")).fetchall()
+        self.conn.execute("DELETE FROM temp.x_import_ids")
+        return rows
 
     def _household_values(self, row: Row, member_counts: dict[str, int], old: tuple | None) -> tuple:
         row = row.as_dict()
@@ -237,21 +258,18 @@ class Importer:
     def _members(self) -> None:
         rows = self.c.sheets.get(fmt.MEMBERS.name, [])
         by_household: dict[int, list[tuple]] = {}
+        self._known_ids(rows)
         for row in rows:
             m = row.as_dict()
             birth = m["出生日期"] or (birth_and_gender(m["身份证号"])[0].isoformat() if m["身份证号"] else None)
-            by_household.setdefault(self._household_id(m["档案编号"]), []).append(
+            by_household.setdefault(self.household_ids[m["档案编号"]], []).append(
                 (m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]), _s(m["身份"]),
                  m["月收入"] or 0, _s(m["单位或学校"])))
         # The members these households have now, in one pass (a household's list is replaced only if it differs).
         old: dict[int, list[tuple]] = {}
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_import_ids (id INTEGER PRIMARY KEY)")
-        self.conn.execute("DELETE FROM temp.x_import_ids")
-        self.conn.executemany("INSERT INTO temp.x_import_ids VALUES (?)", [(h,) for h in by_household])
-        for r in self._plain(f"SELECT household_id, {', '.join(_MEMBER_COLUMNS)} FROM members"
-                             " WHERE household_id IN (SELECT id FROM temp.x_import_ids) ORDER BY household_id, seq"):
+        for r in self._among(by_household, f"SELECT household_id, {', '.join(_MEMBER_COLUMNS)} FROM members"
+                             " WHERE household_id IN {ids} ORDER BY household_id, seq"):
             old.setdefault(r[0], []).append(r[1:])
-        self.conn.execute("DELETE FROM temp.x_import_ids")
         changed = [hid for hid, new in by_household.items() if old.get(hid, []) != new]
         self.conn.executemany("DELETE FROM members WHERE household_id = ?", [(hid,) for hid in changed if hid in old])
         self.conn.executemany(
@@ -319,7 +337,6 @@ class Importer:
     # -- batches and aid records
     def _batches(self) -> None:
         cols = ", ".join(_BATCH_COLUMNS)
-        self.batch_ids: dict[str, int] = {}
         for row in self.c.sheets.get(fmt.BATCHES.name, []):
             values = (row["批次名称"], row["活动类型"], row["年度"], self.unit, row["发放标准"], row["公示开始日期"],
                       row["公示结束日期"], row["审批日期"], _s(row["审批文号"]), row["发放日期"], row["状态"] or "草稿")
@@ -338,26 +355,30 @@ class Importer:
                                   " updated_at = ? WHERE id = ?", (*values, self.now, old["id"]))
             self.batch_ids[row["批次编号"]] = old["id"]
 
-    def _batch_id(self, code: str) -> int:
-        if code not in self.batch_ids:
-            self.batch_ids[code] = self.conn.execute("SELECT id FROM batches WHERE code = ?", (code,)).fetchone()[0]
-        return self.batch_ids[code]
-
-    def _household_id(self, no: str) -> int:
-        if no not in self.household_ids:
-            self.household_ids[no] = self.conn.execute(
-                "SELECT id FROM households WHERE archive_no = ?", (no,)).fetchone()[0]
-        return self.household_ids[no]
+    def _known_ids(self, rows: list[Row]) -> None:
+        """Put the ids of the batches and archives ``rows`` name but this workbook does not (the check found them
+        in the database) into batch_ids and household_ids, so the loops that follow need no queries."""
+        for header, table, key, ids in (("批次编号", "batches", "code", self.batch_ids),
+                                          ("档案编号", "households", "archive_no", self.household_ids)):
+            wanted = list({row[header] for row in rows} - ids.keys() - {None})
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                ids.update(self.conn.execute(f"SELECT {key}, id FROM {table} WHERE {key} IN"
+                                             f" ({', '.join('?' * len(chunk))})", chunk).fetchall())
 
     def _aid_records(self) -> None:
         rows = self.c.sheets.get(fmt.AID_RECORDS.name, [])
         cols = ", ".join(_RECORD_COLUMNS)
         existing = {r[1]: r for r in self._plain(f"SELECT id, record_no, {cols} FROM aid_records")}
+        insert = (f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
+                  f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)")
+        update = f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)} WHERE id = ?"
+        self._known_ids(rows)
         keep = set()
-        inserts = []
+        inserts, updates = [], []
         for done, row in enumerate(rows, start=1):
             row = row.as_dict()
-            values = (self._batch_id(row["批次编号"]), self._household_id(row["档案编号"]), row["姓名"],
+            values = (self.batch_ids[row["批次编号"]], self.household_ids[row["档案编号"]], row["姓名"],
                       row["身份证号"], row["救助类别"], row["资金来源"], row["金额"], row["发放方式"],
                       _s(row["银行卡号"]), row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查",
                       _s(row["学生姓名"]), _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]),
@@ -366,14 +387,15 @@ class Importer:
             old = existing.get(row["明细编号"])
             if old is None:
                 inserts.append((row["明细编号"], *values, self.actor.username, self.now))
+                if len(inserts) == CHUNK:
+                    self.conn.executemany(insert, inserts)
+                    inserts = []
             elif old[2:] != values:
-                self.conn.execute(f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)}"
-                                  " WHERE id = ?", (*values, old[0]))
+                updates.append((*values, old[0]))
             if done % 5000 == 0:
                 self.progress(fmt.AID_RECORDS.name, done, len(rows))
-        self.conn.executemany(
-            f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
-            f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)", inserts)
+        self.conn.executemany(insert, inserts)
+        self.conn.executemany(update, updates)
         if not self.replaces:
             return
         year = self.c.year
@@ -426,29 +448,47 @@ class Importer:
         """电话抽查 → the call log of the household's line in the batch, 入户走访 → home visits,
         满意度调查 → feedback; 短信 is already each line's 短信通知. Rows already there are not added again."""
         conn, by = self.conn, self.actor.username
-        for r in self.c.sheets.get(fmt.VERIFICATIONS.name, []):
-            hid, bid = self._household_id(r["档案编号"]), self._batch_id(r["批次编号"])
-            method, day, result, note = r["方式"], r["日期"], _s(r["结果"]), _s(r["备注"])
+        rows = self.c.sheets.get(fmt.VERIFICATIONS.name, [])
+        self._known_ids(rows)
+        fields = itemgetter(*(fmt.VERIFICATIONS.headers.index(h)
+                              for h in ("档案编号", "批次编号", "方式", "日期", "结果", "备注", "核查人")))
+        # What is there already, read once: the line a call belongs to, and the calls, visits and answers.
+        table = list(map(fields, (r.values for r in rows)))
+        batches = {self.batch_ids[values[1]] for values in table}
+        households = {self.household_ids[values[0]] for values in table}
+        line_of = {}  # (batch, household) → its first aid record
+        for rid, bid, hid in self._among(batches, "SELECT id, batch_id, household_id FROM aid_records"
+                                                  " WHERE batch_id IN {ids} ORDER BY id DESC"):
+            line_of[(bid, hid)] = rid
+        calls = set(self._among(batches, "SELECT p.aid_record_id, p.called_on, p.result FROM phone_calls p"
+                                         " JOIN aid_records a ON a.id = p.aid_record_id WHERE a.batch_id IN {ids}"))
+        answers = set(self._among(batches, "SELECT household_id, batch_id, answered_on FROM feedback"
+                                           " WHERE batch_id IN {ids}"))
+        visits = set(self._among(households, "SELECT household_id, visited_on FROM home_visits"
+                                             " WHERE household_id IN {ids}"))
+        new_calls, new_visits, new_answers = [], [], []
+        for values in table:
+            no, batch, method, day, result, note, checker = values
+            hid, bid = self.household_ids[no], self.batch_ids[batch]
+            result, note, checker = _s(result), _s(note), _s(checker)
             if method == "电话抽查":
-                rec = conn.execute("SELECT id FROM aid_records WHERE batch_id = ? AND household_id = ? ORDER BY id",
-                                   (bid, hid)).fetchone()
-                if rec and not conn.execute("SELECT 1 FROM phone_calls WHERE aid_record_id = ? AND called_on = ?"
-                                            " AND result = ?", (rec[0], day, result)).fetchone():
-                    conn.execute("INSERT INTO phone_calls (aid_record_id, called_on, result, note, called_by,"
-                                 " recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                 (rec[0], day, result, note, _s(r["核查人"]) or by, self.now))
+                rec = line_of.get((bid, hid))
+                if rec is not None and (rec, day, result) not in calls:
+                    calls.add((rec, day, result))
+                    new_calls.append((rec, day, result, note, checker or by, self.now))
             elif method == "入户走访":
-                if not conn.execute("SELECT 1 FROM home_visits WHERE household_id = ? AND visited_on = ?",
-                                    (hid, day)).fetchone():
-                    conn.execute("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, note,"
-                                 " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (hid, day, _s(r["核查人"]), result, note, by, self.now))
-            elif method == "满意度调查" and not conn.execute(
-                    "SELECT 1 FROM feedback WHERE household_id = ? AND batch_id = ? AND answered_on = ?",
-                    (hid, bid, day)).fetchone():
-                conn.execute("INSERT INTO feedback (household_id, batch_id, answered_on, answer, comment,"
-                             " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (hid, bid, day, result, note, by, self.now))
+                if (hid, day) not in visits:
+                    visits.add((hid, day))
+                    new_visits.append((hid, day, checker, result, note, by, self.now))
+            elif method == "满意度调查" and (hid, bid, day) not in answers:
+                answers.add((hid, bid, day))
+                new_answers.append((hid, bid, day, result, note, by, self.now))
+        conn.executemany("INSERT INTO phone_calls (aid_record_id, called_on, result, note, called_by, recorded_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", new_calls)
+        conn.executemany("INSERT INTO home_visits (household_id, visited_on, visitors, outcome, note, recorded_by,"
+                         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new_visits)
+        conn.executemany("INSERT INTO feedback (household_id, batch_id, answered_on, answer, comment, recorded_by,"
+                         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new_answers)
 
 
 def apply(conn: sqlite3.Connection, checked: Checked, actor: Actor, *, progress: Progress | None = None

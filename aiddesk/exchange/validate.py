@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -462,7 +462,9 @@ class Validator:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
         if missing:
             return []
-        return self._rows(sheet, rows[header_at + 1:], start + header_at + 1, headers, columns, hasher)
+        data = rows[header_at + 1:]
+        rows.clear()  # the sheet's cells now live in ``data`` alone, which _rows empties once it has the columns
+        return self._rows(sheet, data, start + header_at + 1, headers, columns, hasher)
 
     def _rows(self, sheet: fmt.Sheet, data: list[list[object]], first: int, headers: list[str],
               columns: dict[str, int], hasher) -> list[Row]:
@@ -478,7 +480,7 @@ class Validator:
         if min(map(len, data)) != width or max(map(len, data)) != width:  # calamine's are; a CSV's may not be
             data = [cells if len(cells) == width else (list(cells) + [None] * width)[:width] for cells in data]
         raw_columns = list(zip(*data))
-        del data
+        data.clear()  # the row lists go (the sheet's biggest moment: a hundred thousand of them)
         count = len(raw_columns[0])
         index = {h: k for k, h in enumerate(sheet.headers)}  # every format column has its place, read or not
         typed: list[list[object] | None] = [None] * len(index)
@@ -496,9 +498,7 @@ class Validator:
         for i in range(width):
             if texts[i] is None:
                 texts[i] = self._column(sheet, None, fmt.TEXT, raw_columns[i], first, i, problems)[0]
-        joined = list(map("\x1f".join, zip(*texts)))  # each row as the 校验码 takes it
-        empty_row = "\x1f" * (width - 1)
-        blank = {k for k, text in enumerate(joined) if text == empty_row}  # a row of blanks is no row
+        blank = hasher.add_columns(texts)  # the row numbers (from 0) of rows of blanks: no rows at all
         if problems:
             problems.sort(key=lambda p: (p[0], p[1]))
             for k, _i, issue in problems:
@@ -510,9 +510,6 @@ class Validator:
         rows = zip(*(t if t is not None else empty for t in typed))
         if blank:
             rows = (values for k, values in enumerate(rows) if k not in blank)
-            hasher.add_joined(text for k, text in enumerate(joined) if k not in blank)
-        else:
-            hasher.add_joined(joined)
         numbers = (first + k for k in range(count) if k not in blank) if blank else range(first, first + count)
         return [Row(number, list(values), index) for number, values in zip(numbers, rows)]
 
@@ -916,13 +913,23 @@ class _Checksum:
         self._h = hashlib.sha256()
         self._first = True
 
-    def add_joined(self, rows: Iterable[str]) -> None:
-        """Many rows, each already joined with U+001F, a thousand to an update (the same bytes as one by one)."""
-        rows = iter(rows)
-        while chunk := list(islice(rows, 1000)):
-            text = "\x1e".join(chunk)
-            self._h.update((text if self._first else "\x1e" + text).encode("utf-8"))
-            self._first = False
+    def add_columns(self, texts: list[list[str]]) -> set[int]:
+        """A sheet's cell texts, by column, a thousand rows to an update (the same bytes as row by row); returns
+        the positions of rows whose cells are all empty, which are left out (they are no rows)."""
+        empty_row = "\x1f" * (len(texts) - 1)
+        blank: set[int] = set()
+        rows = zip(*texts)
+        start = 0
+        while chunk := list(map("\x1f".join, islice(rows, 1000))):
+            if empty_row in chunk:
+                blank.update(start + k for k, text in enumerate(chunk) if text == empty_row)
+                chunk = [text for text in chunk if text != empty_row]
+            if chunk:
+                text = "\x1e".join(chunk)
+                self._h.update((text if self._first else "\x1e" + text).encode("utf-8"))
+                self._first = False
+            start += 1000
+        return blank
 
     def hexdigest(self) -> str:
         return self._h.hexdigest()
