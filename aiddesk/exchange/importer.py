@@ -259,12 +259,15 @@ class Importer:
         rows = self.c.sheets.get(fmt.MEMBERS.name, [])
         by_household: dict[int, list[tuple]] = {}
         self._known_ids(rows)
-        for row in rows:
-            m = row.as_dict()
-            birth = m["出生日期"] or (birth_and_gender(m["身份证号"])[0].isoformat() if m["身份证号"] else None)
-            by_household.setdefault(self.household_ids[m["档案编号"]], []).append(
-                (m["姓名"], m["关系"], _s(m["身份证号"]), _s(m["性别"]), birth, _s(m["健康状况"]), _s(m["身份"]),
-                 m["月收入"] or 0, _s(m["单位或学校"])))
+        fields = itemgetter(*(fmt.MEMBERS.headers.index(h) for h in (
+            "档案编号", "姓名", "关系", "身份证号", "性别", "出生日期", "健康状况", "身份", "月收入", "单位或学校")))
+        for no, name, relation, idn, gender, birth, health, identity, income, employer in map(
+                fields, (row.values for row in rows)):  # by position, text cells str or None, as in _aid_records
+            if birth is None and idn:
+                birth = birth_and_gender(idn)[0].isoformat()
+            by_household.setdefault(self.household_ids[no], []).append(
+                (name, relation, idn or "", gender or "", birth, health or "", identity or "", income or 0,
+                 employer or ""))
         # The members these households have now, in one pass (a household's list is replaced only if it differs).
         old: dict[int, list[tuple]] = {}
         for r in self._among(by_household, f"SELECT household_id, {', '.join(_MEMBER_COLUMNS)} FROM members"
@@ -376,17 +379,22 @@ class Importer:
         self._known_ids(rows)
         keep = set()
         inserts, updates = [], []
-        for done, row in enumerate(rows, start=1):
-            row = row.as_dict()
-            values = (self.batch_ids[row["批次编号"]], self.household_ids[row["档案编号"]], row["姓名"],
-                      row["身份证号"], row["救助类别"], row["资金来源"], row["金额"], row["发放方式"],
-                      _s(row["银行卡号"]), row["发放日期"], row["短信通知"] or "未发送", row["电话核实"] or "未抽查",
-                      _s(row["学生姓名"]), _s(row["学生身份证号"]), _s(row["就读学校"]), _s(row["学历层次"]),
-                      row["入学年份"], _s(row["新生或在校生"]), _s(row["备注"]))
-            keep.add(row["明细编号"])
-            old = existing.get(row["明细编号"])
+        # By position: this runs for every line of a year. Text cells are str or None once checked.
+        fields = itemgetter(*(fmt.AID_RECORDS.headers.index(h) for h in (
+            "明细编号", "批次编号", "档案编号", "姓名", "身份证号", "救助类别", "资金来源", "金额", "发放方式", "银行卡号",
+            "发放日期", "短信通知", "电话核实", "学生姓名", "学生身份证号", "就读学校", "学历层次", "入学年份",
+            "新生或在校生", "备注")))
+        batch_ids, household_ids = self.batch_ids, self.household_ids
+        for done, (no, batch, archive, name, idn, category, source, amount, method, card, paid, sms, phone,
+                   student, student_id, school, level, year, kind, note) in enumerate(
+                map(fields, (row.values for row in rows)), start=1):
+            values = (batch_ids[batch], household_ids[archive], name, idn, category, source, amount, method,
+                      card or "", paid, sms or "未发送", phone or "未抽查", student or "", student_id or "",
+                      school or "", level or "", year, kind or "", note or "")
+            keep.add(no)
+            old = existing.get(no)
             if old is None:
-                inserts.append((row["明细编号"], *values, self.actor.username, self.now))
+                inserts.append((no, *values, self.actor.username, self.now))
                 if len(inserts) == CHUNK:
                     self.conn.executemany(insert, inserts)
                     inserts = []

@@ -776,6 +776,7 @@ class Validator:
             batches |= {c for (c,) in self.conn.execute("SELECT code FROM batches")}
         people = self._people(households, members, db_archives)
         fields = _fields(fmt.AID_RECORDS, "批次编号", "档案编号", "姓名", "身份证号", "金额", "救助类别", "发放方式")
+        student = _fields(fmt.AID_RECORDS, *fmt.STUDENT_COLUMNS)
         for row in r.sheets.get(fmt.AID_RECORDS.name, []):
             sheet = fmt.AID_RECORDS.name
             batch, no, name, id_number, amount, category, method = fields(row.values)
@@ -792,9 +793,9 @@ class Validator:
                 self.error(sheet, row.number, "金额", "0", "金额不能为0")
             if method == "现金":
                 self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
-            if category == "助学救助":
-                for h in fmt.STUDENT_COLUMNS:
-                    if row[h] in (None, ""):
+            if category == "助学救助" and (None in (given := student(row.values)) or "" in given):
+                for h, value in zip(fmt.STUDENT_COLUMNS, given):
+                    if value in (None, ""):
                         self.error(sheet, row.number, h, "", f"救助类别为助学救助时必须填写{h}")
         fields = _fields(fmt.VERIFICATIONS, "批次编号", "档案编号")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
@@ -810,10 +811,12 @@ class Validator:
         out: dict[str, set] = {}
         archive_of = _fields(fmt.AID_RECORDS, "档案编号")
         needed = {archive_of(row.values)[0] for row in self.result.sheets.get(fmt.AID_RECORDS.name, [])} - {None}
+        head = _fields(fmt.HOUSEHOLDS, "姓名", "身份证号")
+        member = _fields(fmt.MEMBERS, "姓名", "身份证号")
         for no in needed:
             people = set()
             if no in households:
-                people.add((households[no]["姓名"], households[no]["身份证号"]))
+                people.add(head(households[no].values))
             elif no in db_archives:
                 people |= {(a, b) for a, b in self.conn.execute(
                     "SELECT name, id_number FROM households WHERE id = ?", (db_archives[no],))}
@@ -822,7 +825,7 @@ class Validator:
                 out[no] = None
                 continue
             if no in members:
-                people |= {(m["姓名"], m["身份证号"]) for m in members[no]}
+                people.update(member(m.values) for m in members[no])
             elif no in db_archives:
                 people |= {(a, b) for a, b in self.conn.execute(
                     "SELECT name, id_number FROM members WHERE household_id = ?", (db_archives[no],))}
@@ -859,13 +862,31 @@ class Validator:
                 holders[idn] = (no, row, sheet)
         if not holders:
             return
-        # Against the database: open archives not in this workbook (the workbook's own rows replace theirs).
-        # Driven from the workbook's IDs (CROSS JOIN keeps that order): one indexed lookup each, whatever
-        # the size of the database.
+        for idn, other_no in self._open_holders(holders):
+            no, row, sheet = holders[idn]
+            if other_no == no or other_no in in_book:
+                continue
+            self.error(sheet, row.number, "身份证号", idn,
+                       f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+
+
+    def _open_holders(self, ids: dict[str, object]) -> list[tuple[str, str]]:
+        """(ID number, archive no) of the database's open archives whose head or member holds one of ``ids``."""
         conn = self.conn
+        open_archives = conn.execute("SELECT count(*) FROM households WHERE archive_status IN ('在档','临时')"
+                                     ).fetchone()[0]
+        if open_archives <= len(ids):
+            # Fewer open archives than the workbook has people (a new office, a year's re-import): reading
+            # them all is quicker than looking each ID up.
+            return [(idn, no) for idn, no in conn.execute(
+                "SELECT h.id_number, h.archive_no FROM households h WHERE h.archive_status IN ('在档','临时')"
+                " UNION ALL SELECT m.id_number, h.archive_no FROM households h JOIN members m"
+                " ON m.household_id = h.id WHERE h.archive_status IN ('在档','临时')") if idn in ids]
+        # A centre's database: driven from the workbook's IDs (CROSS JOIN keeps that order), one indexed
+        # lookup each, whatever the size of the database.
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_check_ids (id_number TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.x_check_ids")
-        conn.executemany("INSERT INTO temp.x_check_ids VALUES (?)", [(i,) for i in holders])
+        conn.executemany("INSERT INTO temp.x_check_ids VALUES (?)", [(i,) for i in ids])
         found = conn.execute(
             "SELECT h.id_number, h.archive_no FROM temp.x_check_ids t CROSS JOIN households h"
             " ON h.id_number = t.id_number WHERE h.archive_status IN ('在档','临时')"
@@ -873,12 +894,7 @@ class Validator:
             " ON m.id_number = t.id_number JOIN households h ON h.id = m.household_id"
             " WHERE h.archive_status IN ('在档','临时')").fetchall()
         conn.execute("DELETE FROM temp.x_check_ids")
-        for idn, other_no in found:
-            no, row, sheet = holders[idn]
-            if other_no == no or other_no in in_book:
-                continue
-            self.error(sheet, row.number, "身份证号", idn,
-                       f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+        return [tuple(r) for r in found]
 
 
 def _fields(sheet: fmt.Sheet, *headers: str) -> Callable[[list[object]], tuple]:

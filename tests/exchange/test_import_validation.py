@@ -243,9 +243,12 @@ def test_one_id_in_two_open_households_names_both(service, tmp_path):
     assert "CM2015001" in err["message"] and "CM2015002" in err["message"]
 
 
-def test_one_id_already_open_in_the_database_is_an_error(db, actor, service, tmp_path, make_household):
+@pytest.mark.parametrize("others", [0, 12], ids=["few open archives: read them all", "many: look each ID up"])
+def test_one_id_already_open_in_the_database_is_an_error(db, actor, service, tmp_path, make_household, others):
     from aiddesk.services.archive import ArchiveService
 
+    for k in range(others):  # more open archives than the workbook has people: the other way of finding them
+        ArchiveService(db, actor).save(make_household(100 + k, members=1))
     h = make_household(1, id_number=OTHER, members=0)
     saved = ArchiveService(db, actor).save(h)
     no = saved.archive_no if hasattr(saved, "archive_no") else db.conn.execute(
