@@ -36,14 +36,15 @@ TEXT, TEXT_KEPT, FEN, DATE, INT = "text", "text_kept", "fen", "date", "int"
 _HEADER, _KEPT, _MONEY, _DAY = 1, 2, 3, 4
 _STYLE = {TEXT: "", TEXT_KEPT: f' s="{_KEPT}"', FEN: f' s="{_MONEY}"', DATE: f' s="{_DAY}"', INT: ""}
 _EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 (with its 1900 leap-year quirk, right from March 1900)
-# Characters XML 1.0 cannot hold at all. They are rare, so a row is written as it is and one search over its
-# texts decides whether it must be written again without them.
+# Characters XML 1.0 cannot hold at all: dropped (looked for once per distinct text, as it enters the table).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ROWS_PER_CHUNK = 1000
 
 
 def _clean(text: str) -> str:
     return _ILLEGAL.sub("", text)
-_ROWS_PER_CHUNK = 1000
+
+
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -105,9 +106,9 @@ class SheetStream:
         self._out = _Compressor(book._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=large))
         self._types = list(types)
         self._letters = [column_letter(i) for i in range(len(self._types))]
-        self._columns = list(zip(self._types, self._letters, (_STYLE[t] for t in self._types)))
+        self._book = book
+        self._columns = self._layout(self._types)
         self._strings = book._strings
-        self._days: dict[str, int] = {}
         self._parts: list[str] = []
         self._row = 0
         cols = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
@@ -135,6 +136,10 @@ class SheetStream:
             at = self._strings[text] = len(self._strings)
         return at
 
+    def _layout(self, types: Sequence[str]) -> list[tuple[str, str, str, dict]]:
+        """Per column: its type, letter, style and the book's cells already written in that style."""
+        return [(t, letter, _STYLE[t], self._book._cells[t]) for t, letter in zip(types, self._letters)]
+
     def row(self, values: Sequence[object], types: Sequence[str] | None = None) -> list[str]:
         """Write one row (``None`` or "" leaves a cell empty); return each cell's text as Excel shows it.
 
@@ -142,53 +147,45 @@ class SheetStream:
         in its one value column).
         """
         self._row += 1
-        columns = self._columns if types is None else list(zip(types, self._letters, (_STYLE[t] for t in types)))
-        start, known = len(self._parts), len(self._strings)
-        texts = self._cells(values, columns, str(self._row), clean=False)
-        if _ILLEGAL.search("".join(texts)):
-            del self._parts[start:]
-            while len(self._strings) > known:  # the row's new texts, last in (dicts pop in reverse order)
-                self._strings.popitem()
-            texts = self._cells(values, columns, str(self._row), clean=True)
-        if self._row % _ROWS_PER_CHUNK == 0:
-            self._flush()
-        return texts
-
-    def _cells(self, values: Sequence[object], columns: list[tuple[str, str, str]], n: str, *,
-               clean: bool) -> list[str]:
+        n = str(self._row)
         parts = self._parts
-        strings = self._strings
         parts.append(f'<row r="{n}">')
         texts: list[str] = []
-        for value, (kind, letter, style) in zip(values, columns):
+        # The hot loop of an export (millions of cells): a text or date seen before is one dict lookup for
+        # both its text and the rest of its cell's XML; only the cell reference is new each time.
+        for value, (kind, letter, style, seen) in zip(values, self._columns if types is None else self._layout(types)):
             if value is None or value == "":
                 texts.append("")
                 continue
-            if kind is TEXT or kind is TEXT_KEPT:
-                text = value if type(value) is str else str(value)
-                if clean:
-                    text = _clean(text)
-                at = strings.get(text)  # _string(), inlined: this runs for millions of cells
-                if at is None:
-                    at = strings[text] = len(strings)
-                parts.append(f'<c r="{letter}{n}" t="s"{style}><v>{at}</v></c>')
-            elif kind is FEN:
+            if kind is FEN:
                 fen = int(value)
                 whole, cents = divmod(abs(fen), 100)
                 text = f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
                 parts.append(f'<c r="{letter}{n}"{style}><v>{text}</v></c>')
-            elif kind is DATE:
-                text = str(value)[:10]
-                serial = self._days.get(text)
-                if serial is None:
-                    serial = self._days[text] = date.fromisoformat(text).toordinal() - _EPOCH
-                parts.append(f'<c r="{letter}{n}"{style}><v>{serial}</v></c>')
-            else:  # INT
+            elif kind is INT:
                 text = str(int(value))
                 parts.append(f'<c r="{letter}{n}"><v>{text}</v></c>')
+            else:  # TEXT, TEXT_KEPT, DATE
+                text = value if type(value) is str else str(value)
+                cell = seen.get(text)
+                if cell is None:
+                    cell = seen[text] = self._new_cell(kind, style, text)
+                text = cell[0]
+                parts.append(f'<c r="{letter}{n}"{cell[1]}')
             texts.append(text)
         parts.append("</row>")
+        if self._row % _ROWS_PER_CHUNK == 0:
+            self._flush()
         return texts
+
+    def _new_cell(self, kind: str, style: str, text: str) -> tuple[str, str]:
+        """A text's first cell in a style: (the text Excel shows, the cell's XML after its reference)."""
+        if kind is DATE:
+            text = text[:10]
+            return text, f'{style}><v>{date.fromisoformat(text).toordinal() - _EPOCH}</v></c>'
+        if _ILLEGAL.search(text):
+            text = _clean(text)
+        return text, f' t="s"{style}><v>{self._string(text)}</v></c>'
 
     def _flush(self) -> None:
         if self._parts:
@@ -214,6 +211,7 @@ class StreamingWorkbook:
         self._creator = creator
         self._open: SheetStream | None = None
         self._strings: dict[str, int] = {}  # the shared string table: text → its index, in order of first use
+        self._cells: dict[str, dict[str, tuple[str, str]]] = {TEXT: {}, TEXT_KEPT: {}, DATE: {}, FEN: {}, INT: {}}
 
     def sheet(self, name: str, types: Sequence[str], widths: Sequence[float] = (), *,
               expected_rows: int = 0) -> SheetStream:
