@@ -136,6 +136,16 @@ class _ReadAhead:
             self._closed = True
             self._ready.clear()
             self._cond.notify_all()
+            if self._thread is None:
+                self._release()
+            # else the worker releases the file when it stops (it may be in the middle of a sheet)
+
+    def _release(self) -> None:
+        """Let go of the file (Windows keeps an open file from being moved or deleted)."""
+        try:
+            self._wb.close()
+        except Exception:  # noqa: BLE001 - closing twice, or a file already gone: nothing to keep
+            pass
 
     def _start(self) -> None:
         if self._thread is None and not self._closed:
@@ -144,6 +154,12 @@ class _ReadAhead:
             self._thread.start()
 
     def _work(self) -> None:
+        try:
+            self._read_planned()
+        finally:
+            self._release()
+
+    def _read_planned(self) -> None:
         while True:
             with self._cond:
                 while not self._closed and (not self._queue or (self._held >= self._limit and self._wanted is None)):

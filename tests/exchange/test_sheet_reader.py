@@ -81,6 +81,15 @@ def test_the_worker_stops_reading_ahead_at_its_limit(book):
         ahead.close()
     ahead._thread.join(timeout=30)
     assert not ahead._thread.is_alive(), "close() left the worker running"
+    with pytest.raises(Exception):  # noqa: B017 - calamine's own kind: the file was let go
+        wb.get_sheet_by_name("单位")
+
+
+def test_a_workbook_never_read_is_let_go_on_close(book):
+    wb = CalamineWorkbook.from_path(str(book))
+    _ReadAhead(wb, book).close()
+    with pytest.raises(Exception):  # noqa: B017 - as above
+        wb.get_sheet_by_name("单位")
 
 
 def test_a_damaged_sheet_is_unreadable_when_loaded(book, tmp_path):
