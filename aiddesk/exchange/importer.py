@@ -382,8 +382,8 @@ class Importer:
         # By position: this runs for every line of a year. Text cells are str or None once checked.
         fields = itemgetter(*(fmt.AID_RECORDS.headers.index(h) for h in (
             "明细编号", "批次编号", "档案编号", "姓名", "身份证号", "救助类别", "资金来源", "金额", "发放方式",
-            "银行卡号", "发放日期", "短信通知", "电话核实", "学生姓名", "学生身份证号", "就读学校", "学历层次", "入学年份",
-            "新生或在校生", "备注")))
+            "银行卡号", "发放日期", "短信通知", "电话核实", "学生姓名", "学生身份证号", "就读学校", "学历层次",
+            "入学年份", "新生或在校生", "备注")))
         batch_ids, household_ids = self.batch_ids, self.household_ids
         for done, (no, batch, archive, name, idn, category, source, amount, method, card, paid, sms, phone,
                    student, student_id, school, level, year, kind, note) in enumerate(
