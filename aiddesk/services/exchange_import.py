@@ -75,6 +75,10 @@ class ExchangeImportService:
         self.actor.require("管理员", "经办人")
         if not report.ok:
             raise UserError(f"交换表有{len(report.errors)}处错误，没有导入任何内容；请改正后重新导入")
+        # A backup first, outside the import's transaction: an import that goes wrong can then be undone whole.
+        from .backups import before_import
+
+        before_import(self.db)
         with self.db.transaction() as conn:
             counts = importer.apply(conn, report.checked, self.actor, progress=progress)
             if report.checked.legacy and report.mapping:

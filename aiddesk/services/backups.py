@@ -1,0 +1,228 @@
+"""Backups as the user sees them: where they go, when they are due, how many are kept, and restoring one."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from ..core.errors import UserError
+from ..db import audit
+from ..db.backup import BackupInfo, backup_time, make_backup, read_backup_info, restore_backup, verify_backup
+from ..db.settings import get_setting
+from ..paths import resource
+
+log = logging.getLogger(__name__)
+
+SECOND_FOLDER_KEY = "backup_second_folder"
+KEEP_KEYS = {"daily": "backup_keep_daily", "weekly": "backup_keep_weekly", "monthly": "backup_keep_monthly"}
+SYSTEM = audit.Actor("系统", via="自动")  # automatic backups are made by the program, not by a user
+
+
+@dataclass
+class BackupResult:
+    """Where a backup went, and what did not work (in Chinese) when the second folder failed."""
+
+    archive: Path
+    second: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        text = f"已备份到“{self.archive}”。"
+        if self.second:
+            text += f"\n另存一份到“{self.second}”。"
+        return "\n".join([text, *self.warnings])
+
+
+def default_folder(db) -> Path:
+    """The backup folder beside the database: ``<db stem>_备份``."""
+    return db.path.with_name(db.path.stem + "_备份")
+
+
+def _defaults() -> dict[str, int]:
+    try:
+        with open(resource("rules", "backup.json"), encoding="utf-8") as f:
+            data = json.load(f)
+        return {k: int(data[f"keep_{k}"]) for k in KEEP_KEYS}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError("备份规则文件 resources/rules/backup.json 缺失或有误，请重新安装程序") from None
+
+
+def keep_counts(conn) -> dict[str, int]:
+    """How many daily/weekly/monthly backups to keep: the settings table, else resources/rules/backup.json."""
+    counts = _defaults()
+    for kind, key in KEEP_KEYS.items():
+        value = get_setting(conn, key).strip()
+        if value:
+            try:
+                counts[kind] = max(0, int(value))
+            except ValueError:
+                log.warning("setting %s=%r is not a number; using %s", key, value, counts[kind])
+    return counts
+
+
+def to_keep(times: list[datetime], *, daily: int, weekly: int, monthly: int) -> set[datetime]:
+    """Grandfather-father-son: the newest backup of each of the last ``daily`` days, ``weekly`` weeks and
+    ``monthly`` months.
+
+    Days, weeks and months count only those that have a backup, so a PC left off for a month loses nothing.
+    Every backup of the newest day is kept: the morning's 导入前 backup is the way back from a bad import that day.
+    """
+    if not times:
+        return set()
+    newest_day = max(times).date()
+    kept: set[datetime] = {t for t in times if t.date() == newest_day}
+    for count, bucket in ((daily, lambda t: t.date()), (weekly, lambda t: t.isocalendar()[:2]),
+                          (monthly, lambda t: (t.year, t.month))):
+        seen: list = []
+        for t in sorted(times, reverse=True):
+            b = bucket(t)
+            if b not in seen:
+                if len(seen) >= count:
+                    break
+                seen.append(b)
+                kept.add(t)
+    return kept
+
+
+def rotate(folder: Path, stem: str, counts: dict[str, int]) -> list[Path]:
+    """Delete the backups of database ``stem`` in ``folder`` that the rotation does not keep; the ones deleted."""
+    found = {p: t for p in folder.glob("*.zip") if (t := backup_time(p, stem))}
+    keep = to_keep(list(found.values()), **counts)
+    deleted = []
+    for path, t in found.items():
+        if t not in keep:
+            try:
+                path.unlink()
+                deleted.append(path)
+            except OSError as err:  # a file someone has open: try again next time
+                log.warning("could not delete old backup %s: %s", path, err)
+    return deleted
+
+
+def _copy_to(archive: Path, folder: Path) -> Path:
+    # Only the last level is created: a missing parent is a USB stick not plugged in (or a drive not mounted),
+    # and its folders must not be made on the local disk instead.
+    folder.mkdir(exist_ok=True)
+    target = folder / archive.name
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{archive.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        shutil.copyfile(archive, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _backup(db, reason: str, to: Path | None = None) -> BackupResult:
+    counts = keep_counts(db.conn)
+    first = Path(to) if to else default_folder(db)
+    result = BackupResult(make_backup(db, first, reason=reason))
+    if not to:  # a folder the user named for this one backup is theirs to tidy
+        rotate(first, db.path.stem, counts)
+    second = second_folder(db)
+    if second and not to:
+        folder = Path(second)
+        try:
+            if not folder.anchor or not Path(folder.anchor).exists():
+                raise FileNotFoundError(second)  # an unplugged USB stick: do not create its folder on C:
+            result.second = _copy_to(result.archive, folder)
+            rotate(folder, db.path.stem, counts)
+        except OSError as err:
+            log.warning("second backup folder %s failed: %s", second, err)
+            result.warnings.append(f"第二备份位置“{second}”无法写入（U盘未插入、共享盘未连接或没有写权限），"
+                                   "这次只备份到了第一个位置。请检查后在设置中修改。")
+    return result
+
+
+def backup_now(db, actor: audit.Actor | None = None, reason: str = "手动", *, to: str | os.PathLike | None = None
+               ) -> BackupResult:
+    """Make a backup now: by a user (管理员 or 经办人, audited) or, with no actor, automatically by the program."""
+    if actor is not None:
+        actor.require("管理员", "经办人")
+    result = _backup(db, reason, Path(to) if to else None)
+    if actor is not None and not getattr(db, "read_only", False):  # a read-only session may back up, not write
+        with db.transaction() as conn:
+            audit.record(conn, actor, table="backups", key=result.archive.name, action="backup",
+                         new={"reason": reason, "folder": str(result.archive.parent),
+                              "second": str(result.second) if result.second else ""})
+    return result
+
+
+def backup_if_due(db, today: date | None = None) -> BackupResult | None:
+    """The daily backup at the first start of a day: made only if the default folder has none from today."""
+    if getattr(db, "read_only", False):
+        return None  # the PC holding the lock makes the automatic backups
+    today = today or date.today()
+    folder = default_folder(db)
+    if folder.is_dir() and any((t := backup_time(p, db.path.stem)) and t.date() == today
+                               for p in folder.glob("*.zip")):
+        return None
+    return backup_now(db, None, "每日")
+
+
+def backup_on_exit(db) -> BackupResult | None:
+    if getattr(db, "read_only", False):
+        return None
+    return backup_now(db, None, "退出")
+
+
+def second_folder(db) -> str:
+    return get_setting(db.conn, SECOND_FOLDER_KEY).strip()
+
+
+def set_second_folder(db, actor: audit.Actor, folder: str) -> None:
+    """Set (or clear, with "") the second backup folder; 管理员 only, audited."""
+    from ..db.settings import set_setting
+
+    actor.require("管理员")
+    folder = folder.strip()
+    if folder and not Path(folder).is_absolute():
+        raise UserError(f"第二备份位置“{folder}”不是完整路径。请用“浏览…”选择文件夹，例如 E:\\工会备份")
+    with db.transaction() as conn:
+        old = get_setting(conn, SECOND_FOLDER_KEY)
+        set_setting(conn, SECOND_FOLDER_KEY, folder)
+        audit.record(conn, actor, table="settings", key=SECOND_FOLDER_KEY, action="update",
+                     old={"value": old}, new={"value": folder})
+
+
+def before_import(db) -> BackupResult:
+    return backup_now(db, None, "导入前")
+
+
+def inspect(archive: str | os.PathLike) -> BackupInfo:
+    """Verify a backup and say what it holds (for the confirmation before a restore)."""
+    return verify_backup(archive)
+
+
+def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit.Actor) -> Path | None:
+    """Replace the (closed) database with a verified backup, keeping the current one aside; the aside path.
+
+    The restore is audited in the restored database, which is the one the office goes on with.
+    """
+    from ..db.connection import open_database
+
+    actor.require("管理员")
+    aside = restore_backup(db_path, archive)  # verifies first; touches nothing if the backup is bad
+    info = read_backup_info(archive)
+    db = open_database(db_path, create=False)
+    try:
+        with db.transaction() as conn:
+            audit.record(conn, actor, table="backups", key=Path(archive).name, action="restore",
+                         new={"backup_created": info.created.isoformat(), "reason": info.reason,
+                              "kept_aside": str(aside) if aside else ""})
+    finally:
+        db.close()
+    return aside
+
+
+__all__ = ["BackupResult", "backup_if_due", "backup_now", "backup_on_exit", "before_import", "default_folder",
+           "inspect", "keep_counts", "restore", "rotate", "second_folder", "set_second_folder", "to_keep"]

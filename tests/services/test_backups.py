@@ -1,0 +1,210 @@
+"""Backup service: rotation, the second folder, roles and audit, the daily check, CLI end to end, before imports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aiddesk.cli import main
+from aiddesk.core.errors import UserError
+from aiddesk.db import open_database
+from aiddesk.db.audit import Actor
+from aiddesk.db.backup import backup_time
+from aiddesk.db.settings import set_setting
+from aiddesk.exchange.export import export_workbook
+from aiddesk.services import backups
+from aiddesk.services.exchange_import import ExchangeImportService
+
+COUNTS = {"daily": 7, "weekly": 4, "monthly": 12}
+
+
+def _backups(folder: Path, stem: str = "office") -> list[Path]:
+    return sorted(p for p in folder.glob("*.zip") if backup_time(p, stem))
+
+
+def test_rotation_keeps_7_daily_4_weekly_12_monthly_on_dated_files(tmp_path):
+    start = datetime(2025, 1, 1, 9, 0, 0)
+    # Two backups a day (morning start and exit) for 500 days, plus another database's backups in the same folder.
+    made = []
+    for day in range(500):
+        for hour in (9, 17):
+            t = start + timedelta(days=day, hours=hour - 9)
+            p = tmp_path / f"office-备份-{t:%Y%m%d-%H%M%S}-每日.zip"
+            p.write_bytes(b"x")
+            made.append(t)
+    other = tmp_path / "other-备份-20250101-090000-每日.zip"
+    other.write_bytes(b"x")
+    stray = tmp_path / "notes.zip"
+    stray.write_bytes(b"x")
+    backups.rotate(tmp_path, "office", COUNTS)
+    kept = sorted(backup_time(p) for p in _backups(tmp_path))
+    newest = max(made)  # 2026-05-15 17:00
+    days = sorted({t.date() for t in kept}, reverse=True)
+    # Every kept file is the last of its day, except that the newest day keeps all; the 7 newest days are there.
+    assert all(t.hour == 17 for t in kept if t.date() != newest.date())
+    assert newest - timedelta(hours=8) in kept
+    assert days[:7] == [newest.date() - timedelta(days=i) for i in range(7)]
+    expected = backups.to_keep(made, **COUNTS)
+    assert set(kept) == expected
+    weeks = {t.isocalendar()[:2] for t in kept}
+    months = {(t.year, t.month) for t in kept}
+    assert len(months) == 12 and len(weeks) >= 4
+    assert 12 <= len(kept) <= 1 + 7 + 4 + 12
+    assert other.exists() and stray.exists()  # never someone else's files
+
+
+def test_to_keep_counts_only_periods_with_backups():
+    times = [datetime(2026, 1, 5, 9), datetime(2026, 1, 5, 18), datetime(2026, 3, 1, 9), datetime(2026, 3, 1, 18)]
+    newest_day = {datetime(2026, 3, 1, 9), datetime(2026, 3, 1, 18)}  # the newest day keeps all its backups
+    assert backups.to_keep(times, daily=2, weekly=0, monthly=0) == newest_day | {datetime(2026, 1, 5, 18)}
+    assert backups.to_keep(times, daily=0, weekly=0, monthly=0) == newest_day
+    assert backups.to_keep([], daily=7, weekly=4, monthly=12) == set()
+
+
+def test_keep_counts_from_settings_else_rules_file(db):
+    assert backups.keep_counts(db.conn) == COUNTS
+    with db.transaction() as conn:
+        set_setting(conn, "backup_keep_daily", "3")
+    assert backups.keep_counts(db.conn)["daily"] == 3
+
+
+def test_manual_backup_is_audited_and_role_checked(db):
+    with pytest.raises(UserError, match="管理员、经办人"):
+        backups.backup_now(db, Actor("审核员甲", roles=("审核人",)))
+    assert not backups.default_folder(db).exists()
+    result = backups.backup_now(db, Actor("小王", roles=("经办人",)))
+    assert result.archive.parent == db.path.with_name("office_备份")
+    assert result.archive.name.endswith("-手动.zip")
+    row = db.conn.execute("SELECT user, action, row_key FROM audit_log WHERE table_name = 'backups'").fetchone()
+    assert tuple(row) == ("小王", "backup", result.archive.name)
+
+
+def test_second_folder_gets_a_copy(db, tmp_path):
+    (tmp_path / "usb").mkdir()
+    second = tmp_path / "usb" / "备份"
+    with db.transaction() as conn:
+        set_setting(conn, "backup_second_folder", str(second))
+    result = backups.backup_now(db, None, "每日")
+    assert result.second == second / result.archive.name
+    assert result.second.read_bytes() == result.archive.read_bytes() and not result.warnings
+
+
+def test_second_folder_missing_still_backs_up_and_says_so(db, tmp_path):
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the folder should be")
+    with db.transaction() as conn:
+        set_setting(conn, "backup_second_folder", str(blocked / "备份"))
+    result = backups.backup_now(db, None, "每日")
+    assert result.archive.exists() and result.second is None
+    assert "第二备份位置" in result.message and "只备份到了第一个位置" in result.message
+
+
+def test_second_folder_on_an_unplugged_stick_is_not_created_locally(db, tmp_path):
+    stick = tmp_path / "media" / "U盘"  # the mount point is not there
+    with db.transaction() as conn:
+        set_setting(conn, "backup_second_folder", str(stick / "备份"))
+    result = backups.backup_now(db, None, "每日")
+    assert result.archive.exists() and result.warnings and not stick.exists()
+
+
+
+
+def test_backup_if_due_once_a_day(db):
+    first = backups.backup_if_due(db)
+    assert first is not None and first.archive.name.endswith("-每日.zip")
+    assert backups.backup_if_due(db) is None
+    assert backups.backup_if_due(db, today=date.today() + timedelta(days=1)) is not None
+    assert backups.backup_on_exit(db).archive.name.endswith("-退出.zip")
+
+
+def test_restore_requires_admin(db, tmp_path):
+    archive = backups.backup_now(db, None, "手动").archive
+    path = db.path
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(UserError, match="管理员"):
+        backups.restore(path, archive, Actor("小王", roles=("经办人",)))
+    assert path.read_bytes() == before
+
+
+def test_cli_backup_and_restore_end_to_end(db, tmp_path, capsys):
+    path = db.path
+    db.close()
+    out = tmp_path / "u盘"
+    assert main(["--db", str(path), "backup", "--to", str(out)]) == 0
+    archive = Path(capsys.readouterr().out.strip())
+    assert archive.parent == out and archive.exists()
+    # A change after the backup, then restore: the change is gone, and kept aside.
+    database = open_database(path)
+    with database.transaction() as conn:
+        conn.execute("UPDATE units SET name = '改过的名称' WHERE code = '460001'")
+    database.close()
+    assert main(["--db", str(path), "restore", str(archive)]) == 0
+    printed = capsys.readouterr().out
+    assert "恢复前的数据库已保留为" in printed
+    database = open_database(path, create=False)
+    try:
+        assert database.conn.execute("SELECT name FROM units WHERE code = '460001'").fetchone()[0] == "省财贸工会"
+        audit = database.conn.execute("SELECT action FROM audit_log WHERE table_name = 'backups'").fetchall()
+        assert [r[0] for r in audit] == ["restore"]
+    finally:
+        database.close()
+    aside = Path(printed.split("恢复前的数据库已保留为：")[1].strip())
+    kept = open_database(aside, create=False)
+    try:
+        assert kept.conn.execute("SELECT name FROM units WHERE code = '460001'").fetchone()[0] == "改过的名称"
+    finally:
+        kept.close()
+
+
+def test_cli_restore_of_a_bad_file_exits_1_with_chinese(db, tmp_path, capsys):
+    path = db.path
+    db.close()
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"nonsense")
+    before = path.read_bytes()
+    assert main(["--db", str(path), "restore", str(bad)]) == 1
+    assert "不能用于恢复" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_import_makes_a_backup_first(db, actor, tmp_path):
+    book = tmp_path / "交换表.xlsx"
+    export_workbook(db, book, year=2026, actor=actor)
+    report = ExchangeImportService(db, actor).import_file(book)
+    assert report.errors == [] and report.written
+    made = _backups(backups.default_folder(db))
+    assert len(made) == 1 and made[0].name.endswith("-导入前.zip")
+
+
+def test_cli_restore_refused_while_another_pc_has_the_database_open(db, tmp_path, capsys):
+    from aiddesk.db import app_lock
+
+    archive = backups.backup_now(db, None, "手动").archive
+    path = db.path
+    db.close()
+    other = app_lock.acquire(path, "张三", host="PC-02")
+    assert other.acquired
+    before = path.read_bytes()
+    try:
+        assert main(["--db", str(path), "restore", str(archive)]) == 1
+    finally:
+        other.lock.release()
+    assert "张三（电脑 PC-02" in capsys.readouterr().err
+    assert path.read_bytes() == before and not list(tmp_path.glob("*恢复前*"))
+
+
+def test_rotation_by_hand_on_one_backup_a_day_for_a_quarter(tmp_path):
+    day = date(2026, 1, 1)
+    while day <= date(2026, 3, 31):  # 2026-03-31 is a Tuesday
+        (tmp_path / f"office-备份-{day:%Y%m%d}-180000-每日.zip").write_bytes(b"x")
+        day += timedelta(days=1)
+    deleted = backups.rotate(tmp_path, "office", COUNTS)
+    kept = {backup_time(p).date() for p in _backups(tmp_path)}
+    daily = {date(2026, 3, d) for d in range(25, 32)}
+    weekly = {date(2026, 3, 22), date(2026, 3, 15)}  # Sundays ending the ISO weeks before; 3/29 is already daily
+    monthly = {date(2026, 1, 31), date(2026, 2, 28)}  # only three months exist; March's is 3/31
+    assert kept == daily | weekly | monthly
+    assert len(deleted) == 90 - len(kept)
