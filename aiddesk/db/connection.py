@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 from ..core.errors import UserError
 from ..paths import SCHEMA_FILE
@@ -56,19 +57,32 @@ class DatabaseBusyError(UserError):
     """Another computer or program holds the write lock; the action changed nothing."""
 
 
+class ReadOnlyError(UserError):
+    """The database is open read-only (another PC has it); nothing was saved."""
+
+
 class Database:
     """One open AidDesk database file.
 
     ``conn`` belongs to the thread that opened it; a worker thread gets its own
-    connection from :meth:`connect_for_thread`.
+    connection from :meth:`connect_for_thread`. ``read_only``: every transaction
+    is refused (opened so, or switched so when another PC took the application lock).
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, busy_timeout_ms: int):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, busy_timeout_ms: int,
+                 read_only: bool = False, read_only_reason: str = ""):
         self.path = path
         self.conn = conn
         self.busy_timeout_ms = busy_timeout_ms
+        self.read_only = read_only
+        self.read_only_reason = read_only_reason
         self._depth = 0
         self._lock = threading.RLock()
+
+    def set_read_only(self, reason: str) -> None:
+        """From now on refuse every change; ``reason`` says who has the database, e.g. 张三（电脑 PC-01）已接管."""
+        self.read_only = True
+        self.read_only_reason = reason
 
     @property
     def attachment_dir(self) -> Path:
@@ -82,6 +96,9 @@ class Database:
         Nested use joins the outer transaction through a savepoint, so a
         service may call another service without splitting the user's action.
         """
+        if self.read_only:
+            reason = self.read_only_reason or "另一台电脑正在使用"
+            raise ReadOnlyError(f"数据库以只读方式打开（{reason}），不能保存修改。")
         with self._lock:
             if self._depth == 0:
                 try:
@@ -114,15 +131,30 @@ class Database:
 
     def connect_for_thread(self) -> "Database":
         """A second connection to the same file, for use on another thread."""
-        return Database(self.path, _connect(self.path, self.busy_timeout_ms), busy_timeout_ms=self.busy_timeout_ms)
+        conn = _connect(self.path, self.busy_timeout_ms, read_only=self.read_only)
+        return Database(self.path, conn, busy_timeout_ms=self.busy_timeout_ms, read_only=self.read_only,
+                        read_only_reason=self.read_only_reason)
 
     def close(self) -> None:
         self.conn.close()
 
 
-def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+def _read_only_uri(path: Path) -> str:
+    """``file:…?mode=ro`` for ``path``: '?', '#', '%' and Chinese names escaped; a UNC share keeps its four slashes."""
+    posix = path.as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # C:/… becomes /C:/…, which SQLite reads as the drive
+    prefix = "//" if posix.startswith("//") else ""
+    return f"file:{prefix}{quote(posix, safe='/:')}?mode=ro"
+
+
+def _connect(path: Path, busy_timeout_ms: int, *, read_only: bool = False) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves in transaction().
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    if read_only:
+        # mode=ro: SQLite itself refuses writes, so a slip past transaction() cannot change the file.
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -142,8 +174,8 @@ def _create(path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _check_file(path: Path) -> None:
-    """Refuse, before touching it, a file we must not open for writing."""
+def _check_file(path: Path, *, for_writing: bool = True) -> None:
+    """Refuse, before touching it, a file we must not open (for writing, unless ``for_writing`` is False)."""
     if path.is_dir():
         raise DatabaseOpenError(f"“{path}”是一个文件夹，不是数据库文件。请选择 .sqlite 数据库文件。")
     with open(path, "rb") as f:
@@ -152,6 +184,8 @@ def _check_file(path: Path) -> None:
         raise DatabaseOpenError(
             f"“{path.name}”不是帮扶工作台的数据库文件（文件格式不对）。请确认选择的文件是否正确。"
         )
+    if not for_writing:
+        return
     # The mode check catches a file marked read-only even for an administrator (root),
     # whom os.access would let write anyway.
     marked_read_only = (path.stat().st_mode & 0o222) == 0 or (path.parent.stat().st_mode & 0o222) == 0
@@ -166,20 +200,23 @@ def journal_mode_for(path: Path) -> str:
     return "DELETE" if is_network_path(path) else "WAL"
 
 
-def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_ms: int = 5000) -> Database:
+def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_ms: int = 5000,
+                  read_only: bool = False, read_only_reason: str = "") -> Database:
     """Open (creating or upgrading if needed) the AidDesk database at ``path``.
 
+    ``read_only``: for looking while another PC has the database; nothing is
+    created, probed, upgraded or switched, and every transaction is refused.
     Every refusal is a :class:`DatabaseOpenError` with a Chinese message, and
     leaves the file exactly as it was.
     """
     path = Path(path).expanduser().absolute()
     if not path.exists():
-        if not create:
+        if not create or read_only:
             raise DatabaseOpenError(f"找不到数据库文件“{path}”。")
         _create(path)
-    _check_file(path)
+    _check_file(path, for_writing=not read_only)
     try:
-        conn = _connect(path, busy_timeout_ms)
+        conn = _connect(path, busy_timeout_ms, read_only=read_only)
     except sqlite3.Error as err:
         raise DatabaseOpenError(f"无法打开数据库“{path.name}”：{err}") from err
     try:
@@ -194,6 +231,14 @@ def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_
                 f"数据库“{path.name}”由更新版本的帮扶工作台创建（数据版本 {version}，本程序支持到 {CURRENT_VERSION}）。"
                 "请先升级本程序再打开，以免损坏数据。"
             )
+        if read_only:
+            if version < CURRENT_VERSION:
+                raise DatabaseOpenError(
+                    f"数据库“{path.name}”的数据版本较旧（{version}，本程序为 {CURRENT_VERSION}），需要先升级才能打开，"
+                    "而只读方式不能升级。请等正在使用它的电脑关闭程序后，再正常打开一次。"
+                )
+            return Database(path, conn, busy_timeout_ms=busy_timeout_ms, read_only=True,
+                            read_only_reason=read_only_reason)
         # Probe for a writer lock before changing anything (journal mode, upgrade).
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("ROLLBACK")
