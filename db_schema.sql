@@ -1,7 +1,7 @@
 -- The schema of a new AidDesk database, at the current version.
 -- Older databases are upgraded by aiddesk/db/migrations; keep the two in step.
 PRAGMA application_id = 1095320644;  -- 0x41494444 'AIDD': tells our files from other SQLite files
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -25,7 +25,9 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL,
     roles         TEXT NOT NULL,          -- '、'-joined role names (管理员、经办人 …)
     active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,  -- version 7: wrong passwords in a row
+    locked_until  TEXT                         -- version 7: ISO time the lockout ends; NULL when not locked
 );
 
 -- Local 低保 lines (元/月, stored in 分) per area code and year.
@@ -150,7 +152,9 @@ CREATE TABLE audit_log (
     action       TEXT NOT NULL,       -- insert / update / status
     old_values   TEXT,                -- JSON
     new_values   TEXT,                -- JSON
-    household_id INTEGER
+    household_id INTEGER,
+    prev_hash    TEXT NOT NULL DEFAULT '',  -- version 7: the previous entry's hash ('' for the first)
+    hash         TEXT NOT NULL DEFAULT ''   -- version 7: SHA-256 over this entry's fields and prev_hash
 );
 CREATE INDEX audit_household ON audit_log(household_id, id);
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -43,18 +44,66 @@ def changed(old: dict | None, new: dict | None) -> tuple[dict | None, dict | Non
 
 def record(conn: sqlite3.Connection, actor: Actor, *, table: str, key: str, action: str,
            old: dict | None = None, new: dict | None = None, household_id: int | None = None) -> None:
-    """Write one audit entry, inside the caller's transaction."""
+    """Write one audit entry, chained to the last one by its hash, inside the caller's transaction."""
     old, new = changed(old, new)
     if action == "update" and not new:
         return  # nothing actually changed
+    last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    entry = {
+        # The id is chosen here (not by SQLite) because it is part of the hashed fields.
+        "id": (last[0] + 1) if last else 1,
+        "at": now_text(), "user": actor.username, "via": actor.via, "table_name": table, "row_key": key,
+        "action": action,
+        "old_values": None if old is None else json.dumps(old, ensure_ascii=False),
+        "new_values": None if new is None else json.dumps(new, ensure_ascii=False),
+        "household_id": household_id,
+    }
+    prev_hash = last[1] if last else ""
     conn.execute(
-        "INSERT INTO audit_log (at, user, via, table_name, row_key, action, old_values, new_values, household_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (now_text(), actor.username, actor.via, table, key, action,
-         None if old is None else json.dumps(old, ensure_ascii=False),
-         None if new is None else json.dumps(new, ensure_ascii=False),
-         household_id),
+        "INSERT INTO audit_log (id, at, user, via, table_name, row_key, action, old_values, new_values, household_id,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*(entry[f] for f in CHAINED_FIELDS), prev_hash, entry_hash(entry, prev_hash)),
     )
+
+
+# The columns an entry's hash covers; prev_hash ties it to the entry before.
+CHAINED_FIELDS = ("id", "at", "user", "via", "table_name", "row_key", "action", "old_values", "new_values",
+                  "household_id")
+
+
+def entry_hash(entry, prev_hash: str) -> str:
+    """SHA-256 of a canonical JSON (sorted keys, no spaces) of the entry's fields and the previous hash."""
+    data = {f: entry[f] for f in CHAINED_FIELDS}
+    data["prev_hash"] = prev_hash
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_chain(conn: sqlite3.Connection) -> None:
+    """Compute every entry's hash afresh in id order (the v7 upgrade fills the chain of older logs so)."""
+    prev = ""
+    rows = conn.execute(f"SELECT {', '.join(CHAINED_FIELDS)} FROM audit_log ORDER BY id").fetchall()
+    for row in rows:
+        entry = dict(zip(CHAINED_FIELDS, row))
+        digest = entry_hash(entry, prev)
+        conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, entry["id"]))
+        prev = digest
+
+
+def first_broken_entry(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """The first entry whose hash does not match (id and a Chinese reason), or None when the chain is whole."""
+    prev = ""
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: the log may hold hundreds of thousands of entries
+    for row in cursor.execute(f"SELECT {', '.join(CHAINED_FIELDS)}, prev_hash, hash FROM audit_log ORDER BY id"):
+        entry = dict(zip(CHAINED_FIELDS, row))
+        stored_prev, stored_hash = row[-2], row[-1]
+        if stored_prev != prev:
+            return entry["id"], "与上一条记录的链接不符（前面的记录被删除或改动过）"
+        if entry_hash(entry, prev) != stored_hash:
+            return entry["id"], "内容与校验值不符（该记录被改动过）"
+        prev = stored_hash
+    return None
 
 
 @dataclass(frozen=True)

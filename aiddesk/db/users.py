@@ -14,6 +14,8 @@ class User:
     roles: tuple[str, ...]
     active: bool
     password_hash: str
+    failed_logins: int = 0          # wrong passwords in a row since the last good login
+    locked_until: str | None = None  # ISO time the lockout ends (None: not locked)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -21,7 +23,8 @@ class User:
 
 def _user(row: sqlite3.Row) -> User:
     roles = tuple(r for r in row["roles"].split("、") if r)
-    return User(row["id"], row["username"], row["display_name"], roles, bool(row["active"]), row["password_hash"])
+    return User(row["id"], row["username"], row["display_name"], roles, bool(row["active"]), row["password_hash"],
+                row["failed_logins"], row["locked_until"])
 
 
 def count_users(conn: sqlite3.Connection) -> int:
@@ -55,4 +58,11 @@ def update_user(conn: sqlite3.Connection, user_id: int, *, display_name: str, ro
 
 
 def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
-    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+    """A new password also lifts a lockout: an administrator's reset is how a locked-out user gets back in."""
+    conn.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                 (password_hash, user_id))
+
+
+def set_login_failures(conn: sqlite3.Connection, user_id: int, failed_logins: int, locked_until: str | None) -> None:
+    conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                 (failed_logins, locked_until, user_id))

@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import datetime, timedelta
+from functools import cache
+
 from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.passwords import check_password_strength, hash_password, verify_password
 from ..db import Database
 from ..db import users as repo
 from ..db.audit import Actor, now_text, record
+from ..db.settings import get_setting
+from ..paths import resource
+
+# The numbers in resources/rules/security.json, each a whole number of at least 1.
+RULE_KEYS = ("max_failed_logins", "lockout_minutes", "min_password_length", "idle_lock_minutes")
+
+
+@cache  # read once per run
+def security_rules() -> dict[str, int]:
+    """Lockout, password length and idle-lock numbers from ``resources/rules/security.json``."""
+    try:
+        with open(resource("rules", "security.json"), encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise UserError("找不到规则文件 resources/rules/security.json（安全规则），请重新安装程序") from None
+    except json.JSONDecodeError as err:
+        raise UserError(f"规则文件 security.json 第 {err.lineno} 行格式错误，"
+                        "请修正 resources/rules 中的该文件") from None
+    bad = [k for k in RULE_KEYS if not isinstance(data.get(k), int) or data[k] < 1]
+    if bad:
+        raise UserError(f"规则文件 security.json 中的 {'、'.join(bad)} 应为大于 0 的整数，"
+                        "请修正 resources/rules 中的该文件")
+    return {k: data[k] for k in RULE_KEYS}
+
+
+def idle_lock_minutes(db: Database) -> int:
+    """Minutes without input before the window locks: the database's setting, else the rule file's default."""
+    text = get_setting(db.conn, "idle_lock_minutes", "")
+    return int(text) if text.strip().isdigit() and int(text) > 0 else security_rules()["idle_lock_minutes"]
+
+
+def password_problem(password: str) -> str | None:
+    """A Chinese reason a new password is refused, or None."""
+    need = security_rules()["min_password_length"]
+    if len(password) < need:
+        return f"密码至少{need}位（现在是{len(password)}位），请设置更长的密码"
+    return check_password_strength(password)
 
 
 def needs_first_admin(db: Database) -> bool:
@@ -20,7 +62,7 @@ def _check_new_user(username: str, display_name: str, password: str, roles: tupl
         raise UserError("请填写用户名", field="username")
     if not display_name.strip():
         raise UserError("请填写姓名", field="display_name")
-    weak = check_password_strength(password)
+    weak = password_problem(password)
     if weak:
         raise UserError(weak, field="password")
     _check_roles(roles)
@@ -56,14 +98,45 @@ def create_first_admin(db: Database, *, username: str, display_name: str, passwo
     return repo.find_user(db.conn, username.strip())
 
 
-def login(db: Database, username: str, password: str) -> repo.User:
+def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> repo.User:
+    """The user, if the password is right; too many wrong ones in a row lock the account for a while."""
+    now = now or datetime.now()
     user = repo.find_user(db.conn, username.strip())
     # The same message whether the name or the password is wrong: no hint to a guesser.
-    if user is None or not verify_password(password, user.password_hash):
+    if user is None:
+        raise UserError("用户名或密码不正确")
+    if user.locked_until and now < datetime.fromisoformat(user.locked_until):
+        raise _locked(datetime.fromisoformat(user.locked_until), now)
+    if not verify_password(password, user.password_hash):
+        _count_failure(db, user, now)
         raise UserError("用户名或密码不正确")
     if not user.active:
         raise UserError("该账号已停用，请联系管理员")
+    if user.failed_logins or user.locked_until:
+        with db.transaction() as conn:
+            repo.set_login_failures(conn, user.id, 0, None)
     return user
+
+
+def _locked(until: datetime, now: datetime) -> UserError:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return UserError(f"密码连续输错次数过多，账号已锁定。请 {minutes} 分钟后（{until:%H:%M} 以后）再试，"
+                     "或请管理员重设密码")
+
+
+def _count_failure(db: Database, user: repo.User, now: datetime) -> None:
+    """One more wrong password; the one that reaches the limit locks the account (and is logged)."""
+    rules = security_rules()
+    failures = (0 if user.locked_until else user.failed_logins) + 1  # a lockout that ran out starts afresh
+    with db.transaction() as conn:
+        if failures < rules["max_failed_logins"]:
+            repo.set_login_failures(conn, user.id, failures, None)
+            return
+        until = now + timedelta(minutes=rules["lockout_minutes"])
+        repo.set_login_failures(conn, user.id, 0, until.isoformat(timespec="seconds"))
+        record(conn, Actor(user.username), table="users", key=user.username, action="lock",
+               new={"locked_until": until.isoformat(timespec="seconds"), "failed_logins": failures})
+    raise _locked(until, now)
 
 
 def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, roles: tuple[str, ...],
@@ -84,7 +157,7 @@ def update_user(db: Database, actor: Actor, user_id: int, *, display_name: str, 
 
 def change_password(db: Database, actor: Actor, user_id: int, new_password: str) -> None:
     """A user changes their own password; an administrator may reset anyone's."""
-    weak = check_password_strength(new_password)
+    weak = password_problem(new_password)
     if weak:
         raise UserError(weak, field="password")
     with db.transaction() as conn:

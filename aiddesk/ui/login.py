@@ -55,12 +55,13 @@ class FirstAdminDialog(_Form):
     """Asks for the administrator account on an empty database."""
 
     def __init__(self, *, db: Database, parent: QWidget | None = None):
-        super().__init__("创建管理员账号",
-                         "这是一个新的数据库，还没有任何账号。请先创建管理员账号，之后用它登录并添加其他工作人员。", parent)
+        super().__init__("创建管理员账号", "这是一个新的数据库，还没有任何账号。"
+                         "请先创建管理员账号，之后用它登录并添加其他工作人员。", parent)
         self.db = db
         self.username = self._line("用户名")
         self.display_name = self._line("姓名")
         self.password = self._line("密码", password=True)
+        self.password.setPlaceholderText(f"至少{accounts.security_rules()['min_password_length']}位")
         self.repeat = self._line("再次输入密码", password=True)
         self.buttons.button(QDialogButtonBox.Ok).setText("创建")
         self.username.setFocus()

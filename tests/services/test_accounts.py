@@ -35,7 +35,8 @@ def test_first_admin_flow(db, actor):
     with pytest.raises(UserError, match="已有用户账号"):
         accounts.create_first_admin(db, username="second", display_name="李四", password=PASSWORD)
     assert [u.username for u in repo.all_users(db.conn)] == ["admin"]
-    entry = db.conn.execute("SELECT user, table_name, row_key, action FROM audit_log WHERE table_name = 'users'").fetchone()
+    entry = db.conn.execute("SELECT user, table_name, row_key, action FROM audit_log"
+                            " WHERE table_name = 'users'").fetchone()
     assert tuple(entry) == ("admin", "users", "admin", "insert")
 
 
@@ -57,7 +58,8 @@ def test_bad_password_and_unknown_user_give_the_same_message(db, admin):
 
 
 def test_inactive_user_cannot_log_in(db, actor, admin):
-    uid = accounts.add_user(db, actor, username="clerk", display_name="李经办", password="clerk-pass", roles=("经办人",))
+    uid = accounts.add_user(db, actor, username="clerk", display_name="李经办", password="clerk-pass",
+                            roles=("经办人",))
     accounts.update_user(db, actor, uid, display_name="李经办", roles=("经办人",), active=False)
     with pytest.raises(UserError, match="停用"):
         accounts.login(db, "clerk", "clerk-pass")
@@ -103,7 +105,8 @@ def test_duplicate_username_is_refused(db, actor, admin):
     assert len(repo.all_users(db.conn)) == 1
 
 
-@pytest.mark.parametrize("password, reason", [("12345", "至少6位"), ("", "至少6位"), ("111111", "同一个数字")])
+@pytest.mark.parametrize("password, reason", [("1234567", "至少8位（现在是7位）"), ("", "至少8位"),
+                                             ("11111111", "同一个数字")])
 def test_weak_password_is_refused(db, actor, admin, password, reason):
     with pytest.raises(UserError) as info:
         accounts.add_user(db, actor, username="clerk", display_name="李经办", password=password, roles=("经办人",))
@@ -115,7 +118,7 @@ def test_weak_password_is_refused(db, actor, admin, password, reason):
 
 
 def test_weak_first_admin_is_refused(db):
-    with pytest.raises(UserError, match="至少6位"):
+    with pytest.raises(UserError, match="至少8位"):
         accounts.create_first_admin(db, username="admin", display_name="王主任", password="abc")
     assert accounts.needs_first_admin(db)
 

@@ -155,7 +155,7 @@ def test_delete_asks_first_and_shows_refusals_in_the_dialog(qtbot, db, actor, mo
 
 # -- users -------------------------------------------------------------------
 
-def fill_new_user(editor, *, username="wangfang", name="王芳", password="gh2026!", repeat=None,
+def fill_new_user(editor, *, username="wangfang", name="王芳", password="gh2026!x", repeat=None,
                   roles=("经办人", "审核人")):
     editor.username.setText(username)
     editor.display_name.setText(name)
@@ -175,7 +175,7 @@ def test_add_a_user_with_two_roles_who_can_then_log_in(qtbot, db, actor, monkeyp
     monkeypatch.setattr(dialog, "run_dialog", fill_and_accept)
     qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
 
-    user = accounts.login(db, "wangfang", "gh2026!")
+    user = accounts.login(db, "wangfang", "gh2026!x")
     assert (user.display_name, user.roles, user.active) == ("王芳", ("经办人", "审核人"), True)
     assert [dialog.table.item(0, c).text() for c in range(4)] == ["wangfang", "王芳", "经办人、审核人", "启用"]
     assert [dialog.table.horizontalHeaderItem(c).text() for c in range(4)] == ["用户名", "姓名", "角色", "状态"]
@@ -185,7 +185,7 @@ def test_add_a_user_with_two_roles_who_can_then_log_in(qtbot, db, actor, monkeyp
 def test_mismatched_passwords_are_refused_before_anything_is_saved(qtbot, db, actor):
     editor = UserEditDialog(db=db, actor=actor)
     qtbot.addWidget(editor)
-    fill_new_user(editor, repeat="gh2026?")
+    fill_new_user(editor, repeat="gh2026?x")
     assert editor.try_accept() is False
     assert editor.error.text() == "两次输入的密码不一致，请重新输入"
     assert find_user(db.conn, "wangfang") is None
@@ -250,7 +250,7 @@ def test_reset_a_password(qtbot, db, actor, monkeypatch):
 
     monkeypatch.setattr(dialog, "run_dialog", fill_and_accept)
     qtbot.mouseClick(dialog.password_button, Qt.LeftButton)
-    assert attempts == [False, "密码至少6位"]
+    assert attempts == [False, "密码至少8位（现在是3位），请设置更长的密码"]
     assert accounts.login(db, "lisi", "newpass99").username == "lisi"
     assert "已重设" in dialog.message.text()
 

@@ -37,12 +37,21 @@ def sql_step(filename: str) -> Step:
     return run
 
 
+def _security(conn: sqlite3.Connection) -> None:
+    """Version 7: the new columns, then the hash chain over the audit entries already there."""
+    from ..audit import seal_chain
+
+    sql_step("v0007_security.sql")(conn)
+    seal_chain(conn)
+
+
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
     4: sql_step("v0004_verification.sql"),
     5: sql_step("v0005_evaluation.sql"),
     6: sql_step("v0006_exchange.sql"),
+    7: _security,
 }
 
 

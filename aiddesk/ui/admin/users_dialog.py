@@ -23,7 +23,7 @@ MISMATCH = "两次输入的密码不一致，请重新输入"
 def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.Password)
-    edit.setPlaceholderText("至少6位")
+    edit.setPlaceholderText(f"至少{accounts.security_rules()['min_password_length']}位")
     return edit
 
 

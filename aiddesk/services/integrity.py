@@ -1,0 +1,133 @@
+"""Integrity checks of one database: audit chain, SQLite's own checks, attachment files and fund balances."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..core.fund_report import CARRIED, OUT, PASSED, RECEIVED, ZERO
+from ..core.money import format_yuan, from_fen
+from ..db import Database
+from ..db.audit import first_broken_entry
+from ..db.funds import paid_sums
+from ..db.units import own_unit
+from .funds import available
+
+# Tables whose rows name a file in the attachments folder together with its SHA-256.
+FILE_TABLES = {"attachments": "档案附件", "aid_attachments": "帮扶明细附件", "evaluation_attachments": "考核佐证材料"}
+# A database can hold a great many attachments; list only the first few of each kind of problem.
+SHOWN = 10
+
+
+@dataclass
+class Check:
+    """One check: its Chinese name and the problems it found (empty: passed)."""
+
+    name: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def run_checks(db: Database) -> list[str]:
+    """Every problem found, in Chinese; an empty list when the database is sound."""
+    return [p for check in all_checks(db) for p in check.problems]
+
+
+def all_checks(db: Database) -> list[Check]:
+    """Each check with its outcome, in the order the command line prints them."""
+    return [audit_chain(db), sqlite_integrity(db), foreign_keys(db), attachment_files(db), fund_balances(db)]
+
+
+def audit_chain(db: Database) -> Check:
+    check = Check("操作日志防篡改校验")
+    broken = first_broken_entry(db.conn)
+    if broken:
+        entry_id, reason = broken
+        check.problems.append(f"操作日志第 {entry_id} 条{reason}。请从备份核对该记录之后的操作")
+    return check
+
+
+def sqlite_integrity(db: Database) -> Check:
+    check = Check("数据库文件完整性")
+    rows = [r[0] for r in db.conn.execute("PRAGMA integrity_check")]
+    if rows != ["ok"]:
+        check.problems += [f"数据库文件损坏：{r}。请从最近的备份恢复" for r in rows[:SHOWN]]
+    return check
+
+
+def foreign_keys(db: Database) -> Check:
+    check = Check("记录之间的关联")
+    rows = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+    for table, rowid, parent, _fk in rows[:SHOWN]:
+        check.problems.append(f"表 {table} 第 {rowid} 行引用的 {parent} 记录不存在")
+    if len(rows) > SHOWN:
+        check.problems.append(f"另有 {len(rows) - SHOWN} 处关联缺失")
+    return check
+
+
+def attachment_files(db: Database) -> Check:
+    """Every stored file exists and still has the SHA-256 recorded when it was added."""
+    check = Check("附件文件与登记的校验值")
+    found: list[str] = []
+    seen: dict[str, str | None] = {}  # stored_name → problem (files are shared by content)
+    for table, label in FILE_TABLES.items():
+        for stored_name, sha256, original in db.conn.execute(
+                f"SELECT stored_name, sha256, original_name FROM {table} ORDER BY id"):
+            if stored_name not in seen:
+                seen[stored_name] = _file_problem(db, stored_name, sha256)
+            if seen[stored_name]:
+                found.append(f"{label}“{original}”（{stored_name}）{seen[stored_name]}")
+    check.problems += found[:SHOWN]
+    if len(found) > SHOWN:
+        check.problems.append(f"另有 {len(found) - SHOWN} 个附件有问题")
+    return check
+
+
+def _file_problem(db: Database, stored_name: str, sha256: str) -> str | None:
+    path = db.attachment_dir / stored_name
+    if not path.is_file():
+        return f"在附件文件夹 {db.attachment_dir.name} 中找不到"
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != sha256.lower():
+        return "的内容与登记时不同（文件被替换或损坏）"
+    return None
+
+
+def fund_balances(db: Database) -> Check:
+    """Each source's balance of the office's own ledger equals its entries minus what was paid, and is not negative."""
+    check = Check("资金台账余额")
+    conn = db.conn
+    own = own_unit(conn)
+    if own is None:
+        return check
+    years = [r[0] for r in conn.execute("SELECT DISTINCT year FROM fund_entries WHERE unit_code = ? ORDER BY year",
+                                        (own.code,))]
+    for year in years:
+        expected: dict[str, Decimal] = {}
+        # Recomputed straight from the entries, independently of the ledger service's sums.
+        for kind, source, fen in conn.execute(
+                "SELECT kind, fund_source, sum(amount_fen) FROM fund_entries WHERE unit_code = ? AND year = ?"
+                " GROUP BY kind, fund_source", (own.code, year)):
+            sign = 1 if kind in (CARRIED, RECEIVED) else -1 if kind in (OUT, PASSED) else 0
+            expected[source] = expected.get(source, ZERO) + sign * from_fen(fen)
+        for (unit, source, _category), (amount, _count) in paid_sums(conn, year).items():
+            if unit == own.code:
+                expected[source] = expected.get(source, ZERO) - amount
+        balances = available(conn, own.code, year)
+        for source in sorted(set(expected) | set(balances)):
+            shown = balances[source].balance if source in balances else ZERO
+            want = expected.get(source, ZERO)
+            if shown != want:
+                check.problems.append(f"{year}年{source}：显示余额{format_yuan(shown)}元，"
+                                      f"按台账逐笔计算为{format_yuan(want)}元")
+            if want < 0:
+                check.problems.append(f"{year}年{source}余额为负（{format_yuan(want)}元）：支出超过了到账，"
+                                      "请核对台账与发放记录")
+    return check
