@@ -114,7 +114,7 @@ def _width(column: fmt.Column) -> float:
 # ---- the export -------------------------------------------------------------------------------
 
 def export_workbook(db: Database, path: str | Path, *, year: int, progress: Progress | None = None,
-                    actor: Actor | None = None) -> ExportResult:
+                    actor: Actor | None = None, password: str | None = None) -> ExportResult:
     """Write the office's ``year`` to ``path`` (.xlsx) in the exchange format; audit who exported what.
 
     Reads one consistent snapshot of the database. ``progress(done, total)`` is called every few
@@ -141,6 +141,8 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
             conn.execute("BEGIN")  # a read snapshot: the sheets agree with each other
         try:
             _write(db, tmp_name, unit, year, progress, result)
+            if password:
+                encrypt_in_place(tmp_name, password)
         finally:
             _drop_temp(conn)
             if began:
@@ -154,6 +156,19 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
     with gc_paused():
         write_atomically(path, build, opened_in="Excel 或 WPS")
     return result
+
+
+def encrypt_in_place(name: str, password: str) -> None:
+    """Give the finished workbook an opening password (OOXML agile encryption, as Excel and WPS use)."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    with open(name, "rb") as plain:
+        OOXMLFile(plain).encrypt(password, encrypted)
+    with open(name, "wb") as out:  # the temporary file: only moved into place once encrypted
+        out.write(encrypted.getvalue())
 
 
 def _cli_actor() -> Actor:

@@ -71,10 +71,27 @@ def read_workbook(path: Path) -> Workbook:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
     except Exception:  # noqa: BLE001 - calamine raises its own kinds, one per file format
+        if is_encrypted_ooxml(path):
+            raise Unreadable(f"文件已加密，请先输入密码：“{path.name}”设置了打开密码。请在 Excel 或 WPS 中"
+                             "用密码打开，另存为不加密的 .xlsx 后再导入") from None
         raise unreadable(path) from None
     ahead = _ReadAhead(wb, path)
     return Workbook([(name.strip(), 1, lambda name=name: ahead.load(name)) for name in names], ahead,
                     {name.strip(): name for name in names})
+
+
+def is_encrypted_ooxml(path: Path) -> bool:
+    """An Excel workbook with an opening password: an OLE container ("D0 CF 11 E0") holding an EncryptionInfo stream."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != bytes.fromhex("d0cf11e0a1b11ae1"):
+                return False
+        import olefile
+
+        with olefile.OleFileIO(str(path)) as ole:
+            return ole.exists("EncryptionInfo")
+    except Exception:  # noqa: BLE001 - a damaged file is simply not a recognisably encrypted one
+        return False
 
 
 def unreadable(path: Path) -> Unreadable:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ...db import Database
 from ...db.audit import Actor
@@ -15,8 +15,8 @@ from .. import messages
 from ..forms import error_label, ok_cancel, show_error
 from ..worker import describe_error, run_with_progress
 
-PRIVACY = ("导出的工作簿含有困难职工的姓名、完整身份证号、银行卡号和电话等个人信息。"
-           "请只报送给上级工会，不要通过公共网络或社交软件传送；用完后从U盘等介质上删除。")
+PRIVACY = ("导出的工作簿含有困难职工的姓名、完整身份证号、银行卡号和电话等个人信息，"
+           "请设置打开密码并只报送给上级工会（密码请另行告知，不要与文件一起发送）。")
 
 
 class ExportDialog(QDialog):
@@ -42,6 +42,18 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("年度", self.year)
         form.addRow("保存为", file_row)
+        # An opening password: Excel and WPS ask for it before showing anything.
+        self.encrypt = QCheckBox("设置打开密码")
+        self.password = QLineEdit()
+        self.repeat = QLineEdit()
+        for edit in (self.password, self.repeat):
+            edit.setEchoMode(QLineEdit.Password)
+            edit.setEnabled(False)  # until 设置打开密码 is ticked
+        self.encrypt.toggled.connect(self.password.setEnabled)
+        self.encrypt.toggled.connect(self.repeat.setEnabled)
+        form.addRow("", self.encrypt)
+        form.addRow("打开密码", self.password)
+        form.addRow("再次输入密码", self.repeat)
         notice = QLabel(PRIVACY)
         notice.setWordWrap(True)
         notice.setStyleSheet("color: #8a5300; background: #fff6e0; padding: 6px;")
@@ -52,7 +64,7 @@ class ExportDialog(QDialog):
         layout.addWidget(notice)
         layout.addWidget(self.error)
         layout.addWidget(ok_cancel(self, "导出"))
-        self.resize(620, 260)
+        self.resize(620, 320)
         self._suggest_name()
 
     def _suggest_name(self) -> None:
@@ -79,9 +91,20 @@ class ExportDialog(QDialog):
         if not out.parent.is_dir():
             show_error(self.error, f"文件夹“{out.parent}”不存在，请重新选择保存位置")
             return
-        self.export(out, self.year.value())
+        password = None
+        if self.encrypt.isChecked():
+            password = self.password.text()
+            if not password:
+                show_error(self.error, "请输入打开密码，或取消勾选“设置打开密码”")
+                return
+            if password != self.repeat.text():
+                self.password.clear()
+                self.repeat.clear()
+                show_error(self.error, "两次输入的密码不一致，请重新输入")
+                return
+        self.export(out, self.year.value(), password=password)
 
-    def export(self, out: Path, year: int) -> None:
+    def export(self, out: Path, year: int, *, password: str | None = None) -> None:
         """Write the workbook off the GUI thread; the dialog closes when it is done."""
         from ...exchange.export import export_workbook  # openpyxl loads on first export
 
@@ -90,14 +113,15 @@ class ExportDialog(QDialog):
         def job(report):
             worker_db = db.connect_for_thread()
             try:
-                return export_workbook(worker_db, out, year=year, progress=report, actor=actor)
+                return export_workbook(worker_db, out, year=year, progress=report, actor=actor, password=password)
             finally:
                 worker_db.close()
 
         def done(result) -> None:
             self.result = result
             rows = "、".join(f"{sheet}{n}行" for sheet, n in result.rows.items() if n)
-            messages.info(self, f"已导出：{out}\n\n{rows or '（没有数据行）'}")
+            locked = "\n\n已设置打开密码，请把密码另行告知接收人。" if password else ""
+            messages.info(self, f"已导出：{out}\n\n{rows or '（没有数据行）'}{locked}")
             self.accept()
 
         run_with_progress(self, title="导出交换表", label=f"正在导出{year}年交换表 …", job=job, on_done=done,
