@@ -7,6 +7,10 @@ from decimal import Decimal, InvalidOperation
 from .errors import UserError
 
 CENT = Decimal("0.01")
+# Not a business rule but a storage bound: a million amounts of up to 100亿元 still sum (in 分) inside
+# SQLite's 64-bit integers, and quantize() stays within Decimal's 28 digits.
+MAX_YUAN = Decimal(10) ** 10
+TOO_BIG = "金额“{}”太大（不能超过100亿元），请核对"
 
 
 def to_fen(yuan: Decimal | int | str | None) -> int | None:
@@ -14,6 +18,10 @@ def to_fen(yuan: Decimal | int | str | None) -> int | None:
     if yuan is None or yuan == "":
         return None
     value = parse_yuan(yuan) if isinstance(yuan, str) else Decimal(yuan)
+    if not value.is_finite():
+        raise UserError(f"“{yuan}”不是金额，请输入数字，例如 1000 或 1000.50")
+    if value.copy_abs() >= MAX_YUAN:
+        raise UserError(TOO_BIG.format(yuan))
     if value != value.quantize(CENT):
         raise UserError(f"金额 {value} 超过两位小数，请改为精确到分的金额")
     return int(value * 100)
@@ -35,6 +43,8 @@ def parse_yuan(text: str) -> Decimal:
         raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50") from None
     if not value.is_finite():
         raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50")
+    if value.copy_abs() >= MAX_YUAN:  # copy_abs, not abs(): no rounding, no Overflow; before quantize()
+        raise UserError(TOO_BIG.format(text))
     if value != value.quantize(CENT):
         raise UserError(f"金额“{text}”超过两位小数，请精确到分")
     return value

@@ -1,6 +1,8 @@
-"""Clean up typed or pasted identifiers: full-width → half-width, no whitespace."""
+"""Clean up typed or pasted text: identifiers full-width → half-width without whitespace; free text storable."""
 
 from __future__ import annotations
+
+import re
 
 # Full-width ASCII U+FF01–U+FF5E sits exactly 0xFEE0 above its half-width twin;
 # U+3000 is the ideographic (full-width) space.  NFKC is not used on purpose: it
@@ -23,3 +25,15 @@ def normalise(text: str) -> str:
         return text  # already clean: the common case, and an import normalises a few hundred thousand codes
     # str.split() with no argument splits on all Unicode whitespace (tab, NBSP, …).
     return "".join(text.translate(_HALF_WIDTH).split())
+
+
+# Control characters (all but tab, line feed and carriage return) and lone surrogate halves: pasted in by
+# accident, invisible, refused by SQLite's UTF-8 (the surrogates) or dropped by any .xlsx (the controls), so
+# a record holding them would not read back the same after an export and import.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str | None) -> str:
+    """Free text (names, addresses, notes) as stored: trimmed, without control characters or lone surrogates."""
+    text = (text or "").strip()
+    return _UNSTORABLE.sub("", text).strip() if not text.isprintable() else text

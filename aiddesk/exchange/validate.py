@@ -22,6 +22,7 @@ from pathlib import Path
 from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.idcard import is_valid, parse_id
+from ..core.money import MAX_YUAN
 from ..core.phone import check_phone
 from ..core.text import normalise
 from ..db import column_mappings
@@ -51,6 +52,7 @@ _ACTIVE = ("在档", "临时")
 _DATE_TEXT = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
               re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"))
 _CENT = Decimal("0.01")
+_MAX_INT = 10 ** 18  # below SQLite's largest integer (2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,8 @@ def parse_money(value: object, *, negative: bool = False) -> int:
             raise CellError("不是金额，请填写数字，例如 1000 或 1000.50") from None
     if not amount.is_finite():
         raise CellError("不是金额，请填写数字，例如 1000 或 1000.50")
+    if amount.copy_abs() >= MAX_YUAN:  # copy_abs, not abs(): no rounding, no Overflow; before quantize()
+        raise CellError("金额太大（不能超过100亿元），请核对")
     if amount != amount.quantize(_CENT):
         raise CellError("金额超过两位小数，请精确到分")
     if amount < 0 and not negative:
@@ -195,7 +199,7 @@ def _fen_of_number(value: int | float) -> int | None:
         return None
     sign = -1 if text.startswith("-") else 1
     whole, _dot, cents = text.lstrip("-").partition(".")
-    if len(cents) > 2:
+    if len(cents) > 2 or len(whole) > 10:  # 100亿元 and up: parse_money refuses it
         return None
     return sign * (int(whole) * 100 + int((cents + "00")[:2]))
 
@@ -224,16 +228,19 @@ def parse_date(value: object) -> str:
 def parse_int(value: object) -> int:
     if isinstance(value, bool):
         raise CellError("不是整数")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise CellError("应为整数")
+        if not value.is_integer():
+            raise CellError("应为整数")
+        value = int(value)
+    if isinstance(value, int):
+        # Years, counts, people: far below this; beyond it SQLite could not store the number at all.
+        if abs(value) >= _MAX_INT:
+            raise CellError("数字太大，请核对")
+        return value
     text = normalise(str(value)).replace(",", "")
-    if re.fullmatch(r"-?\d+", text):
+    if re.fullmatch(r"-?\d{1,18}", text):  # int() of thousands of digits refuses them: such a cell is no number
         return int(text)
-    raise CellError("应为整数")
+    raise CellError("数字太大，请核对" if re.fullmatch(r"-?\d+", text) else "应为整数")
 
 
 def _long_number(value: object, label: str) -> str:
@@ -241,11 +248,12 @@ def _long_number(value: object, label: str) -> str:
     assert isinstance(value, (int, float))
     if isinstance(value, float) and not value.is_integer():
         raise CellError(f"{label}应为文本，不能是带小数的数字")
-    digits = str(int(value))
-    if len(digits) > 15:
+    number = int(value)
+    # Compared before str(): str() of an int of thousands of digits raises ValueError.
+    if abs(number) >= 10 ** 15:
         raise CellError(f"{label}被 Excel 存成了数字，超过15位的部分已经丢失（末几位变成了0），无法恢复。"
                         f"请把“{label}”一列设为“文本”格式后重新录入号码")
-    return digits
+    return str(number)
 
 
 def parse_id_number(value: object, label: str = "身份证号") -> str:
@@ -352,6 +360,10 @@ class Validator:
             r.year = self._legacy_year()
         self._units()
         self._cross_checks()
+        if r.legacy and not r.errors and not r.counts():
+            # An empty file, or one whose sheets were none of ours: "imported" would record an import of nothing.
+            self.error("", None, "", r.path.name, "文件里没有找到可导入的台账数据（没有认出的表或表中没有数据行）；"
+                       "请核对是否选错了文件")
         self.tick(self._total)
         return r
 
@@ -617,7 +629,10 @@ class Validator:
         if kind == fmt.DATE:
             return parse_date(v)
         if kind == fmt.INT:
-            return parse_int(v)
+            number = parse_int(v)
+            if number < 0:  # years, 人次, 家庭人口: never negative (the database's CHECKs refuse it at writing)
+                raise CellError(f"{col.header}不能为负数")
+            return number
         if kind == fmt.ID_NUMBER:
             if isinstance(v, str):   # the same people recur on many rows (帮扶明细): check each number once
                 key = (v, col.header)

@@ -45,6 +45,17 @@ def _clean(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
+# OOXML reads "_xHHHH_" in a string as the character HHHH; a literal one is written with its "_" escaped.
+_OOXML_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as the content of a shared string: XML-escaped, a literal "_xHHHH_" kept literal."""
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    return escape(text)
+
+
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -303,7 +314,7 @@ class StreamingWorkbook:
                       .encode("utf-8"))
             chunk: list[str] = []
             for text in self._strings:
-                chunk.append(f'<si><t xml:space="preserve">{escape(text)}</t></si>')
+                chunk.append(f'<si><t xml:space="preserve">{_xml_text(text)}</t></si>')
                 if len(chunk) == 5000:
                     out.write("".join(chunk).encode("utf-8"))
                     chunk.clear()

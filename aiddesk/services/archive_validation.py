@@ -11,8 +11,9 @@ from ..core.codes import code_list
 from ..core.errors import UserError, ValidationError
 from ..core.household import Household, Member
 from ..core.idcard import cross_check, parse_id
+from ..core.money import to_fen
 from ..core.phone import check_phone
-from ..core.text import normalise
+from ..core.text import clean_text, normalise
 
 _AREA = re.compile(r"^\d{6}$")
 _CARD = re.compile(r"^\d{12,19}$")
@@ -29,6 +30,9 @@ _MONEY_FIELDS = {
     "monthly_income": "本人月收入", "other_annual_income": "家庭其他年收入",
     "rigid_expenses": "刚性支出", "hardship_costs": "当年致困支出",
 }
+# Free text trimmed as the exchange import trims it (str.strip: also the ideographic space U+3000) and without
+# the control characters an .xlsx cannot hold, so a household reads back the same after an export and import.
+_FREE_TEXT = ("address", "employer", "bank_name", "note", "exit_note", "exit_reason", "union_opinion")
 
 
 def _code(value: str, list_name: str, label: str) -> str | None:
@@ -47,7 +51,9 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
     warnings: list[str] = []
     h = replace(h, members=[replace(m) for m in h.members], secondary_causes=list(h.secondary_causes))
 
-    h.name = (h.name or "").strip()
+    h.name = clean_text(h.name)
+    for attr in _FREE_TEXT:
+        setattr(h, attr, clean_text(getattr(h, attr)))
     if not h.name:
         problems["name"] = "请填写户主姓名"
     elif len(h.name) > 30:
@@ -87,7 +93,13 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
         value = getattr(h, attr)
         if value is None:
             setattr(h, attr, Decimal("0.00"))
-        elif value < 0:
+            continue
+        try:
+            to_fen(value)  # finite, at most 2 decimals, not absurdly large; before ``< 0``, which NaN cannot answer
+        except UserError as err:
+            problems[attr] = f"{label}：{err.message}"
+            continue
+        if value < 0:
             problems[attr] = f"{label}不能为负数"
 
     for attr, list_name, label, missing in (
@@ -136,7 +148,7 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
 def _validate_member(m: Member, index: int, *, today: date, seen: dict[str, str], problems: dict[str, str]) -> None:
     where = f"第{index}位家庭成员"
     key = f"members.{index}."
-    m.name = (m.name or "").strip()
+    m.name = clean_text(m.name)
     if not m.name:
         problems[key + "name"] = f"{where}：请填写姓名"
     if not m.relation:
@@ -149,10 +161,17 @@ def _validate_member(m: Member, index: int, *, today: date, seen: dict[str, str]
         msg = _code(m.identity, "member_identity", "身份")
         if msg:
             problems[key + "identity"] = f"{where}：{msg}"
+    m.employer_or_school = clean_text(m.employer_or_school)
     if m.monthly_income is None:
         m.monthly_income = Decimal("0.00")
-    elif m.monthly_income < 0:
-        problems[key + "monthly_income"] = f"{where}：月收入不能为负数"
+    else:
+        try:
+            to_fen(m.monthly_income)  # as for the head's amounts: NaN cannot be compared with 0
+        except UserError as err:
+            problems[key + "monthly_income"] = f"{where}：月收入{err.message}"
+        else:
+            if m.monthly_income < 0:
+                problems[key + "monthly_income"] = f"{where}：月收入不能为负数"
     if m.id_number:
         try:
             info = parse_id(m.id_number, today=today)

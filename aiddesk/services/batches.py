@@ -12,6 +12,7 @@ from ..core.batch import AidRecord, Batch
 from ..core.batch_workflow import check_transition, locked
 from ..core.codes import check_code, code_list
 from ..core.errors import UserError, ValidationError
+from ..core.money import to_fen
 from ..core.workdays import Calendar, load_notice_rules, notice_end, notice_warnings
 from ..db import Database
 from ..db import batches as repo
@@ -401,6 +402,15 @@ def refuse_open_objections(conn, batch_id: int, notice: str) -> None:
                         "请先核实并登记处理结果")
 
 
+def _amount_problem(amount: Decimal) -> str | None:
+    """Why ``amount`` cannot be a standard, or None; to_fen first, because NaN cannot be compared with 0."""
+    try:
+        to_fen(amount)
+    except UserError as err:
+        return err.message
+    return None if amount > 0 else "应大于0"
+
+
 def _validate_batch(b: Batch, *, sources: list[str]) -> None:
     problems: dict[str, str] = {}
     b.name = b.name.strip()
@@ -417,11 +427,15 @@ def _validate_batch(b: Batch, *, sources: list[str]) -> None:
         problems["fund_sources"] = f"资金来源“{unknown[0]}”不在资金来源列表中，可选：{'、'.join(sources)}"
     if not b.fund_sources:
         problems["fund_sources"] = "请至少选择一个资金来源"
-    if b.standard is not None and b.standard <= 0:
-        problems["standard"] = "发放标准应大于0"
+    if b.standard is not None:
+        problem = _amount_problem(b.standard)
+        if problem:
+            problems["standard"] = f"发放标准：{problem}"
     for (level, kind), amount in b.student_standards.items():
-        if level not in code_list("education_level") or kind not in code_list("student_kind") or amount <= 0:
+        if level not in code_list("education_level") or kind not in code_list("student_kind"):
             problems["student_standards"] = "助学标准须按学历层次和新生/在校生填写大于0的金额"
+        elif _amount_problem(amount):
+            problems["student_standards"] = f"{level}{kind}的助学标准：{_amount_problem(amount)}"
     if b.activity == "金秋助学" and not b.student_standards and b.standard is None:
         problems["student_standards"] = "金秋助学请按学历层次和新生/在校生填写助学标准"
     if b.plan_approval_kind and b.plan_approval_kind not in code_list("plan_approval_kind"):
