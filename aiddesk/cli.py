@@ -7,6 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from . import __version__
 from .core.errors import UserError
 from .paths import default_database
 
@@ -24,9 +25,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="aiddesk", description="工会帮扶工作台。不带命令时打开程序窗口。")
+    p.add_argument("--version", action="version", version=f"工会帮扶工作台 AidDesk {__version__}",
+                   help="显示版本号后退出")
     p.add_argument("--db", metavar="PATH", help=f"数据库文件（默认：{default_database()}）；不存在时新建")
     sub = p.add_subparsers(dest="command", metavar="命令")
-    sub.add_parser("gui", help="打开程序窗口（默认）")
+    gui = sub.add_parser("gui", help="打开程序窗口（默认）")
+    # Hidden: CI and installers check a packaged build starts (window opens, then quits) without a login.
+    gui.add_argument("--smoke-test", type=float, nargs="?", const=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help="生成演示数据库（单位、档案、账号）")
     demo.add_argument("--households", type=int, default=1431, metavar="N", help="档案户数（默认1431）")
     demo.add_argument("--seed", type=int, default=2015, metavar="S", help="随机种子，相同种子生成相同数据")
@@ -49,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
     exp.add_argument("file", metavar="FILE.xlsx", help="输出的 Excel 工作簿")
     exp.add_argument("--year", required=True, type=int, metavar="年度")
+    exp.add_argument("--password-file", metavar="FILE", help="给导出的工作簿设置打开密码（密码为该文本文件的第一行）")
     rep = sub.add_parser("report", help="统计报表")
     kinds = rep.add_subparsers(dest="report", metavar="报表")
     funds = kinds.add_parser("funds", help="年度帮扶资金使用情况（资金来源、支出、结余、下级单位）")
@@ -69,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--year", required=True, type=int, metavar="年度")
     ev.add_argument("--template", metavar="模板名称", help="评价模板（默认：本单位选定的模板）")
     ev.add_argument("--json", action="store_true", help="以 JSON 输出各行得分及其依据")
+    bak = sub.add_parser("backup", help="立即备份数据库和附件（默认备份到数据库旁的“<名称>_备份”文件夹）")
+    bak.add_argument("--to", metavar="DIR", help="备份到这个文件夹")
+    res = sub.add_parser("restore", help="从备份恢复：先校验备份，当前数据库改名保留在原处")
+    res.add_argument("file", metavar="FILE", help="备份文件（.zip）")
+    sub.add_parser("check", help="完整性检查：操作日志防篡改校验、数据库文件、附件校验值、资金余额")
     return p
 
 
@@ -86,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db_path = Path(args.db) if args.db else default_database()
     command = args.command or "gui"
+    if command == "gui" and getattr(args, "smoke_test", None) is not None:
+        from .ui.smoke import run_smoke_test
+
+        return run_smoke_test(db_path, args.smoke_test)
     if command == "gui":
         from .ui.app import run_gui
 
@@ -103,8 +118,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
     from .db import open_database
 
+    if command == "restore":  # the database must not be open while it is replaced
+        return _restore(db_path, args)
     db = open_database(db_path)
     try:
+        if command == "backup":
+            return _backup(db, args)
         if command == "demo":
             return _demo(db, args)
         if command == "print" and args.form == "archive":
@@ -123,6 +142,8 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
             return _export(db, args)
         if command == "evaluate":
             return _evaluate(db, args)
+        if command == "check":
+            return _check(db)
         _parser().parse_args([command, "--help"])
         return EXIT_UNREADABLE
     finally:
@@ -160,17 +181,66 @@ def _import(db, args) -> int:
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
+def _backup(db, args) -> int:
+    from .services.backups import backup_now
+
+    result = backup_now(db, _cli_actor(), "手动", to=args.to)
+    print(result.archive)
+    for warning in result.warnings:
+        sys.stderr.write(f"提醒：{warning}\n")
+    return EXIT_OK
+
+
+def _restore(db_path: Path, args) -> int:
+    from .db import app_lock
+    from .services.backups import restore
+
+    actor = _cli_actor()
+    # Replacing the file under a colleague's open window would lose their work: only when nobody holds it.
+    taken = app_lock.acquire(db_path, actor.username)
+    if not taken.acquired:
+        raise UserError(f"数据库正由 {taken.holder.describe()}在工作台中使用，现在不能恢复。"
+                        "请等对方关闭程序后再试")
+    try:
+        aside = restore(db_path, Path(args.file), actor)
+    finally:
+        taken.lock.release()
+    print(f"已从“{args.file}”恢复数据库“{db_path}”。")
+    if aside:
+        print(f"恢复前的数据库已保留为：{aside}")
+    return EXIT_OK
+
+
 def _export(db, args) -> int:
     from .exchange.export import export_workbook
 
-    result = export_workbook(db, Path(args.file), year=args.year, actor=_cli_actor())
+    password = None
+    if args.password_file:  # a file, not an argument: command lines show up in process lists and shell history
+        lines = Path(args.password_file).read_text(encoding="utf-8-sig").splitlines()
+        password = lines[0] if lines else ""
+        if not password:
+            raise UserError(f"密码文件“{args.password_file}”的第一行是空的，请写入打开密码")
+    result = export_workbook(db, Path(args.file), year=args.year, actor=_cli_actor(), password=password)
     print(f"已导出{result.year}年交换表：{result.path}")
     for sheet, rows in result.rows.items():
         print(f"  {sheet} {rows} 行")
     for reason, rows in result.left_out.items():
         print(f"  未导出：{reason} {rows} 行")
     print(f"校验码 {result.checksum}")
+    if password:
+        print("已设置打开密码，请把密码另行告知接收人")
     return EXIT_OK
+
+
+def _check(db) -> int:
+    from .services.integrity import all_checks
+
+    checks = all_checks(db)
+    for check in checks:
+        print(f"{check.name}：{'通过' if check.passed else '问题'}")
+        for problem in check.problems:
+            print(f"  {problem}")
+    return EXIT_OK if all(c.passed for c in checks) else 1
 
 
 def _demo(db, args) -> int:
@@ -182,6 +252,10 @@ def _demo(db, args) -> int:
             sys.stderr.flush()
 
     summary = build_demo(db, households=args.households, seed=args.seed, progress=progress)
+    from .db.audit import seal_chain
+
+    with db.transaction() as conn:
+        seal_chain(conn)  # the demo backdates some log entries to simulate past years: chain them as they now read
     sys.stderr.write("\n")
     print(f"演示数据库已生成：{db.path}")
     print(f"单位 {summary.units} 个，档案 {summary.households} 户，涉及人口 {summary.people} 人。")

@@ -65,8 +65,24 @@ def run_gui(db_path: Path) -> int:
     if login.exec() != QDialog.Accepted:
         return 0
     user = login.user
+    from . import lock_session
+
+    # The application lock: one PC changes the database, another may only look (issue 8).
+    session = lock_session.start(db, user)
+    if session is None:
+        return 0
+    db, lock = session
+    from ..services.backups import backup_if_due, backup_on_exit
+    from .backup_actions import run_quietly
+
+    # Automatic backups (issue 8): quick enough to run here; a failure is logged, never stops the program.
+    run_quietly(backup_if_due, db, "每日")
     window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
+    keeper = lock_session.watch(window, lock)
     window.show()
     code = app.exec()
+    if not getattr(window, "restored", False):  # after a restore the database is closed and replaced
+        run_quietly(backup_on_exit, window.db, "退出")
+    keeper.stop()
     db.close()
     return code

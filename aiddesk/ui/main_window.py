@@ -21,6 +21,7 @@ from .archive.history_dialog import HistoryDialog
 from .archive.household_form import HouseholdDialog
 from .archive.list_view import ArchiveListView
 from .archive.status_dialog import StatusDialog
+from .idle_lock import IdleLock
 from .batches.batch_list import BatchListView
 from .pdf_preview import PdfPreviewDialog
 from .worker import describe_error, run_with_progress
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.list_view.open_requested.connect(self.edit_household)
         self._build_actions()
         self._tmp = tempfile.TemporaryDirectory(prefix="aiddesk-print-")
+        # Personal data must not stay on an unattended screen: lock after idle_lock_minutes without input.
+        self.idle_lock = IdleLock(self, db=db, username=user.username)
 
     def _action(self, text: str, slot, shortcut: str | None = None) -> QAction:
         action = QAction(text, self)
@@ -103,6 +106,16 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         self.export_action = self._action("导出交换表…", self.export_exchange)
         file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        from . import backup_actions  # issue 8: backups
+
+        self.backup_action = self._action("立即备份…", lambda: backup_actions.backup_now(self))
+        self.backup_action.setEnabled(self.actor.may("管理员", "经办人"))
+        self.restore_action = self._action("从备份恢复…", lambda: backup_actions.restore_from_backup(self))
+        self.restore_action.setEnabled(is_admin)
+        self.backup_settings_action = self._action("备份设置…", lambda: backup_actions.edit_backup_settings(self))
+        for action in (self.backup_action, self.restore_action, self.backup_settings_action):
+            file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
         archive_menu = menu.addMenu("档案")
