@@ -28,6 +28,14 @@ class Unreadable(UserError):
     """The file cannot be read as a workbook at all (exit code 2)."""
 
 
+class PasswordRequired(Unreadable):
+    """The workbook has an opening password and none was given: the wizard asks for it, the CLI names the option."""
+
+
+class WrongPassword(PasswordRequired):
+    """The password given does not open the workbook: asked for again, with this message."""
+
+
 class Workbook:
     """A workbook's sheets, read in the order given to :meth:`plan`; ``close`` stops the reading ahead."""
 
@@ -52,8 +60,12 @@ class Workbook:
         self.close()
 
 
-def read_workbook(path: Path) -> Workbook:
-    """Every sheet's raw cell values (numbers stay numbers, dates dates), each loaded when asked for."""
+def read_workbook(path: Path, *, password: str | None = None) -> Workbook:
+    """Every sheet's raw cell values (numbers stay numbers, dates dates), each loaded when asked for.
+
+    ``password`` opens a workbook that has an opening password (ignored for one that has none); without it
+    such a workbook raises :class:`PasswordRequired`, with a wrong one :class:`WrongPassword`.
+    """
     if not path.exists():
         raise Unreadable(f"找不到文件“{path}”")
     suffix = path.suffix.lower()
@@ -65,16 +77,22 @@ def read_workbook(path: Path) -> Workbook:
         except UserError as err:
             raise Unreadable(err.message) from None
         return Workbook([(path.stem, 1, lambda rows=[list(r) for r in sheet]: rows) for sheet in sheets])
+    plain = None
+    if is_encrypted_ooxml(path):
+        from .decrypt import decrypt_workbook
+
+        plain = decrypt_workbook(path, password)  # in memory: no plain copy of the personal data on disk
     try:
         from python_calamine import CalamineWorkbook
 
-        wb = CalamineWorkbook.from_path(str(path))
+        # from_filelike copies the bytes into calamine, so the decrypted copy here can go at once.
+        wb = CalamineWorkbook.from_path(str(path)) if plain is None else CalamineWorkbook.from_filelike(plain)
         names = list(wb.sheet_names)
     except Exception:  # noqa: BLE001 - calamine raises its own kinds, one per file format
-        if is_encrypted_ooxml(path):
-            raise Unreadable(f"文件已加密，请先输入密码：“{path.name}”设置了打开密码。请在 Excel 或 WPS 中"
-                             "用密码打开，另存为不加密的 .xlsx 后再导入") from None
         raise unreadable(path) from None
+    finally:
+        if plain is not None:
+            plain.close()
     ahead = _ReadAhead(wb, path)
     return Workbook([(name.strip(), 1, lambda name=name: ahead.load(name)) for name in names], ahead,
                     {name.strip(): name for name in names})

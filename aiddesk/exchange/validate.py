@@ -276,16 +276,16 @@ def parse_card(value: object) -> str:
 # ---- the workbook --------------------------------------------------------------------------------------------
 
 def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None,
-          progress: Callable[[int, int], object] | None = None) -> Checked:
-    """Read and check the workbook at ``path`` against the database behind ``conn``.
+          progress: Callable[[int, int], object] | None = None, password: str | None = None) -> Checked:
+    """Read and check the workbook at ``path`` (opened with ``password`` if it has one) against ``conn``'s database.
 
     ``mapping`` (legacy ledgers): format sheet name → {format header: file header}, as chosen in the
     column-mapping step; without it, remembered mappings and known aliases are used.
     ``progress(done, total)`` is called as sheets and their columns are checked (a big workbook takes a
     while); its ``False`` stops the check with :class:`Cancelled`.
-    Raises :class:`Unreadable` when the file cannot be read at all.
+    Raises :class:`Unreadable` when the file cannot be read at all (its kinds PasswordRequired, WrongPassword).
     """
-    with read_workbook(Path(path)) as workbook, gc_paused():
+    with read_workbook(Path(path), password=password) as workbook, gc_paused():
         return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run()
 
 

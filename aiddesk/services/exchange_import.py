@@ -7,7 +7,9 @@ The command line and the GUI import wizard both call this service::
     if report.ok:
         service.apply(report)             # one transaction, audited
 
-or ``service.import_file(path, dry_run=False)`` for both at once.
+or ``service.import_file(path, dry_run=False)`` for both at once. A workbook with an opening password needs
+``password=``; without it :class:`PasswordRequired` is raised (the wizard then asks), with a wrong one
+:class:`WrongPassword`. The password is used to open the file and then forgotten: never stored nor logged.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..db import column_mappings
 from ..db.audit import Actor
 from ..db.exchange_imports import ImportedYear, last_import
 from ..exchange import importer
-from ..exchange.sheet_reader import Unreadable
+from ..exchange.sheet_reader import PasswordRequired, Unreadable, WrongPassword
 from ..exchange.validate import LEGACY_KIND, Checked, Issue, check
 
 
@@ -56,11 +58,12 @@ class ExchangeImportService:
         self.actor = actor
 
     def check(self, path: str | Path, *, mapping: dict[str, dict[str, str]] | None = None,
-              progress=None) -> ImportReport:
+              progress=None, password: str | None = None) -> ImportReport:
         """Read and check; raises :class:`Unreadable` when the file is no workbook. Writes nothing.
 
-        ``progress(done, total)`` returning ``False`` stops the check (``Cancelled``)."""
-        checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress)
+        ``progress(done, total)`` returning ``False`` stops the check (``Cancelled``). ``password`` opens an
+        encrypted workbook (:class:`PasswordRequired` / :class:`WrongPassword` without or with a wrong one)."""
+        checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress, password=password)
         return ImportReport(checked, mapping=dict(mapping or {}))
 
     def previous(self, report: ImportReport) -> ImportedYear | None:
@@ -89,8 +92,8 @@ class ExchangeImportService:
         return counts
 
     def import_file(self, path: str | Path, *, dry_run: bool = False,
-                    mapping: dict[str, dict[str, str]] | None = None) -> ImportReport:
-        report = self.check(path, mapping=mapping)
+                    mapping: dict[str, dict[str, str]] | None = None, password: str | None = None) -> ImportReport:
+        report = self.check(path, mapping=mapping, password=password)
         if report.ok:
             if dry_run:
                 report.imported = report.checked.counts()
@@ -102,4 +105,4 @@ class ExchangeImportService:
         return report
 
 
-__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "Unreadable"]
+__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "PasswordRequired", "Unreadable", "WrongPassword"]

@@ -15,7 +15,8 @@ from ...services.duplicates import AIDED_TWICE, IN_ARCHIVES, Duplicate, duplicat
 from .. import messages
 
 ALL = "全部"
-COLUMNS = ("身份证号 / 单位", "类型", "档案编号", "明细编号", "姓名", "关系 / 救助类别", "金额（元）", "状态 / 发放日期")
+COLUMNS = ("身份证号 / 单位", "类型", "档案编号", "明细编号", "姓名", "关系 / 救助类别", "金额（元）",
+           "状态 / 发放日期")
 TARGET = Qt.ItemDataRole.UserRole  # ("household", id) or ("batch", id) on an entry's row
 
 

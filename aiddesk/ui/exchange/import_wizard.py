@@ -1,4 +1,4 @@
-"""导入交换表或旧台账: choose a file, map an old ledger's columns, see the check, import off the GUI thread."""
+"""导入交换表或旧台账: choose a file (and its password), map columns, see the check, import off the GUI thread."""
 
 from __future__ import annotations
 
@@ -14,18 +14,20 @@ from ...db.audit import Actor
 from ...db.units import own_unit
 from ...exchange.validate import CHANGED_WARNING
 from ...reports.common import Cancelled
-from ...services.exchange_import import ExchangeImportService, ImportReport
+from ...services.exchange_import import ExchangeImportService, ImportReport, PasswordRequired, WrongPassword
 from .. import messages
 from ..forms import error_label, show_error
 from ..worker import describe_error, run_with_progress
 from .issues_table import IssuesTable
 from .mapping_step import MappingStep
+from .password_dialog import PasswordDialog
 
 STEPS = ("选择文件", "对应列", "检查结果", "导入", "结果")
 CHOOSE, MAPPING, RESULT, DONE = 0, 1, 2, 3   # pages; step 导入 is the confirmation and progress over 检查结果
 IMPORTERS = ("管理员", "经办人")
 READ_ONLY = "您的账号只能查看；导入由管理员或经办人办理"
 CANCELLED = "已取消，没有导入任何内容"
+NO_PASSWORD = "没有输入密码，未读取“{name}”。需要导入时请再点“下一步”，输入发送单位告知的打开密码"
 FILE_FILTER = "Excel 或 CSV 文件 (*.xlsx *.xls *.csv);;所有文件 (*)"
 
 KINDS = ("可以导入两种文件：\n"
@@ -63,6 +65,10 @@ class ImportWizard(QDialog):
         self.mapping: dict[str, dict[str, str]] = {}  # format sheet → {format header: file header} the user chose
         self.imported: dict[str, int] | None = None
         self.progress = None  # the running job's progress dialog
+        self.password_dialog: PasswordDialog | None = None  # open while an encrypted file's password is asked for
+        # The opening password of the file being worked on, only in memory: re-checks after choosing columns
+        # read the file again. Dropped when another file is chosen, after the import and when the wizard closes.
+        self._password: tuple[Path, str] | None = None
         self._busy = False
 
         self.steps = QLabel()
@@ -246,6 +252,10 @@ class ImportWizard(QDialog):
         if not self._busy:
             super().reject()
 
+    def done(self, result: int) -> None:
+        self._password = None
+        super().done(result)
+
     # ---- step 1: the file --------------------------------------------------------------------
 
     def _browse(self) -> None:
@@ -266,17 +276,23 @@ class ImportWizard(QDialog):
         if path is None:
             show_error(self.file_error, "请选择要导入的文件")
             return
-        if self.report is None or self.report.checked.path != path:
-            self.mapping = {}   # columns chosen for another file do not apply to this one
-        self._check(path)
+        if self._password is not None and self._password[0] != path:
+            self._password = None  # another file: its own password, if any, is asked for
+        same = self.report is not None and self.report.checked.path == path
+        # Columns chosen for another file do not apply to this one; they are replaced once this file is read,
+        # so a check that is cancelled (or a password prompt) leaves the wizard as it was.
+        self._check(path, self.mapping if same else {})
 
-    def _check(self, path: Path) -> None:
-        db, actor, mapping = self._db, self._actor, {k: dict(v) for k, v in self.mapping.items()}
+    def _check(self, path: Path, mapping: dict[str, dict[str, str]] | None = None) -> None:
+        db, actor = self._db, self._actor
+        mapping = {k: dict(v) for k, v in (self.mapping if mapping is None else mapping).items()}
+        password = self._password[1] if self._password is not None and self._password[0] == path else None
 
         def job(progress):
             worker_db = db.connect_for_thread()
             try:
-                return ExchangeImportService(worker_db, actor).check(path, mapping=mapping or None, progress=progress)
+                return ExchangeImportService(worker_db, actor).check(path, mapping=mapping or None, progress=progress,
+                                                                     password=password)
             except Cancelled:  # heard between columns: a big workbook stops within a moment
                 return None
             finally:
@@ -291,14 +307,44 @@ class ImportWizard(QDialog):
 
         def failed(err: BaseException) -> None:
             self._set_busy(False)
+            if isinstance(err, PasswordRequired):
+                self._ask_password(path, err)
+                return
             self._say(describe_error(err))
 
         self._set_busy(True)
-        self.progress = run_with_progress(self, title="检查文件", label=f"正在读取并检查“{path.name}” …", job=job,
+        reading = "正在解密、读取并检查" if password is not None else "正在读取并检查"
+        self.progress = run_with_progress(self, title="检查文件", label=f"{reading}“{path.name}” …", job=job,
                                           on_done=done, on_error=failed)
+
+    def _ask_password(self, path: Path, err: PasswordRequired) -> None:
+        """Ask for the opening password without blocking (``open``); a wrong one is asked again, with why."""
+        self._password = None
+        dialog = PasswordDialog(path.name, problem=err.message if isinstance(err, WrongPassword) else None,
+                                parent=self)
+        self.password_dialog = dialog
+
+        def given() -> None:
+            self._password = (path, dialog.take_password())
+            self._close_password_dialog()
+            self._check(path, self.mapping if self.report is not None and self.report.checked.path == path else {})
+
+        def declined() -> None:
+            self._close_password_dialog()
+            self._say(NO_PASSWORD.format(name=path.name))
+
+        dialog.accepted.connect(given)
+        dialog.rejected.connect(declined)
+        dialog.open()
+
+    def _close_password_dialog(self) -> None:
+        if self.password_dialog is not None:
+            self.password_dialog.deleteLater()
+            self.password_dialog = None
 
     def _checked(self, report: ImportReport) -> None:
         self.report = report
+        self.mapping = {k: dict(v) for k, v in report.mapping.items()}  # what this file was read with
         if report.checked.legacy:
             self.mapping_step.show_layouts(report.checked.layouts)
             self._show(MAPPING)
@@ -443,6 +489,7 @@ class ImportWizard(QDialog):
         counts, cancelled_late = result
         self._set_busy(False)
         self.imported = dict(counts)
+        self._password = None  # written: the file is not read again
         checked = self.report.checked
         if checked.legacy:
             own = own_unit(self._db.conn)
