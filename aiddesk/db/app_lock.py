@@ -266,17 +266,27 @@ def _take_over(path: Path, stale_info: LockInfo, mine: LockInfo, stale: float) -
         guard.unlink(missing_ok=True)
 
 
-def in_use_warning(db_path: str | os.PathLike) -> str | None:
-    """For commands that write without taking the lock: a Chinese warning while another program holds it fresh."""
+def live_holder(db_path: str | os.PathLike) -> LockInfo | None:
+    """Who else holds the lock fresh (another program, here or on another PC), or None; never raises."""
     try:
         info = _read(lock_path_for(db_path))
         stale = lock_rules().stale_seconds
     except (OSError, UserError):
-        return None  # a warning only: never stop the command over it
+        return None  # only ever used to warn or refuse politely: an unreadable lock is nobody's
     host = socket.gethostname()
     if info is None or info.age_seconds() >= stale or _process_gone(info, host):
         return None
     if info.host == host and info.pid == os.getpid():
         return None
-    return (f"警告：数据库正由 {info.describe()}在工作台中使用。同时修改可能互相干扰，"
+    return info
+
+
+def in_use_warning(db_path: str | os.PathLike) -> str | None:
+    """For commands that write without taking the lock: a Chinese warning while another program holds it fresh."""
+    info = live_holder(db_path)
+    return None if info is None else warning_for(info)
+
+
+def warning_for(holder: LockInfo) -> str:
+    return (f"警告：数据库正由 {holder.describe()}在工作台中使用。同时修改可能互相干扰，"
             "建议等对方关闭程序后再执行本命令。")

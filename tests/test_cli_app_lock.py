@@ -1,0 +1,116 @@
+"""The command line and the application lock: writing commands refuse while the GUI holds it, reading ones warn."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from aiddesk.cli import main
+from aiddesk.db import app_lock, open_database
+from aiddesk.db.settings import set_dibao_line
+from aiddesk.db.units import Unit
+from aiddesk.exchange.export import export_workbook
+from aiddesk.services import units
+from aiddesk.services.archive import ArchiveService
+
+
+class _User:
+    username, display_name = "zhangsan", "张三"
+
+
+def count(path, table: str) -> int:
+    db = open_database(path)
+    try:
+        return db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def workbook(tmp_path, actor, make_household):
+    """省财贸工会's 2026 exchange workbook (a sub-unit of the test office)."""
+    sub = open_database(tmp_path / "sub.sqlite")
+    try:
+        units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
+        with sub.transaction() as conn:
+            set_dibao_line(conn, "460100", 2026, Decimal("700"))
+        ArchiveService(sub, actor).save(make_household(1, archive_no="CM2026001"))
+        out = tmp_path / "交换表.xlsx"
+        export_workbook(sub, out, year=2026, actor=actor)
+    finally:
+        sub.close()
+    return out
+
+
+@pytest.fixture
+def held(db):
+    """张三 has the database open in the GUI on PC-B (another PC: live by its fresh heartbeat)."""
+    db.close()
+    taken = app_lock.acquire(db.path, _User(), host="PC-B")
+    assert taken.acquired
+    yield db.path
+    taken.lock.release()
+
+
+def test_import_is_refused_while_another_pc_has_the_database(held, workbook, capsys):
+    assert main(["--db", str(held), "import", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：数据库正由 张三（电脑 PC-B，自 ")
+    assert "命令行现在不能导入，没有写入任何内容" in err and "请等对方关闭程序后再执行" in err and "--force" in err
+    assert count(held, "households") == 0 and count(held, "exchange_imports") == 0
+
+
+def test_force_imports_anyway_with_the_warning(held, workbook, capsys):
+    assert main(["--db", str(held), "import", str(workbook), "--force"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("警告：数据库正由 张三（电脑 PC-B") and "已导入" in captured.out
+    assert count(held, "households") == 1
+
+
+def test_a_dry_run_only_warns(held, workbook, capsys):
+    assert main(["--db", str(held), "import", str(workbook), "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("警告：数据库正由 张三") and "检查通过，未写入" in captured.out
+
+
+def test_reading_commands_warn_and_go_on(held, tmp_path, capsys):
+    for args in (["check"], ["report", "funds", "--year", "2026"], ["evaluate", "--year", "2026"],
+                 ["export", str(tmp_path / "out.xlsx"), "--year", "2026"]):
+        assert main(["--db", str(held)] + args) == 0, args
+        assert capsys.readouterr().err.startswith("警告：数据库正由 张三（电脑 PC-B"), args
+
+
+def test_backup_neither_warns_nor_refuses(held, tmp_path, capsys):
+    assert main(["--db", str(held), "backup", "--to", str(tmp_path / "备份")]) == 0
+    assert "警告" not in capsys.readouterr().err
+
+
+def test_demo_is_refused_too(tmp_path, capsys):
+    path = tmp_path / "demo.sqlite"
+    taken = app_lock.acquire(path, _User(), host="PC-B")
+    try:
+        assert main(["--db", str(path), "demo", "--households", "3"]) == 1
+        err = capsys.readouterr().err
+        assert "命令行现在不能生成演示数据" in err and "--force" in err
+        assert not path.exists()  # refused before the database is even opened
+        assert main(["--db", str(path), "demo", "--households", "3", "--force"]) == 0
+        assert count(path, "households") == 3
+    finally:
+        taken.lock.release()
+
+
+def test_no_holder_or_this_process_no_warning(db, workbook, capsys):
+    db.close()
+    mine = app_lock.acquire(db.path, _User())  # this very process: not "another program"
+    try:
+        assert main(["--db", str(db.path), "import", str(workbook)]) == 0
+    finally:
+        mine.lock.release()
+    assert "警告" not in capsys.readouterr().err
+
+
+def test_force_is_documented_in_chinese(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    assert "--force" in (out := capsys.readouterr().out) and "默认拒绝" in out and "--password-file" in out
