@@ -155,6 +155,10 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
         return _restore(db_path, args)
     _respect_app_lock(command, args, db_path)
     db = open_database(db_path)
+    if command in ("print", "report", "evaluate"):  # PDFs: fonts dropped beside the database draw rare characters
+        from .reports.glyphs import set_database_folder
+
+        set_database_folder(db.path.parent)
     try:
         if command == "backup":
             return _backup(db, args)
