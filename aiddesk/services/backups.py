@@ -157,14 +157,19 @@ def backup_now(db, actor: audit.Actor | None = None, reason: str = "手动", *, 
     return result
 
 
-def backup_if_due(db, today: date | None = None) -> BackupResult | None:
-    """The daily backup at the first start of a day: made only if the default folder has none from today."""
+def backup_due(db, today: date | None = None) -> bool:
+    """Whether the daily backup is due: the default folder has no backup from today (never on a read-only session)."""
     if getattr(db, "read_only", False):
-        return None  # the PC holding the lock makes the automatic backups
+        return False  # the PC holding the lock makes the automatic backups
     today = today or date.today()
     folder = default_folder(db)
-    if folder.is_dir() and any((t := backup_time(p, db.path.stem)) and t.date() == today
-                               for p in folder.glob("*.zip")):
+    return not (folder.is_dir() and any((t := backup_time(p, db.path.stem)) and t.date() == today
+                                        for p in folder.glob("*.zip")))
+
+
+def backup_if_due(db, today: date | None = None) -> BackupResult | None:
+    """The daily backup at the first start of a day: made only if the default folder has none from today."""
+    if not backup_due(db, today):
         return None
     return backup_now(db, None, "每日")
 
@@ -181,17 +186,32 @@ def second_folder(db) -> str:
 
 def set_second_folder(db, actor: audit.Actor, folder: str) -> None:
     """Set (or clear, with "") the second backup folder; 管理员 only, audited."""
+    save_settings(db, actor, second=folder)
+
+
+def save_settings(db, actor: audit.Actor, *, second: str, keep: dict[str, int] | None = None) -> None:
+    """The second backup folder ("" for none) and how many backups to keep; 管理员 only, one audited change."""
     from ..db.settings import set_setting
 
     actor.require("管理员")
-    folder = folder.strip()
-    if folder and not Path(folder).is_absolute():
-        raise UserError(f"第二备份位置“{folder}”不是完整路径。请用“浏览…”选择文件夹，例如 E:\\工会备份")
+    second = second.strip()
+    if second and not Path(second).is_absolute():
+        raise UserError(f"第二备份位置“{second}”不是完整路径。请用“浏览…”选择文件夹，例如 E:\\工会备份")
+    values = {SECOND_FOLDER_KEY: second}
+    current = keep_counts(db.conn)
+    for kind, count in (keep or {}).items():
+        if not 0 <= count <= 999:
+            raise UserError(f"保留份数应在0到999之间（现在是{count}）")
+        if count != current[kind]:  # the default from backup.json stays a default until someone changes it
+            values[KEEP_KEYS[kind]] = str(count)
     with db.transaction() as conn:
-        old = get_setting(conn, SECOND_FOLDER_KEY)
-        set_setting(conn, SECOND_FOLDER_KEY, folder)
-        audit.record(conn, actor, table="settings", key=SECOND_FOLDER_KEY, action="update",
-                     old={"value": old}, new={"value": folder})
+        for key, value in values.items():
+            old = get_setting(conn, key)
+            if old == value:
+                continue
+            set_setting(conn, key, value)
+            audit.record(conn, actor, table="settings", key=key, action="update",
+                         old={"value": old}, new={"value": value})
 
 
 def before_import(db) -> BackupResult:
@@ -224,5 +244,6 @@ def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit
     return aside
 
 
-__all__ = ["BackupResult", "backup_if_due", "backup_now", "backup_on_exit", "before_import", "default_folder",
-           "inspect", "keep_counts", "restore", "rotate", "second_folder", "set_second_folder", "to_keep"]
+__all__ = ["BackupResult", "backup_due", "backup_if_due", "backup_now", "backup_on_exit", "before_import",
+           "default_folder", "inspect", "keep_counts", "restore", "rotate", "save_settings", "second_folder",
+           "set_second_folder", "to_keep"]

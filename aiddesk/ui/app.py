@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -43,46 +44,87 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
 
 def run_gui(db_path: Path) -> int:
     """Open the window on ``db_path``; returns the process exit code."""
-    from ..db import DatabaseOpenError, open_database
-    from ..db.audit import Actor
-    from ..services.accounts import needs_first_admin
-    from . import crash, messages
-    from .login import FirstAdminDialog, LoginDialog
-    from .main_window import MainWindow
+    from . import crash
 
     app = setup_application()
     crash.install()
-    try:
-        db = open_database(db_path)
-    except DatabaseOpenError as err:
-        messages.error(None, err.message, "无法打开数据库")
-        return 1
+    return run_sessions(db_path, login=login_dialogs, run_window=lambda window: app.exec())
+
+
+def login_dialogs(db):
+    """The first-administrator dialog on an empty database, then the login; the user, or None if cancelled."""
+    from ..services.accounts import needs_first_admin
+    from .login import FirstAdminDialog, LoginDialog
+
     if needs_first_admin(db):
-        first = FirstAdminDialog(db=db)
-        if first.exec() != QDialog.Accepted:
-            return 0
+        if FirstAdminDialog(db=db).exec() != QDialog.Accepted:
+            return None
     login = LoginDialog(db=db)
     if login.exec() != QDialog.Accepted:
-        return 0
-    user = login.user
-    from . import lock_session
+        return None
+    return login.user
 
-    # The application lock: one PC changes the database, another may only look (issue 8).
-    session = lock_session.start(db, user)
-    if session is None:
-        return 0
-    db, lock = session
-    from ..services.backups import backup_if_due, backup_on_exit
-    from .backup_actions import run_quietly
 
-    # Automatic backups (issue 8): quick enough to run here; a failure is logged, never stops the program.
-    run_quietly(backup_if_due, db, "每日")
-    window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
-    keeper = lock_session.watch(window, lock)
-    window.show()
-    code = app.exec()
-    if not getattr(window, "restored", False):  # after a restore the database is closed and replaced
-        run_quietly(backup_on_exit, window.db, "退出")
-    keeper.stop()
-    db.close()
-    return code
+def run_sessions(db_path: Path, *, login: Callable, run_window: Callable) -> int:
+    """Login → window → …, again after a restore from the GUI; the exit code of the last window.
+
+    ``login(db)`` returns the user (or None to quit); ``run_window(window)`` runs until the window has closed
+    (the event loop; tests drive the window themselves). The application lock is held from the first login
+    to the end, through the login after a restore.
+    """
+    from ..db import DatabaseOpenError, open_database
+    from ..db.audit import Actor
+    from . import backup_actions, lock_session, messages
+    from .main_window import MainWindow
+
+    keeper: lock_session.LockKeeper | None = None
+
+    def give_back() -> None:
+        if keeper is not None:
+            keeper.stop()
+
+    while True:
+        try:
+            db = open_database(db_path)
+        except DatabaseOpenError as err:
+            messages.error(None, err.message, "无法打开数据库")
+            give_back()
+            return 1
+        user = login(db)
+        if user is None:
+            db.close()
+            give_back()
+            return 0
+        if keeper is None or keeper.lock is None:
+            give_back()  # a lock lost during the login after a restore: ask again, as at the first start
+            # The application lock: one PC changes the database, another may only look (issue 8).
+            session = lock_session.start(db, user)
+            if session is None:
+                return 0
+            db, lock = session
+            window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
+            keeper = lock_session.watch(window, lock)
+        else:
+            window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
+            keeper.hand_over(window, user)
+        backup_actions.watch_exit(window)
+        window.show()
+        # The daily backup starts once the window is up, on a worker thread; it reports in the status bar.
+        QTimer.singleShot(0, window, lambda: backup_actions.start_daily_backup(window))
+        code = run_window(window)
+        relogin = getattr(window, "relogin", False)
+        if not relogin and window.exit_backup.state == "idle":
+            # The loop ended without the window being closed (never on a normal exit): back up all the same.
+            from ..services.backups import backup_on_exit
+
+            backup_actions.run_quietly(backup_on_exit, db, "退出")
+        window.idle_lock.stop()
+        if relogin:
+            keeper.detach()  # the heartbeat goes on through the next login
+        else:
+            keeper.stop()
+        db.close()  # already closed after a restore; closing again is harmless
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        if not relogin:
+            return code

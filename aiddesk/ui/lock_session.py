@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QToolBar, QWidget
 
@@ -114,12 +116,29 @@ class LockKeeper(QObject):
         self.timer.stop()
         other = self.lock.lost_to
         self.lock = None
+        if self.window is None:
+            return  # between two windows (the login after a restore): the next session asks 只读打开/退出
         known = other is not None and other.host != app_lock.UNKNOWN_HOST
         reason = f"{other.describe()}已接管" if known else "修改锁已被另一台电脑接管"
         self.window.db.set_read_only(reason)
         show_read_only(self.window, reason)
         messages.error(self.window, f"数据库的修改锁已被接管（{reason}），本机已切换为只读：可以查看，不能保存修改。"
                                     "请重新打开程序前先与对方确认。", "已切换为只读")
+
+    def detach(self) -> None:
+        """The window is gone but the session goes on (the login after a restore): keep the heartbeat, so no
+        other PC takes the lock as stale while the restored database waits for its first login."""
+        self.setParent(None)
+        self.window = None
+
+    def hand_over(self, window: QMainWindow, user) -> None:
+        """The same lock for the next window; the lock file names the user who logged in this time."""
+        self.setParent(window)
+        self.window = window
+        window.lock_keeper = self
+        if self.lock is not None:
+            self.lock.info = replace(self.lock.info, username=user.username, display_name=user.display_name)
+            self.beat()  # write the new name now, not half a minute later
 
     def stop(self) -> None:
         """On exit: stop the heartbeat and give the lock back."""
