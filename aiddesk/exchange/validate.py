@@ -24,7 +24,7 @@ from ..core.errors import UserError
 from ..core.idcard import is_valid, parse_id
 from ..core.money import MAX_YUAN
 from ..core.phone import check_phone
-from ..core.text import normalise
+from ..core.text import clean_text, normalise
 from ..db import column_mappings
 from ..db.funds import fund_sources
 from ..gc_pause import gc_paused
@@ -531,7 +531,8 @@ class Validator:
         free_text = check_kind == fmt.TEXT and (col is None or (col.kind == fmt.TEXT and not _normalised(col)))
         if free_text:
             texts = [v.strip() if v.__class__ is str else _text(v) for v in raw]
-            typed = [t or None for t in texts] if col is not None else texts
+            # Stored as the forms store free text: a literal "_x0001_" in a cell reads as a control character.
+            typed = [clean_text(t) or None for t in texts] if col is not None else texts
         elif len(distinct := set(raw)) * 2 > len(raw) or bool in set(map(type, distinct)):
             # Mostly different values (明细编号, 银行卡号): cell by cell is quicker than a table of readings;
             # and True == 1 could not be keyed apart in one anyway.

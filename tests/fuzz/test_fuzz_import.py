@@ -254,3 +254,13 @@ def test_a_negative_count_is_a_cell_error_not_an_integrity_error(db, actor, tmp_
     data["预算"][1][0] = -2015
     message = outcome(db, actor, book(tmp_path / "negative.xlsx", data))
     assert "计划人次不能为负数" in message and "年度不能为负数" in message
+
+
+def test_control_characters_in_free_text_are_dropped_on_import(db, actor, tmp_path):
+    """A literal "_x0001_" in a cell reads as U+0001 (OOXML's escape): free text is stored as the forms store it,
+    without it, so the record reads back the same after the next export and import."""
+    data = sheets()
+    data["困难职工档案"][1][1] = "王_x0001_芳_x0007_"
+    assert outcome(db, actor, book(tmp_path / "controls.xlsx", data)) == "imported"
+    names = {name for (name,) in db.conn.execute("SELECT name FROM households")}
+    assert names == {"王芳", "赵强"}
