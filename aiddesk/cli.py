@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_words
 from .core.errors import UserError
 from .paths import default_database
 
@@ -19,11 +19,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"命令行参数有误：{message}\n请用 aiddesk --help 查看用法。\n")
+        sys.stderr.write(f"命令行参数有误：{cli_words.in_chinese(message)}\n请用 aiddesk --help 查看用法。\n")
         sys.exit(EXIT_UNREADABLE)
 
 
 def _parser() -> argparse.ArgumentParser:
+    cli_words.install()
     p = _Parser(prog="aiddesk", description="工会帮扶工作台。不带命令时打开程序窗口。")
     p.add_argument("--version", action="version", version=f"工会帮扶工作台 AidDesk {__version__}",
                    help="显示版本号后退出")

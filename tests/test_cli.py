@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from pypdf import PdfReader
 
 from aiddesk.cli import main
@@ -47,6 +48,20 @@ def test_bad_arguments_say_so_in_chinese(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "命令行参数有误" in proc.stderr and "Traceback" not in proc.stderr
+    assert "缺少必填的参数：--household" in proc.stderr and "用法：" in proc.stderr
+    assert "required" not in proc.stderr and "usage" not in proc.stderr
+
+
+def test_help_and_argument_errors_are_in_chinese(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：aiddesk") and "显示本帮助后退出" in out and "选项" in out
+    assert "show this help" not in out and "options" not in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", "--year", "二〇二六"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "参数 --year：值 '二〇二六' 不是有效的整数" in err
 
 
 def test_print_a_batch_notice_list_without_full_id_numbers(db, actor, make_household, tmp_path, capsys):
