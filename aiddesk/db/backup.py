@@ -39,6 +39,8 @@ class BackupInfo:
     user_version: int
     app_version: str
     attachment_count: int
+    # The audit log's last entry in the backup (id, hash): a later log must still hold it unchanged.
+    audit_head: tuple[int, str] | None = None
 
 
 def backup_time(path: Path, stem: str | None = None) -> datetime | None:
@@ -60,8 +62,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _snapshot(db_path: Path, dest: Path) -> int:
-    """Copy the database with SQLite's online backup API (consistent even while others write); its user_version."""
+def _snapshot(db_path: Path, dest: Path) -> tuple[int, tuple[int, str] | None]:
+    """Copy the database with SQLite's online backup API (consistent even while others write).
+
+    Returns the copy's user_version and its audit head (the last entry's id and hash; None before version 7).
+    """
     # A connection of our own, so a backup may run on any thread without touching the caller's transaction.
     src = sqlite3.connect(str(db_path))
     try:
@@ -70,7 +75,12 @@ def _snapshot(db_path: Path, dest: Path) -> int:
             src.backup(out)
             # The copy must not stay in WAL mode: a lone file inside a zip has no -wal beside it.
             out.execute("PRAGMA journal_mode = DELETE")
-            return out.execute("PRAGMA user_version").fetchone()[0]
+            version = out.execute("PRAGMA user_version").fetchone()[0]
+            head = None
+            if version >= 7:  # the hash chain came with version 7
+                row = out.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+                head = (row[0], row[1]) if row else None
+            return version, head
         finally:
             out.close()
     finally:
@@ -102,7 +112,7 @@ def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetim
         path = _free_name(folder, db.path.stem, when, reason)
         with tempfile.TemporaryDirectory(prefix=".aiddesk-backup-", dir=folder) as work:
             snap = Path(work) / DB_MEMBER
-            user_version = _snapshot(db.path, snap)
+            user_version, head = _snapshot(db.path, snap)
             files = [(DB_MEMBER, snap)]
             att = db.attachment_dir
             if att.is_dir():
@@ -112,6 +122,8 @@ def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetim
             manifest = {"format": FORMAT_VERSION, "app_version": __version__,
                         "created": when.isoformat(timespec="seconds"), "user_version": user_version,
                         "reason": reason, "database_name": db.path.name, "members": members}
+            if head:  # copies of this manifest kept elsewhere (a USB stick) anchor the log's hash chain
+                manifest["audit_head"] = {"id": head[0], "hash": head[1]}
             part = Path(work) / "archive.zip.part"
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -214,7 +226,12 @@ def _extract_verified(archive: Path, dest: Path) -> BackupInfo:
 
 
 def _info(archive: Path, manifest: dict) -> BackupInfo:
-    return BackupInfo(path=archive, created=datetime.fromisoformat(manifest["created"]),
+    head = manifest.get("audit_head")
+    try:
+        audit_head = (int(head["id"]), str(head["hash"])) if head else None
+    except (TypeError, KeyError, ValueError):
+        audit_head = None  # an unreadable anchor anchors nothing; the archive's own hashes are checked apart
+    return BackupInfo(path=archive, created=datetime.fromisoformat(manifest["created"]), audit_head=audit_head,
                       reason=str(manifest.get("reason", "")), size=archive.stat().st_size,
                       user_version=int(manifest.get("user_version", 0)),
                       app_version=str(manifest.get("app_version", "")),

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from ..core.fund_report import CARRIED, OUT, PASSED, RECEIVED, ZERO
+from ..core.errors import UserError
 from ..core.money import format_yuan, from_fen
 from ..db import Database
 from ..db.audit import first_broken_entry
+from ..db.backup import BackupInfo, backup_time, read_backup_info
 from ..db.funds import paid_sums
 from ..db.units import own_unit
 from .funds import available
@@ -39,7 +44,8 @@ def run_checks(db: Database) -> list[str]:
 
 def all_checks(db: Database) -> list[Check]:
     """Each check with its outcome, in the order the command line prints them."""
-    return [audit_chain(db), sqlite_integrity(db), foreign_keys(db), attachment_files(db), fund_balances(db)]
+    return [audit_chain(db), audit_against_backups(db), sqlite_integrity(db), foreign_keys(db), attachment_files(db),
+            fund_balances(db)]
 
 
 def audit_chain(db: Database) -> Check:
@@ -49,6 +55,64 @@ def audit_chain(db: Database) -> Check:
         entry_id, reason = broken
         check.problems.append(f"操作日志第 {entry_id} 条{reason}。请从备份核对该记录之后的操作")
     return check
+
+
+def audit_against_backups(db: Database) -> Check:
+    """The log still holds, unchanged, the last entry each backup recorded.
+
+    The hash chain alone shows an entry changed in place, but not the newest entries cut off, nor a log
+    rewritten and chained afresh by someone who knows how; the heads kept in backups (some on a USB stick
+    or shared drive) show both. Backups of a timeline given up by a restore are left out.
+    """
+    check = Check("操作日志与备份核对")
+    abandoned = _abandoned_spans(db)
+    for info in _backups(db):
+        if info.audit_head is None or any(start < info.created < end for start, end in abandoned):
+            continue
+        entry_id, digest = info.audit_head
+        row = db.conn.execute("SELECT hash FROM audit_log WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            check.problems.append(f"备份“{info.path.name}”中的操作日志第 {entry_id} 条在当前数据库中已不存在"
+                                  "（之后的日志被删除了）。请用该备份核对")
+        elif row[0] != digest:
+            check.problems.append(f"操作日志第 {entry_id} 条与备份“{info.path.name}”中的不同（日志被改写过）。"
+                                  "请用该备份核对")
+        if len(check.problems) >= SHOWN:
+            break
+    return check
+
+
+def _backups(db: Database) -> list[BackupInfo]:
+    """This database's backups in its backup folders (manifests only: no hashing), newest first."""
+    from .backups import default_folder, second_folder
+
+    folders = [default_folder(db)] + ([Path(second_folder(db))] if second_folder(db) else [])
+    found: dict[str, BackupInfo] = {}
+    for folder in folders:
+        try:
+            paths = [p for p in folder.glob("*.zip") if backup_time(p, db.path.stem)]
+        except OSError:
+            continue  # an unplugged USB stick: nothing to compare there
+        for path in paths:
+            try:
+                info = read_backup_info(path)
+            except UserError:
+                continue  # a damaged archive: restoring from it is refused on its own; it anchors nothing
+            found.setdefault(path.name, info)  # the second folder holds copies of the same archives
+    return sorted(found.values(), key=lambda i: i.created, reverse=True)
+
+
+def _abandoned_spans(db: Database) -> list[tuple[datetime, datetime]]:
+    """For each restore: (when its backup was made, when it was restored) — backups in between are of a log
+    the restore gave up, and may hold entries this log never will."""
+    spans = []
+    for at, new in db.conn.execute("SELECT at, new_values FROM audit_log WHERE table_name = 'backups' "
+                                   "AND action = 'restore'"):
+        try:
+            spans.append((datetime.fromisoformat(json.loads(new)["backup_created"]), datetime.fromisoformat(at)))
+        except (TypeError, KeyError, ValueError):
+            continue
+    return spans
 
 
 def sqlite_integrity(db: Database) -> Check:

@@ -92,7 +92,7 @@ def test_check_command_on_a_demo_database_passes_and_then_catches_tampering(tmp_
     capsys.readouterr()
     assert main(["--db", str(path), "check"]) == 0
     out = capsys.readouterr().out
-    assert out.count("通过") == 5 and "问题" not in out
+    assert out.count("通过") == 6 and "问题" not in out
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE audit_log SET new_values = '{}' WHERE id = 7")
     conn.close()
@@ -120,3 +120,71 @@ def test_an_older_database_gets_its_log_chained_on_upgrade(tmp_path, db):
         assert first_broken_entry(upgraded.conn) is None
     finally:
         upgraded.close()
+
+
+# ---- the log against the heads recorded in backups ----------------------------------------------------------
+
+
+def _backup(db, actor, reason="手动"):
+    from aiddesk.services.backups import backup_now
+
+    return backup_now(db, actor, reason).archive
+
+
+def test_a_backup_records_the_logs_last_entry(filed, actor):
+    from aiddesk.db.backup import read_backup_info
+
+    last = filed.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    info = read_backup_info(_backup(filed, actor))
+    assert info.audit_head == (last[0], last[1])
+    assert integrity.run_checks(filed) == []  # the backup's own log entry comes after the head: still whole
+
+
+def test_entries_cut_off_after_a_backup_are_found_though_the_chain_is_whole(filed, actor):
+    archive = _backup(filed, actor)
+    head = filed.conn.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+    raw(filed).execute("DELETE FROM audit_log WHERE id >= ?", (head - 1,))  # the newest entries, the head among them
+    assert first_broken_entry(filed.conn) is None  # what is left is a whole chain
+    problems = integrity.run_checks(filed)
+    assert problems == [f"备份“{archive.name}”中的操作日志第 {head - 1} 条在当前数据库中已不存在"
+                        "（之后的日志被删除了）。请用该备份核对"]
+
+
+def test_a_log_rewritten_and_chained_afresh_differs_from_the_backup(filed, actor):
+    from aiddesk.db.audit import seal_chain
+
+    archive = _backup(filed, actor)
+    head = filed.conn.execute("SELECT MAX(id) FROM audit_log WHERE table_name != 'backups'").fetchone()[0]
+    editor = raw(filed)
+    editor.execute("UPDATE audit_log SET user = '别人' WHERE id = 1")
+    seal_chain(editor)  # someone who read our code recomputes every hash
+    assert first_broken_entry(filed.conn) is None
+    problems = integrity.run_checks(filed)
+    assert problems == [f"操作日志第 {head} 条与备份“{archive.name}”中的不同（日志被改写过）。请用该备份核对"]
+
+
+def test_backups_of_a_timeline_given_up_by_a_restore_are_not_held_against_the_log(filed, actor, make_household,
+                                                                                  tmp_path):
+    import time
+
+    from aiddesk.services.backups import restore
+
+    older = _backup(filed, actor)
+    time.sleep(1.1)  # backups and restores are told apart by the second
+    ArchiveService(filed, actor).save(make_household(9))
+    _backup(filed, actor)  # holds entries the restore below gives up
+    path = filed.path
+    filed.close()
+    time.sleep(1.1)
+    restore(path, older, actor)
+    db = open_database(path)
+    try:
+        assert integrity.run_checks(db) == []
+        time.sleep(1.1)
+        _backup(db, actor)  # the new timeline goes on being anchored
+        assert integrity.run_checks(db) == []
+        # Hiding the restore would bring the given-up backup back into the comparison, which then tells.
+        raw(db).execute("DELETE FROM audit_log WHERE table_name = 'backups' AND action = 'restore'")
+        assert any("请用该备份核对" in p for p in integrity.run_checks(db))
+    finally:
+        db.close()
