@@ -42,10 +42,22 @@ def run_checks(db: Database) -> list[str]:
     return [p for check in all_checks(db) for p in check.problems]
 
 
-def all_checks(db: Database) -> list[Check]:
-    """Each check with its outcome, in the order the command line prints them."""
-    return [audit_chain(db), audit_against_backups(db), sqlite_integrity(db), foreign_keys(db), attachment_files(db),
-            fund_balances(db)]
+class Cancelled(Exception):
+    """The user stopped the checks (between two of them); nothing was changed."""
+
+
+def all_checks(db: Database, progress=None) -> list[Check]:
+    """Each check with its outcome, in the order the command line prints them.
+
+    ``progress(done, total)`` is called before each check; its ``False`` stops them with :class:`Cancelled`.
+    """
+    steps = (audit_chain, audit_against_backups, sqlite_integrity, foreign_keys, attachment_files, fund_balances)
+    checks = []
+    for done, step in enumerate(steps):
+        if progress is not None and progress(done, len(steps)) is False:
+            raise Cancelled()
+        checks.append(step(db))
+    return checks
 
 
 def audit_chain(db: Database) -> Check:

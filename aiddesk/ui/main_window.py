@@ -129,8 +129,11 @@ class MainWindow(QMainWindow):
         self.rules_action = self._action("困难类别建议规则", self.choose_rule_set)
         self.calendar_action = self._action("节假日", self.manage_calendar)
         self.sources_action = self._action("资金来源", self.manage_fund_sources)
+        from .integrity_dialog import run_integrity_check
+
+        self.check_action = self._action("完整性检查…", lambda: run_integrity_check(self))
         for action in (self.units_action, self.users_action, self.dibao_action, self.rules_action,
-                       self.calendar_action, self.sources_action):
+                       self.calendar_action, self.sources_action, self.check_action):
             action.setEnabled(is_admin)
             admin_menu.addAction(action)
         help_menu = menu.addMenu("帮助")
@@ -377,8 +380,8 @@ class MainWindow(QMainWindow):
             set_rule_set(self.db, self.actor, rules[titles.index(title)].id)
 
     def about(self) -> None:
-        messages.info(self, f"工会帮扶工作台 {__version__}\n\n数据库：{self.db.path}\n附件文件夹：{self.db.attachment_dir}",
-                      "关于")
+        messages.info(self, f"工会帮扶工作台 {__version__}\n\n数据库：{self.db.path}\n"
+                            f"附件文件夹：{self.db.attachment_dir}", "关于")
 
     def closeEvent(self, event) -> None:
         self._tmp.cleanup()
