@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..core.errors import UserError
-from .connection import APPLICATION_ID
+from .connection import APPLICATION_ID, attachment_dir_for
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -41,6 +41,11 @@ class BackupInfo:
     attachment_count: int
     # The audit log's last entry in the backup (id, hash): a later log must still hold it unchanged.
     audit_head: tuple[int, str] | None = None
+
+
+def folder_beside(db_path: Path) -> Path:
+    """The backup folder beside a database: ``<db stem>_备份``."""
+    return db_path.with_name(db_path.stem + "_备份")
 
 
 def backup_time(path: Path, stem: str | None = None) -> datetime | None:
@@ -255,10 +260,6 @@ def verify_backup(path: str | os.PathLike) -> BackupInfo:
         return _extract_verified(archive, Path(work))
 
 
-def _attachment_dir(db_path: Path) -> Path:
-    return db_path.with_name(db_path.stem + "_附件")  # as Database.attachment_dir
-
-
 def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike) -> Path | None:
     """Put the backup's database and attachments in place of the current ones; where the current ones were kept.
 
@@ -278,9 +279,9 @@ def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike) -> Pa
         while aside.exists():
             aside = db_path.with_name(f"{db_path.stem}.恢复前-{stamp}-{n}{db_path.suffix}")
             n += 1
-        att = _attachment_dir(db_path)
+        att = attachment_dir_for(db_path)
         moves = [(Path(str(db_path) + s), Path(str(aside) + s)) for s in ("", "-wal", "-shm", "-journal")]
-        moves.append((att, _attachment_dir(aside)))
+        moves.append((att, attachment_dir_for(aside)))
         done: list[tuple[Path, Path]] = []
         try:
             for src, dst in moves:

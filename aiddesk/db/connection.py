@@ -61,6 +61,11 @@ class ReadOnlyError(UserError):
     """The database is open read-only (another PC has it); nothing was saved."""
 
 
+def attachment_dir_for(db_path: Path) -> Path:
+    """The attachments folder of the database at ``db_path``: ``<stem>_附件`` beside it."""
+    return db_path.with_name(db_path.stem + "_附件")
+
+
 class Database:
     """One open AidDesk database file.
 
@@ -87,7 +92,7 @@ class Database:
     @property
     def attachment_dir(self) -> Path:
         """Managed folder of attachment files, beside the database file."""
-        return self.path.with_name(self.path.stem + "_附件")
+        return attachment_dir_for(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

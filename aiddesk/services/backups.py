@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..db import audit
-from ..db.backup import BackupInfo, backup_time, make_backup, read_backup_info, restore_backup, verify_backup
+from ..db.backup import (BackupInfo, backup_time, folder_beside, make_backup, read_backup_info, restore_backup,
+                         verify_backup)
 from ..db.settings import get_setting
 from ..paths import resource
 
@@ -42,7 +43,7 @@ class BackupResult:
 
 def default_folder(db) -> Path:
     """The backup folder beside the database: ``<db stem>_备份``."""
-    return db.path.with_name(db.path.stem + "_备份")
+    return folder_beside(db.path)
 
 
 def _defaults() -> dict[str, int]:

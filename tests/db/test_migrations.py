@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from aiddesk.db import migrations, open_database
+from aiddesk.db.backup import read_backup_info, verify_backup
 from aiddesk.db.connection import CURRENT_VERSION
 
 
@@ -34,7 +36,18 @@ def failing_step(conn: sqlite3.Connection) -> None:
 
 
 def backups_of(path: Path) -> list[Path]:
-    return sorted(p for p in path.parent.iterdir() if p.name != path.name and p.name.startswith(path.stem + ".v"))
+    """The backup archives in the database's backup folder (``<stem>_备份``)."""
+    folder = path.with_name(path.stem + "_备份")
+    return sorted(folder.glob("*.zip")) if folder.is_dir() else []
+
+
+def database_in(archive: Path) -> sqlite3.Connection:
+    """The database a backup archive holds, checked whole (hashes, integrity) and extracted beside it."""
+    verify_backup(archive)
+    target = archive.with_suffix(".extracted.sqlite")
+    with zipfile.ZipFile(archive) as zf:
+        target.write_bytes(zf.read("database.sqlite"))
+    return sqlite3.connect(target)
 
 
 SCHEMAS = Path(__file__).with_name("schemas")
@@ -93,15 +106,14 @@ def test_upgrade_backs_up_then_applies_step(v1):
     path = v1.path
     backup = migrations.upgrade(v1.conn, path, 1, 2, steps={2: add_nickname})
 
-    # The backup sits next to the database and is named after the old version.
-    assert backup.parent == path.parent
-    assert backup.is_file()
-    assert backup != path
-    assert ".v1-" in backup.name and backup.suffix == path.suffix
+    # An ordinary backup archive in the database's backup folder, so 从备份恢复 lists it; named after the old version.
+    assert backup.parent == path.with_name(path.stem + "_备份")
+    assert backup.name.endswith("-升级前v1.zip")
     assert backups_of(path) == [backup]
+    assert read_backup_info(backup).reason == "升级前v1" and read_backup_info(backup).user_version == 1
 
     # The backup holds the old schema and the data.
-    old = sqlite3.connect(backup)
+    old = database_in(backup)
     try:
         assert version(old) == 1
         assert "nickname" not in columns(old, "households")
@@ -189,7 +201,7 @@ def test_open_database_upgrades_an_older_file(tmp_path, monkeypatch):
     finally:
         db.close()
     (backup,) = backups_of(path)
-    old = sqlite3.connect(backup)
+    old = database_in(backup)
     try:
         assert version(old) == CURRENT_VERSION - 1
         assert "nickname" not in columns(old, "households")
@@ -219,3 +231,13 @@ def test_a_file_of_an_older_version_with_batches_upgrades_to_exactly_the_current
     finally:
         upgraded.close()
         fresh.close()
+
+
+def test_the_backup_before_an_upgrade_holds_the_attachments_too(v1):
+    folder = v1.path.with_name(v1.path.stem + "_附件") / "HN0001"
+    folder.mkdir(parents=True)
+    (folder / "收入证明.png").write_bytes(b"\x89PNG not really, but bytes to hash")
+    backup = migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: add_nickname})
+    assert verify_backup(backup).attachment_count == 1
+    with zipfile.ZipFile(backup) as zf:
+        assert zf.read("attachments/HN0001/收入证明.png") == b"\x89PNG not really, but bytes to hash"

@@ -4,14 +4,13 @@
 is a SQL file beside this module (``v0002_….sql``) or a Python function for
 changes SQL alone cannot make; keep db_schema.sql at the newest version
 (tests/db/test_migrations.py checks that an upgraded database and a new one
-have the same schema). Each step runs in its own transaction after the file
-has been copied aside.
+have the same schema). Each step runs in its own transaction after a backup
+archive of the database and its attachments (reason 升级前) was written.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -55,27 +54,30 @@ STEPS: dict[int, Step] = {
 }
 
 
-def backup_path(path: Path, version: int) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem}.v{version}-升级前备份-{stamp}{path.suffix}")
+class _Closed:
+    """What make_backup needs of a database that is open only through the upgrade's connection."""
+
+    def __init__(self, path: Path):
+        from ..connection import attachment_dir_for
+
+        self.path = path
+        self.attachment_dir = attachment_dir_for(path)
 
 
 def upgrade(conn: sqlite3.Connection, path: Path, current: int, target: int,
             steps: Mapping[int, Step] = STEPS) -> Path:
-    """Copy the file aside, then apply each step from ``current`` to ``target``.
+    """Back up the database, then apply each step from ``current`` to ``target``.
 
-    Returns the backup's path. A failing step rolls back that step; the
-    database stays at the last completed version and the backup is kept.
+    The backup is an ordinary archive in the database's backup folder, so 从备份恢复 can take the office back to
+    before the upgrade; its path is returned. A failing step rolls back that step; the database stays at the last
+    completed version and the backup is kept.
     """
     missing = [v for v in range(current + 1, target + 1) if v not in steps]
     if missing:
         raise RuntimeError(f"no migration step to version {missing[0]}")
-    backup = backup_path(path, current)
-    target_conn = sqlite3.connect(str(backup))
-    try:
-        conn.backup(target_conn)
-    finally:
-        target_conn.close()
+    from ..backup import folder_beside, make_backup  # not at the top: backup imports connection, which imports us
+
+    backup = make_backup(_Closed(path), folder_beside(path), reason=f"升级前v{current}")
     for version in range(current + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
