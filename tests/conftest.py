@@ -95,3 +95,36 @@ def receive(actor):
             unit_code="", entry_date=on or date(year, 1, 10), fund_source=source, kind="到账", amount=Decimal(amount)))
 
     return record
+
+
+@pytest.fixture
+def export_sub_unit(tmp_path, actor, make_household):
+    """Export the 2026 exchange workbook of 省财贸工会 (460001, a sub-unit of the test office) from its own database.
+
+    ``export(name, people=…, password=…)`` builds a fresh sub-unit database each call and returns the workbook's path.
+    """
+    from aiddesk.exchange.export import export_workbook
+    from aiddesk.services.archive import ArchiveService
+
+    made = []
+
+    def export(name: str = "省财贸工会2026年帮扶数据交换表.xlsx", *, people: tuple[str, ...] = ("张三", "李梅"),
+               password: str | None = None) -> Path:
+        folder = tmp_path / f"sub-unit-{len(made) + 1}"
+        folder.mkdir()
+        sub = open_database(folder / "sub.sqlite")
+        try:
+            units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
+            with sub.transaction() as conn:
+                set_dibao_line(conn, "460100", 2026, Decimal("700"))
+            service = ArchiveService(sub, actor)
+            for seq, person in enumerate(people, start=1):
+                service.save(make_household(seq, name=person, archive_no=f"CM2026{seq:03d}"))
+            out = tmp_path / name
+            export_workbook(sub, out, year=2026, actor=actor, password=password)
+        finally:
+            sub.close()
+        made.append(out)
+        return out
+
+    return export

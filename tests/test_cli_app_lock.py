@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import pytest
 
 from aiddesk.cli import main
 from aiddesk.db import app_lock, open_database
-from aiddesk.db.settings import set_dibao_line
-from aiddesk.db.units import Unit
-from aiddesk.exchange.export import export_workbook
-from aiddesk.services import units
-from aiddesk.services.archive import ArchiveService
 
 
 class _User:
@@ -28,19 +22,9 @@ def count(path, table: str) -> int:
 
 
 @pytest.fixture
-def workbook(tmp_path, actor, make_household):
+def workbook(export_sub_unit):
     """省财贸工会's 2026 exchange workbook (a sub-unit of the test office)."""
-    sub = open_database(tmp_path / "sub.sqlite")
-    try:
-        units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
-        with sub.transaction() as conn:
-            set_dibao_line(conn, "460100", 2026, Decimal("700"))
-        ArchiveService(sub, actor).save(make_household(1, archive_no="CM2026001"))
-        out = tmp_path / "交换表.xlsx"
-        export_workbook(sub, out, year=2026, actor=actor)
-    finally:
-        sub.close()
-    return out
+    return export_sub_unit("交换表.xlsx", people=("张三",))
 
 
 @pytest.fixture

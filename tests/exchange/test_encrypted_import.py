@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from decimal import Decimal
 
 import pytest
 
 from aiddesk.cli import main
 from aiddesk.db import open_database
-from aiddesk.db.settings import set_dibao_line
-from aiddesk.db.units import Unit
-from aiddesk.exchange.export import encrypt_in_place, export_workbook
+from aiddesk.exchange.export import encrypt_in_place
 from aiddesk.exchange.sheet_reader import PasswordRequired, Unreadable, WrongPassword, read_workbook
-from aiddesk.services import units
-from aiddesk.services.archive import ArchiveService
 from aiddesk.services.exchange_import import ExchangeImportService
 
 PASSWORD = "报送-2026-Kl"
@@ -25,26 +20,9 @@ def count(db, table: str) -> int:
     return db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
-def sub_unit_export(folder, actor, make_household, *, password: str | None) -> object:
-    """省财贸工会 (460001, a sub-unit of the test office) exports its 2026 workbook, with an opening password."""
-    sub = open_database(folder / "sub.sqlite")
-    try:
-        units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
-        with sub.transaction() as conn:
-            set_dibao_line(conn, "460100", 2026, Decimal("700"))
-        service = ArchiveService(sub, actor)
-        for seq, name in ((1, "张三"), (2, "李梅")):
-            service.save(make_household(seq, name=name, archive_no=f"CM2026{seq:03d}"))
-        out = folder / ("加密交换表.xlsx" if password else "交换表.xlsx")
-        export_workbook(sub, out, year=2026, actor=actor, password=password)
-    finally:
-        sub.close()
-    return out
-
-
 @pytest.fixture
-def locked(tmp_path, actor, make_household):
-    return sub_unit_export(tmp_path, actor, make_household, password=PASSWORD)
+def locked(export_sub_unit):
+    return export_sub_unit("加密交换表.xlsx", password=PASSWORD)
 
 
 def test_the_right_password_imports_the_records(db, actor, locked, monkeypatch):
@@ -85,8 +63,8 @@ def test_without_a_password_the_error_tells_the_caller_to_ask_for_one(db, actor,
     assert count(db, "households") == 0
 
 
-def test_a_password_for_a_plain_workbook_is_ignored(db, actor, tmp_path, make_household):
-    plain = sub_unit_export(tmp_path, actor, make_household, password=None)
+def test_a_password_for_a_plain_workbook_is_ignored(db, actor, export_sub_unit):
+    plain = export_sub_unit("交换表.xlsx")
     assert ExchangeImportService(db, actor).import_file(plain, password="whatever").ok
     assert count(db, "households") == 2
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,15 +11,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from aiddesk.core.idcard import make_id
-from aiddesk.db import open_database
 from aiddesk.db.audit import Actor
-from aiddesk.db.settings import set_dibao_line
-from aiddesk.db.units import Unit
 from aiddesk.db.users import find_user
-from aiddesk.exchange.export import export_workbook
 from aiddesk.exchange.validate import CHANGED_WARNING
-from aiddesk.services import accounts, units
-from aiddesk.services.archive import ArchiveService
+from aiddesk.services import accounts
 from aiddesk.services.exchange_import import ExchangeImportService
 from aiddesk.ui.exchange import import_wizard
 from aiddesk.ui.exchange.import_wizard import CANCELLED, CHOOSE, DONE, MAPPING, READ_ONLY, RESULT, ImportWizard
@@ -36,21 +30,9 @@ def count(db, table: str) -> int:
 
 
 @pytest.fixture
-def sub_unit_workbook(tmp_path, actor, make_household):
+def sub_unit_workbook(export_sub_unit):
     """The 2026 exchange workbook of 省财贸工会 (460001, a sub-unit of the test office), from its own database."""
-    sub = open_database(tmp_path / "sub.sqlite")
-    try:
-        units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
-        with sub.transaction() as conn:
-            set_dibao_line(conn, "460100", 2026, Decimal("700"))
-        service = ArchiveService(sub, actor)
-        for seq, name in ((1, "张三"), (2, "李梅")):
-            service.save(make_household(seq, name=name, archive_no=f"CM2026{seq:03d}"))
-        out = tmp_path / "省财贸工会2026年帮扶数据交换表.xlsx"
-        export_workbook(sub, out, year=2026, actor=actor)
-    finally:
-        sub.close()
-    return out
+    return export_sub_unit()
 
 
 def legacy_ledger(path, headers=ODD_HEADERS, *, rows: int = 2):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from test_import_wizard import ODD_MAPPING, check, count, import_and_wait, legacy_ledger, wizard_for
-from test_import_wizard import sub_unit_workbook  # noqa: F401 - a fixture, found by pytest by name
 
 from aiddesk.exchange.export import encrypt_in_place
 from aiddesk.ui.exchange.import_wizard import CHOOSE, DONE, MAPPING, RESULT
@@ -15,11 +14,9 @@ PASSWORD = "Baosong-2026"
 
 
 @pytest.fixture
-def locked_workbook(request):
-    """The sub-unit's exchange workbook of test_import_wizard, given an opening password as the export dialog does."""
-    path = request.getfixturevalue("sub_unit_workbook")
-    encrypt_in_place(str(path), PASSWORD)
-    return path
+def locked_workbook(export_sub_unit):
+    """The sub-unit's exchange workbook, exported with an opening password as the export dialog sets it."""
+    return export_sub_unit(password=PASSWORD)
 
 
 def answer(qtbot, wizard, password: str) -> None:
