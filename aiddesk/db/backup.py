@@ -14,10 +14,11 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from .. import __version__
 from ..core.errors import UserError
-from .connection import APPLICATION_ID, attachment_dir_for
+from .connection import APPLICATION_ID, attachment_dir_for, read_only_uri
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -59,12 +60,10 @@ def backup_time(path: Path, stem: str | None = None) -> datetime | None:
         return None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's content, read in chunks (attachments may be large scans)."""
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _snapshot(db_path: Path, dest: Path) -> tuple[int, tuple[int, str] | None]:
@@ -92,15 +91,24 @@ def _snapshot(db_path: Path, dest: Path) -> tuple[int, tuple[int, str] | None]:
         src.close()
 
 
-def _free_name(folder: Path, stem: str, when: datetime, reason: str) -> Path:
-    base = f"{stem}-备份-{when:%Y%m%d-%H%M%S}"
-    tail = f"-{reason}" if reason else ""
-    path = folder / f"{base}{tail}.zip"
-    n = 2
+def _unused(name: Callable[[str], Path]) -> Path:
+    """``name("")``, or ``name("-2")``, ``name("-3")`` … : the first that does not exist yet."""
+    path, n = name(""), 2
     while path.exists():
-        path = folder / f"{base}-{n}{tail}.zip"
-        n += 1
+        path, n = name(f"-{n}"), n + 1
     return path
+
+
+def _free_name(folder: Path, stem: str, when: datetime, reason: str) -> Path:
+    tail = f"-{reason}" if reason else ""
+    return _unused(lambda n: folder / f"{stem}-备份-{when:%Y%m%d-%H%M%S}{n}{tail}.zip")
+
+
+def backups_in(folder: Path, stem: str) -> dict[Path, datetime]:
+    """The backups of database ``stem`` in ``folder`` and when each was made (from its name); {} without the folder."""
+    if not folder.is_dir():
+        return {}
+    return {p: t for p in folder.glob("*.zip") if (t := backup_time(p, stem))}
 
 
 def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetime | None = None) -> Path:
@@ -123,7 +131,7 @@ def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetim
             if att.is_dir():
                 files += [(ATTACHMENT_PREFIX + p.relative_to(att).as_posix(), p)
                           for p in sorted(att.rglob("*")) if p.is_file()]
-            members = {name: {"size": src.stat().st_size, "sha256": _sha256(src)} for name, src in files}
+            members = {name: {"size": src.stat().st_size, "sha256": file_sha256(src)} for name, src in files}
             manifest = {"format": FORMAT_VERSION, "app_version": __version__,
                         "created": when.isoformat(timespec="seconds"), "user_version": user_version,
                         "reason": reason, "database_name": db.path.name, "members": members}
@@ -201,7 +209,7 @@ def _check_members(zf: zipfile.ZipFile, archive: Path, manifest: dict, dest: Pat
 
 def _check_database(archive: Path, path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
@@ -274,11 +282,7 @@ def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike) -> Pa
         work = Path(work)
         _extract_verified(archive, work)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        aside = db_path.with_name(f"{db_path.stem}.恢复前-{stamp}{db_path.suffix}")
-        n = 2
-        while aside.exists():
-            aside = db_path.with_name(f"{db_path.stem}.恢复前-{stamp}-{n}{db_path.suffix}")
-            n += 1
+        aside = _unused(lambda n: db_path.with_name(f"{db_path.stem}.恢复前-{stamp}{n}{db_path.suffix}"))
         att = attachment_dir_for(db_path)
         moves = [(Path(str(db_path) + s), Path(str(aside) + s)) for s in ("", "-wal", "-shm", "-journal")]
         moves.append((att, attachment_dir_for(aside)))

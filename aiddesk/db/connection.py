@@ -144,7 +144,7 @@ class Database:
         self.conn.close()
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """``file:…?mode=ro`` for ``path``: '?', '#', '%' and Chinese names escaped; a UNC share keeps its four slashes."""
     posix = path.as_posix()
     if not posix.startswith("/"):
@@ -157,7 +157,7 @@ def _connect(path: Path, busy_timeout_ms: int, *, read_only: bool = False) -> sq
     # isolation_level=None: we issue BEGIN/COMMIT ourselves in transaction().
     if read_only:
         # mode=ro: SQLite itself refuses writes, so a slip past transaction() cannot change the file.
-        conn = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..db import audit
-from ..db.backup import (BackupInfo, backup_time, folder_beside, make_backup, read_backup_info, restore_backup,
+from ..db.backup import (BackupInfo, backups_in, folder_beside, make_backup, read_backup_info, restore_backup,
                          verify_backup)
 from ..db.settings import get_setting
 from ..paths import resource
@@ -94,7 +94,7 @@ def to_keep(times: list[datetime], *, daily: int, weekly: int, monthly: int) -> 
 
 def rotate(folder: Path, stem: str, counts: dict[str, int]) -> list[Path]:
     """Delete the backups of database ``stem`` in ``folder`` that the rotation does not keep; the ones deleted."""
-    found = {p: t for p in folder.glob("*.zip") if (t := backup_time(p, stem))}
+    found = backups_in(folder, stem)
     keep = to_keep(list(found.values()), **counts)
     deleted = []
     for path, t in found.items():
@@ -163,9 +163,7 @@ def backup_due(db, today: date | None = None) -> bool:
     if getattr(db, "read_only", False):
         return False  # the PC holding the lock makes the automatic backups
     today = today or date.today()
-    folder = default_folder(db)
-    return not (folder.is_dir() and any((t := backup_time(p, db.path.stem)) and t.date() == today
-                                        for p in folder.glob("*.zip")))
+    return all(t.date() != today for t in backups_in(default_folder(db), db.path.stem).values())
 
 
 def backup_if_due(db, today: date | None = None) -> BackupResult | None:
@@ -183,11 +181,6 @@ def backup_on_exit(db) -> BackupResult | None:
 
 def second_folder(db) -> str:
     return get_setting(db.conn, SECOND_FOLDER_KEY).strip()
-
-
-def set_second_folder(db, actor: audit.Actor, folder: str) -> None:
-    """Set (or clear, with "") the second backup folder; 管理员 only, audited."""
-    save_settings(db, actor, second=folder)
 
 
 def save_settings(db, actor: audit.Actor, *, second: str, keep: dict[str, int] | None = None) -> None:
@@ -247,4 +240,4 @@ def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit
 
 __all__ = ["BackupResult", "backup_due", "backup_if_due", "backup_now", "backup_on_exit", "before_import",
            "default_folder", "inspect", "keep_counts", "restore", "rotate", "save_settings", "second_folder",
-           "set_second_folder", "to_keep"]
+           "to_keep"]

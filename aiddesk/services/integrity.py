@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from ..core.errors import UserError
 from ..core.money import format_yuan, from_fen
 from ..db import Database
 from ..db.audit import first_broken_entry
-from ..db.backup import BackupInfo, backup_time, read_backup_info
+from ..db.backup import BackupInfo, backups_in, file_sha256, read_backup_info
 from ..db.funds import paid_sums
 from ..db.units import own_unit
 from .funds import available
@@ -98,11 +97,12 @@ def _backups(db: Database) -> list[BackupInfo]:
     """This database's backups in its backup folders (manifests only: no hashing), newest first."""
     from .backups import default_folder, second_folder
 
-    folders = [default_folder(db)] + ([Path(second_folder(db))] if second_folder(db) else [])
+    second = second_folder(db)
+    folders = [default_folder(db)] + ([Path(second)] if second else [])
     found: dict[str, BackupInfo] = {}
     for folder in folders:
         try:
-            paths = [p for p in folder.glob("*.zip") if backup_time(p, db.path.stem)]
+            paths = backups_in(folder, db.path.stem)
         except OSError:
             continue  # an unplugged USB stick: nothing to compare there
         for path in paths:
@@ -167,11 +167,7 @@ def _file_problem(db: Database, stored_name: str, sha256: str) -> str | None:
     path = db.attachment_dir / stored_name
     if not path.is_file():
         return f"在附件文件夹 {db.attachment_dir.name} 中找不到"
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != sha256.lower():
+    if file_sha256(path) != sha256.lower():
         return "的内容与登记时不同（文件被替换或损坏）"
     return None
 

@@ -121,7 +121,7 @@ def test_closing_makes_the_exit_backup_behind_a_dialog_then_closes(window, db, q
 def test_second_folder_that_is_a_file_does_not_stop_closing(window, db, qtbot, tmp_path, caplog):
     in_the_way = tmp_path / "U盘"
     in_the_way.write_text("一个文件，不是文件夹")
-    backups.set_second_folder(db, window.actor, str(in_the_way))
+    backups.save_settings(db, window.actor, second=str(in_the_way))
     backup_actions.watch_exit(window)
     with caplog.at_level(logging.WARNING):
         window.close()
