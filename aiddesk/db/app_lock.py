@@ -12,9 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.errors import UserError
-from ..paths import resource
+from ..core.rule_files import read_rules
 
-RULES_FILE = resource("rules", "app_lock.json")
 KIND = "app_lock_rules"  # marks resources/rules/app_lock.json among the other rule files
 TAKEOVER_SUFFIX = ".takeover"
 UNKNOWN_HOST = "未知"
@@ -29,12 +28,12 @@ class LockRules:
 def lock_rules() -> LockRules:
     """The heartbeat and stale times in ``resources/rules/app_lock.json``."""
     what = "请改正后重启程序"
+    raw = read_rules("app_lock.json", "应用锁规则")
     try:
-        raw = json.loads(RULES_FILE.read_text(encoding="utf-8"))
         heartbeat = float(raw["heartbeat_seconds"])
         stale = float(raw["stale_minutes"]) * 60
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError(f"应用锁规则文件 resources/rules/app_lock.json 缺失或有误，{what}") from None
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"应用锁规则文件 resources/rules/app_lock.json 缺少心跳或过期时间，{what}") from None
     if raw.get("kind") != KIND or heartbeat <= 0 or stale < 2 * heartbeat:
         raise UserError("应用锁规则文件 resources/rules/app_lock.json 有误："
                         f"stale_minutes 须至少是心跳间隔 heartbeat_seconds 的两倍，{what}")
@@ -77,6 +76,11 @@ class LockInfo:
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or _now()) - datetime.fromisoformat(self.heartbeat)).total_seconds()
 
+    @classmethod
+    def unknown(cls, moment: str) -> "LockInfo":
+        """A holder we cannot name (a lock file half-written, or gone before we looked), last seen at ``moment``."""
+        return cls("", "", UNKNOWN_HOST, 0, moment, moment)
+
 
 def short_time(iso: str) -> str:
     """10:02 today, 11月25日 10:02 on an earlier day: enough for a person to judge."""
@@ -106,8 +110,7 @@ def _read(path: Path) -> LockInfo | None:
                         taken_over_from=raw.get("taken_over_from", ""))
     except (ValueError, KeyError, TypeError):
         # Being written by another PC right now (we create, then write): judge it by the file's time.
-        moment = datetime.fromtimestamp(mtime).astimezone().replace(microsecond=0).isoformat()
-        return LockInfo("", "", UNKNOWN_HOST, 0, moment, moment)
+        return LockInfo.unknown(datetime.fromtimestamp(mtime).astimezone().replace(microsecond=0).isoformat())
 
 
 def _write_new(path: Path, info: LockInfo) -> bool:
@@ -134,6 +137,11 @@ def _overwrite(path: Path, info: LockInfo) -> None:
         except PermissionError:  # Windows: a reader on another PC has the file open this instant
             time.sleep(0.05 * (attempt + 1))
     tmp.unlink(missing_ok=True)
+
+
+def _alive(info: LockInfo, stale: float, host: str) -> bool:
+    """The holder gave a sign of life within ``stale`` seconds and, on this PC, its process still runs."""
+    return info.age_seconds() < stale and not _process_gone(info, host)
 
 
 def _process_gone(info: LockInfo, host: str) -> bool:
@@ -169,7 +177,7 @@ class AppLock:
                 return True
             current = _read(self.path)
         if current is None or not current.same_owner(self.info):
-            self.lost_to = current or LockInfo("", "", UNKNOWN_HOST, 0, self.info.started, self.info.heartbeat)
+            self.lost_to = current or LockInfo.unknown(self.info.heartbeat)
             return False
         _overwrite(self.path, self.info)
         return True
@@ -222,7 +230,7 @@ def acquire(db_path: str | os.PathLike, user, *, stale_seconds: float | None = N
             continue
         if current is None:
             continue  # released between our two looks: try to create it again
-        if current.age_seconds() < stale and not _process_gone(current, host):
+        if _alive(current, stale, host):
             return LockResult(None, holder=current)
         taken = _take_over(path, current, mine, stale)
         if taken is not None:
@@ -232,8 +240,7 @@ def acquire(db_path: str | os.PathLike, user, *, stale_seconds: float | None = N
         current = _read(path)
     except OSError:
         current = None
-    return LockResult(None, holder=current or LockInfo("", "", UNKNOWN_HOST, 0, _now().isoformat(),
-                                                       _now().isoformat()))
+    return LockResult(None, holder=current or LockInfo.unknown(_now().isoformat()))
 
 
 def _take_over(path: Path, stale_info: LockInfo, mine: LockInfo, stale: float) -> LockResult | None:
@@ -274,9 +281,7 @@ def live_holder(db_path: str | os.PathLike) -> LockInfo | None:
     except (OSError, UserError):
         return None  # only ever used to warn or refuse politely: an unreadable lock is nobody's
     host = socket.gethostname()
-    if info is None or info.age_seconds() >= stale or _process_gone(info, host):
-        return None
-    if info.host == host and info.pid == os.getpid():
+    if info is None or not _alive(info, stale, host) or (info.host == host and info.pid == os.getpid()):
         return None
     return info
 

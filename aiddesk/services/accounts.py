@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from functools import cache
 
 from ..core.codes import code_list
 from ..core.errors import UserError
+from ..core.rule_files import read_rules
 from ..core.passwords import check_password_strength, hash_password, verify_password
 from ..db import Database
 from ..db import users as repo
 from ..db.audit import Actor, now_text, record
 from ..db.settings import get_setting
-from ..paths import resource
 
 # The numbers in resources/rules/security.json, each a whole number of at least 1.
 RULE_KEYS = ("max_failed_logins", "lockout_minutes", "min_password_length", "idle_lock_minutes")
@@ -23,14 +22,7 @@ RULE_KEYS = ("max_failed_logins", "lockout_minutes", "min_password_length", "idl
 @cache  # read once per run
 def security_rules() -> dict[str, int]:
     """Lockout, password length and idle-lock numbers from ``resources/rules/security.json``."""
-    try:
-        with open(resource("rules", "security.json"), encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("找不到规则文件 resources/rules/security.json（安全规则），请重新安装程序") from None
-    except json.JSONDecodeError as err:
-        raise UserError(f"规则文件 security.json 第 {err.lineno} 行格式错误，"
-                        "请修正 resources/rules 中的该文件") from None
+    data = read_rules("security.json", "安全规则")
     bad = [k for k in RULE_KEYS if not isinstance(data.get(k), int) or data[k] < 1]
     if bad:
         raise UserError(f"规则文件 security.json 中的 {'、'.join(bad)} 应为大于 0 的整数，"

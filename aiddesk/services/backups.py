@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -12,11 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..core.errors import UserError
+from ..core.rule_files import read_rules
 from ..db import audit
 from ..db.backup import (BackupInfo, backups_in, folder_beside, make_backup, read_backup_info, restore_backup,
                          verify_backup)
 from ..db.settings import get_setting
-from ..paths import resource
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +46,11 @@ def default_folder(db) -> Path:
 
 
 def _defaults() -> dict[str, int]:
+    data = read_rules("backup.json", "备份规则")
     try:
-        with open(resource("rules", "backup.json"), encoding="utf-8") as f:
-            data = json.load(f)
         return {k: int(data[f"keep_{k}"]) for k in KEEP_KEYS}
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError("备份规则文件 resources/rules/backup.json 缺失或有误，请重新安装程序") from None
+    except (ValueError, KeyError, TypeError):
+        raise UserError("备份规则文件 resources/rules/backup.json 中的保留份数缺失或不是整数，请重新安装程序") from None
 
 
 def keep_counts(conn) -> dict[str, int]:

@@ -18,6 +18,7 @@ import pytest
 from aiddesk.db import DatabaseOpenError, open_database
 from aiddesk.db import app_lock
 from aiddesk.db.connection import CURRENT_VERSION, ReadOnlyError
+from aiddesk.paths import resource
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +85,7 @@ def _kill(child: subprocess.Popen) -> None:
 
 def test_rules_come_from_the_rules_file():
     rules = app_lock.lock_rules()
-    raw = json.loads(app_lock.RULES_FILE.read_text(encoding="utf-8"))
+    raw = json.loads(resource("rules", "app_lock.json").read_text(encoding="utf-8"))
     assert rules.heartbeat_seconds == raw["heartbeat_seconds"]
     assert rules.stale_seconds == raw["stale_minutes"] * 60
     assert rules.stale_seconds >= 2 * rules.heartbeat_seconds
