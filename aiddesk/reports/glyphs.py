@@ -181,16 +181,13 @@ class FallbackTTFont(TTFont):
         super().__init__(name, filename, shapable=False, **kwargs)
         self._uncovered = _uncovered_pattern(self.face.charToGlyph)
 
-    def _has(self, code: int) -> bool:
-        return code in self.face.charToGlyph or code < 0x20 or 0x7F <= code <= 0xA0
-
     def runs(self, text: str) -> list[tuple[TTFont, str]]:
         """``text`` as runs of (font, text); a character no font has becomes □ in this font, an invisible one goes."""
         if not self._uncovered.search(text):
             return [(self, text)] if text else []
         out: list[list] = []
         for ch in text:
-            if self._has(ord(ch)):
+            if not self._uncovered.match(ch):  # the one definition of what stays with this font
                 font = self
             elif _ignorable(ch):
                 continue   # decided before looking: no font file is read for an invisible character
