@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.errors import UserError
 from ..services import backups
 from . import messages
-from .worker import describe_error
+from .forms import error_label, field_with_button, ok_cancel, show_error
+from .worker import describe_error, with_own_connection
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +88,6 @@ class BusyDialog(QDialog):
             event.ignore()
             return
         super().closeEvent(event)
-
-
-def with_own_connection(db, fn: Callable[[Any], Any]) -> Callable[[], Any]:
-    """``fn(worker_db)`` for a worker thread: a connection belongs to its thread, so the job opens its own and
-    always closes it (a restore cannot replace a file that any connection still holds open on Windows)."""
-    def job():
-        worker_db = db.connect_for_thread()
-        try:
-            return fn(worker_db)
-        finally:
-            worker_db.close()
-    return job
 
 
 def _jobs(window) -> set:
@@ -421,11 +410,7 @@ class BackupSettingsDialog(QDialog):
         where.setWordWrap(True)
         self.folder = QLineEdit(backups.second_folder(db))
         self.folder.setPlaceholderText("例如 E:\\工会备份")
-        browse = QPushButton("浏览…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
+        row, browse = field_with_button(self.folder, "浏览…", self._browse)
         form = QFormLayout()
         form.addRow("自动备份位置", where)
         form.addRow("第二备份位置", row)
@@ -440,14 +425,8 @@ class BackupSettingsDialog(QDialog):
             form.addRow(f"保留{label}", spin)
         note = QLabel("今天的备份全部保留；更早的按上面的份数各留最新一份，其余自动删除。没有备份的日子不算在内。")
         note.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText("保存")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.error = error_label()
+        buttons = ok_cancel(self, "保存")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -460,20 +439,20 @@ class BackupSettingsDialog(QDialog):
             browse.setEnabled(False)
             for spin in self.keep.values():
                 spin.setEnabled(False)
-            buttons.button(QDialogButtonBox.Save).setEnabled(False)
-            self.error.setText("只有管理员可以修改备份设置。")
+            buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+            show_error(self.error, "只有管理员可以修改备份设置。")
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "选择第二备份位置", self.folder.text())
         if folder:
             self.folder.setText(folder)
 
-    def save(self) -> None:
+    def try_accept(self) -> None:
         try:
             backups.save_settings(self.db, self.actor, second=self.folder.text(),
                                   keep={kind: spin.value() for kind, spin in self.keep.items()})
         except UserError as err:
-            self.error.setText(err.message)
+            show_error(self.error, err)
             return
         self.accept()
 

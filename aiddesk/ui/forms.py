@@ -1,8 +1,19 @@
-"""Pieces every form shares: the red error line, Chinese OK/cancel buttons, a read-only pick list."""
+"""Pieces every form shares: the red error line, Chinese OK/cancel and close buttons, a field with a button beside
+it, a read-only pick list."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 
 from ..core.errors import UserError
 
@@ -40,6 +51,25 @@ def ok_cancel(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
     buttons.accepted.connect(dialog.try_accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def close_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """A 关闭 button in Chinese whatever Qt translation is loaded; it closes ``dialog``."""
+    buttons = QDialogButtonBox(QDialogButtonBox.Close)
+    buttons.button(QDialogButtonBox.Close).setText("关闭")
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def field_with_button(field: QWidget, text: str, slot) -> tuple[QHBoxLayout, QPushButton]:
+    """``field`` taking the width with a button (选择… / 浏览…) at its right that calls ``slot``; the row and button."""
+    button = QPushButton(text)
+    button.setAutoDefault(False)  # Enter in the field is for the dialog's own default button
+    button.clicked.connect(lambda _checked=False: slot())
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(button)
+    return row, button
 
 
 def pick_table(headers: list[str] | tuple[str, ...], *, stretch: int, min_width: int = 72) -> QTableWidget:

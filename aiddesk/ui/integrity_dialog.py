@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ..services.integrity import Cancelled, Check, all_checks
 from . import messages
-from .worker import describe_error, run_with_progress
+from .worker import describe_error, run_with_progress, with_own_connection
+from .forms import close_buttons
 
 
 class IntegrityReport(QDialog):
@@ -30,9 +31,7 @@ class IntegrityReport(QDialog):
             lines += [f"    {problem}" for problem in check.problems]
         self.text = QPlainTextEdit("\n".join(lines))
         self.text.setReadOnly(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText("关闭")
-        buttons.rejected.connect(self.reject)
+        buttons = close_buttons(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.text)
@@ -42,15 +41,7 @@ class IntegrityReport(QDialog):
 
 def run_integrity_check(window) -> None:
     """Run every check off the GUI thread (hashing the attachments takes a while), then show the report."""
-    opened = window.db
-
-    def job(report):
-        # The worker's own connection: a SQLite connection belongs to the thread that uses it.
-        db = opened.connect_for_thread()
-        try:
-            return all_checks(db, progress=report)
-        finally:
-            db.close()
+    job = with_own_connection(window.db, lambda db, report: all_checks(db, progress=report))
 
     def done(checks: list[Check]) -> None:
         window.integrity_report = IntegrityReport(checks, window)

@@ -96,6 +96,18 @@ def run_with_progress(parent: QWidget | None, *, title: str, label: str,
     return dialog
 
 
+def with_own_connection(db, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(worker_db, *args)`` for a worker thread: a connection belongs to its thread, so the job opens its own
+    and always closes it (a restore cannot replace a file that any connection still holds open on Windows)."""
+    def job(*args):
+        worker_db = db.connect_for_thread()
+        try:
+            return fn(worker_db, *args)
+        finally:
+            worker_db.close()
+    return job
+
+
 def describe_error(err: BaseException) -> str:
     """The Chinese text to show for an error raised by a job."""
     if isinstance(err, UserError):

@@ -80,31 +80,32 @@ def test_old_and_new_states_differ_where_the_operation_writes(crashed):
         assert expected <= changed, (kind, journal, changed)
 
 
-def test_half_a_payment_is_reported_as_torn(crashed):
-    """The check must be able to fail: half the batch marked paid is neither state."""
+def _inspect_damaged(crashed, kind: str, journal: str, name: str, sql: str):
+    """A copy of the prepared case with ``sql`` run on it outside the program (foreign keys off), as inspected."""
     workdir, cases, _ = crashed
-    case = cases["payment", "wal"]
-    path = harness.fresh_copy(case.base, workdir / "half-paid.sqlite")
+    case = cases[kind, journal]
+    path = harness.fresh_copy(case.base, workdir / name)
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE aid_records SET paid_on = '2026-12-20' WHERE id IN"
-                     " (SELECT id FROM aid_records WHERE paid_on IS NULL ORDER BY id LIMIT 100)")
+        conn.execute(sql)
     conn.close()
-    found = harness.inspect(path, "wal", case.old, case.new)
+    return harness.inspect(path, journal, case.old, case.new)
+
+
+def test_half_a_payment_is_reported_as_torn(crashed):
+    """The check must be able to fail: half the batch marked paid is neither state."""
+    found = _inspect_damaged(crashed, "payment", "wal", "half-paid.sqlite",
+                             "UPDATE aid_records SET paid_on = '2026-12-20' WHERE id IN"
+                             " (SELECT id FROM aid_records WHERE paid_on IS NULL ORDER BY id LIMIT 100)")
     assert found.outcome == "torn"
     assert "aid_records" in found.detail
 
 
 def test_a_dangling_reference_is_reported_as_corrupt(crashed):
-    workdir, cases, _ = crashed
-    case = cases["import", "delete"]
-    path = harness.fresh_copy(case.base, workdir / "dangling.sqlite")
-    conn = sqlite3.connect(path)  # foreign keys off, as a broken writer would leave them
-    with conn:
-        conn.execute("INSERT INTO members (household_id, seq, name, relation, id_number, gender)"
-                     " VALUES (999999, 1, '李四', '配偶', '460100197603020011', '男')")
-    conn.close()
-    found = harness.inspect(path, "delete", case.old, case.new)
+    # Foreign keys are off in a plain connection, as a broken writer would leave them.
+    found = _inspect_damaged(crashed, "import", "delete", "dangling.sqlite",
+                             "INSERT INTO members (household_id, seq, name, relation, id_number, gender)"
+                             " VALUES (999999, 1, '李四', '配偶', '460100197603020011', '男')")
     assert found.outcome == "corrupt"
     assert "foreign_key_check" in found.detail
 

@@ -320,7 +320,7 @@ def test_backup_settings_dialog_saves_the_second_folder_and_the_keep_counts(qtbo
     assert [spin.value() for spin in dialog.keep.values()] == [7, 4, 12]  # resources/rules/backup.json
     dialog.folder.setText(str(tmp_path / "u盘"))
     dialog.keep["weekly"].setValue(8)
-    dialog.save()
+    dialog.try_accept()
     assert dialog.result() == QDialog.Accepted
     assert backups.second_folder(window.db) == str(tmp_path / "u盘")
     assert backups.keep_counts(window.db.conn) == {"daily": 7, "weekly": 8, "monthly": 12}
@@ -335,6 +335,6 @@ def test_backup_settings_refuse_a_relative_folder_next_to_the_field(qtbot, windo
     dialog = BackupSettingsDialog(db=window.db, actor=window.actor, parent=window)
     qtbot.addWidget(dialog)
     dialog.folder.setText("备份")
-    dialog.save()
+    dialog.try_accept()
     assert "不是完整路径" in dialog.error.text() and dialog.result() != QDialog.Accepted
     assert backups.second_folder(window.db) == ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.labels import ACTION_LABELS, TABLE_LABELS, label
 from ...db.audit import AuditEntry
+from ..forms import close_buttons
 
 
 def describe(entry: AuditEntry) -> str:
@@ -41,8 +42,7 @@ class HistoryDialog(QDialog):
             for col, text in enumerate((e.at.replace("T", " "), e.user, e.via, action, describe(e))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeRowsToContents()
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.rejected.connect(self.reject)
+        buttons = close_buttons(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)

@@ -26,7 +26,7 @@ from ...services.batches import BatchService
 from ...services.payments import PaymentService
 from ...services.printing import BATCH_FORMS, print_batch_form
 from .. import messages
-from ..forms import error_label, pick_table, show_error
+from ..forms import close_buttons, error_label, pick_table, show_error
 
 LINE_COLUMNS = ("明细编号", "姓名", "身份证号", "救助类别", "资金来源", "金额（元）", "发放方式", "特批")
 ALL = "全部"
@@ -59,9 +59,7 @@ class BatchDialog(QDialog):
         self.tabs.addTab(details, "批次信息")
         self.tabs.addTab(self._lines_page(), "帮扶名单")
         self.tabs.addTab(self._workflow_page(), "审批流程")
-        close = QDialogButtonBox(QDialogButtonBox.Close)
-        close.button(QDialogButtonBox.Close).setText("关闭")
-        close.rejected.connect(self.reject)
+        close = close_buttons(self)
         layout = QVBoxLayout(self)
         self.header = QLabel()
         layout.addWidget(self.header)

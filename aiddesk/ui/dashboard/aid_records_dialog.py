@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QTableView,
                                QVBoxLayout, QWidget)
 
 from ...core.money import format_yuan
 from ...db import Database
 from ...db.aid_record_list import PaidLine, line_key, paid_lines, paid_total
+from ..forms import close_buttons
 
 COLUMNS = ("明细编号", "姓名", "救助类别", "资金来源", "金额（元）", "发放日期", "批次")
 _AMOUNT = 4
@@ -97,9 +98,7 @@ class AidRecordsDialog(QDialog):
 
         self.summary = QLabel(f"{year}年{what}：共 {count} 人次，合计 {format_yuan(total)} 元"
                               if count else f"{year}年{what}：还没有发放记录")
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText("关闭")
-        buttons.rejected.connect(self.reject)
+        buttons = close_buttons(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)

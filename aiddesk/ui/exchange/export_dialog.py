@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFormLayout, QLabel, QLineEdit,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from ...db import Database
 from ...db.audit import Actor
 from ...db.units import own_unit
 from .. import messages
-from ..forms import error_label, ok_cancel, show_error
+from ..forms import error_label, field_with_button, ok_cancel, show_error
 from ..worker import describe_error, run_with_progress
 
 PRIVACY = ("导出的工作簿含有困难职工的姓名、完整身份证号、银行卡号和电话等个人信息，"
@@ -34,11 +34,7 @@ class ExportDialog(QDialog):
         self.year.setSuffix(" 年")
         self.year.valueChanged.connect(self._suggest_name)
         self.path = QLineEdit()
-        browse = QPushButton("选择…")
-        browse.clicked.connect(self._browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(browse)
+        file_row, _browse = field_with_button(self.path, "选择…", self._browse)
         form = QFormLayout()
         form.addRow("年度", self.year)
         form.addRow("保存为", file_row)

@@ -16,7 +16,7 @@ from ...exchange.validate import CHANGED_WARNING
 from ...reports.common import Cancelled
 from ...services.exchange_import import ExchangeImportService, ImportReport, PasswordRequired, WrongPassword
 from .. import messages
-from ..forms import error_label, show_error
+from ..forms import error_label, field_with_button, show_error
 from ..worker import describe_error, run_with_progress
 from .issues_table import IssuesTable
 from .mapping_step import MappingStep
@@ -116,12 +116,7 @@ class ImportWizard(QDialog):
         self.path = QLineEdit()
         self.path.setPlaceholderText("选择 .xlsx、.xls 或 .csv 文件")
         self.path.textEdited.connect(lambda _t: show_error(self.file_error, None))
-        browse = QPushButton("选择…")
-        browse.setAutoDefault(False)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        row, _browse = field_with_button(self.path, "选择…", self._browse)
         self.file_error = error_label()
         form = QFormLayout()
         form.addRow("文件", row)

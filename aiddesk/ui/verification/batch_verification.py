@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.money import format_yuan
 from ...db import Database
@@ -17,6 +17,7 @@ from ...services.spot_checks import SpotCheckService
 from .checklist_panel import ChecklistPanel
 from .sms_panel import SmsPanel
 from .spot_check_panel import SpotCheckPanel
+from ..forms import close_buttons
 
 
 class BatchVerificationDialog(QDialog):
@@ -40,9 +41,7 @@ class BatchVerificationDialog(QDialog):
         self.tabs.addTab(self.checklist, "核查清单")
         for part in (self.sms, self.spot_checks):
             part.changed.connect(self.checklist.reload)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText("关闭")
-        buttons.rejected.connect(self.reject)
+        buttons = close_buttons(self)
         layout = QVBoxLayout(self)
         layout.addWidget(header)
         layout.addWidget(self.tabs, 1)
