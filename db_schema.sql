@@ -1,7 +1,7 @@
 -- The schema of a new AidDesk database, at the current version.
 -- Older databases are upgraded by aiddesk/db/migrations; keep the two in step.
 PRAGMA application_id = 1095320644;  -- 0x41494444 'AIDD': tells our files from other SQLite files
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -141,7 +141,9 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_household ON attachments(household_id);
 
--- Every insert, update and status change of archive data: who, when, what, old → new.
+-- Every insert, update and status change of archive data: who, when, what, old → new. "at" is when it was
+-- recorded (the clock); effective_date, where the action has one, the business date it takes effect (part of
+-- the hash when present).
 CREATE TABLE audit_log (
     id           INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,
@@ -154,9 +156,28 @@ CREATE TABLE audit_log (
     new_values   TEXT,                -- JSON
     household_id INTEGER,
     prev_hash    TEXT NOT NULL DEFAULT '',  -- version 7: the previous entry's hash ('' for the first)
-    hash         TEXT NOT NULL DEFAULT ''   -- version 7: SHA-256 over this entry's fields and prev_hash
+    hash         TEXT NOT NULL DEFAULT '',  -- version 7: SHA-256 over this entry's fields and prev_hash
+    effective_date TEXT                     -- version 8: the business date it takes effect (退出日期, 审批日期 …)
 );
 CREATE INDEX audit_household ON audit_log(household_id, id);
+
+-- Version 8: each archive's statuses one after another: the status held from valid_from up to (not including)
+-- valid_to; the open period (valid_to NULL) is the present one. Written by every status change; a mistaken
+-- change undone (撤销误操作) takes its period away, the audit log keeps both.
+CREATE TABLE archive_status_periods (
+    id           INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    status       TEXT NOT NULL CHECK (status IN ('临时', '在档', '脱困', '注销')),
+    valid_from   TEXT NOT NULL,                -- the business date it took effect: 建档日期, 退出日期, 重新启用日期
+    valid_to     TEXT,                         -- the next period's valid_from; NULL: the present status
+    reason       TEXT NOT NULL DEFAULT '',     -- 脱困/注销原因, or why the archive was opened again
+    note         TEXT NOT NULL DEFAULT '',
+    recorded_at  TEXT,                         -- when it was entered (the clock); NULL: not known
+    recorded_by  TEXT NOT NULL DEFAULT '',
+    CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX archive_status_periods_household ON archive_status_periods(household_id, valid_from);
+CREATE INDEX archive_status_periods_status ON archive_status_periods(status, valid_from, valid_to);
 
 -- ---- version 2: aid batches (帮扶批次) and aid records (帮扶明细) ----------------
 
@@ -165,6 +186,14 @@ CREATE TABLE calendar_days (
     day  TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('休息日', '工作日')),
     note TEXT NOT NULL DEFAULT ''
+);
+
+-- Version 8: years whose 放假 and 调休 days the office has entered whole from the State Council's notice
+-- (已按国务院办公厅通知录入全年): only then does a hand-entered year count as known.
+CREATE TABLE calendar_years (
+    year         INTEGER PRIMARY KEY,
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL
 );
 
 CREATE TABLE batches (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from . import __version__, cli_words
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"工会帮扶工作台 AidDesk {__version__}",
                    help="显示版本号后退出")
     p.add_argument("--db", metavar="PATH", help=f"数据库文件（默认：{default_database()}）；不存在时新建")
+    p.add_argument("--today", type=_day_argument, metavar="YYYY-MM-DD",
+                   help="本机日期不对时，按这一天作为今天执行本次命令（新记录、备份文件名的日期按它记下，"
+                        "时间仍按本机时钟）；写在命令之前，如 aiddesk --today 2026-11-26 import 交换表.xlsx")
     sub = p.add_subparsers(dest="command", metavar="命令")
     gui = sub.add_parser("gui", help="打开程序窗口（默认）")
     # Hidden: CI and installers check a packaged build starts (window opens, then quits) without a login.
@@ -90,6 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _day_argument(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 年-月-日，如 2026-11-26") from None
+
+
+def _clock(args: argparse.Namespace):
+    """The PC's clock, or with ``--today`` the PC's clock moved to that day, for this one run."""
+    from .core.clock import ShiftedClock, SystemClock
+
+    system = SystemClock()
+    if args.today is None:
+        return system
+    return ShiftedClock(args.today - system.today(), base=system)
+
+
 def _cli_actor():
     from .db.audit import Actor
 
@@ -108,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         from .ui.smoke import run_smoke_test
 
         return run_smoke_test(db_path, args.smoke_test)
+    if command == "gui" and args.today is not None:
+        sys.stderr.write("错误：--today 只用于命令行命令。打开程序窗口时，如本机日期明显不对，"
+                         "程序会在登录后请您确认今天的日期。\n")
+        return EXIT_UNREADABLE
     if command == "gui":
         from .ui.app import run_gui
 
@@ -126,13 +151,17 @@ def main(argv: list[str] | None = None) -> int:
 # (consistently, through SQLite) and restore takes the lock itself: neither is judged here.
 WRITING = {"import": "导入", "demo": "生成演示数据"}
 NOT_JUDGED = ("backup", "restore")
+# Commands that stamp records or file names with today's date: they warn when this PC's clock is clearly wrong
+# (restore too, judged on the database it replaces).
+DATED = ("import", "demo", "backup", "export")
 
 
-def _respect_app_lock(command: str, args: argparse.Namespace, db_path: Path) -> None:
+def _respect_app_lock(command: str, args: argparse.Namespace, db_path: Path, today: date) -> None:
     """Refuse a writing command while another program holds the application lock, unless ``--force``; warn otherwise.
 
     The GUI holding the lock keeps its own view of the data and its own transactions: records written
     under it would surprise its user, and its checks (a duplicate, a fund balance) would be judged on stale data.
+    A command-line run cannot watch the lock for minutes to see it go stale: any lock counts (see live_holder).
     """
     from .db import app_lock
 
@@ -143,24 +172,45 @@ def _respect_app_lock(command: str, args: argparse.Namespace, db_path: Path) -> 
         return
     writes = command in WRITING and not (command == "import" and args.dry_run)
     if writes and not args.force:
-        raise UserError(f"数据库正由 {holder.describe()}在工作台中使用，"
+        raise UserError(f"数据库正由 {holder.describe(today)}在工作台中使用，"
                         f"命令行现在不能{WRITING[command]}，没有写入任何内容。"
-                        "请等对方关闭程序后再执行；确认对方不会同时修改时，可加 --force 照样执行")
-    sys.stderr.write(app_lock.warning_for(holder) + "\n")
+                        f"请等对方关闭程序后再执行；{_CRASHED_HOLDER}；"
+                        "确认对方不会同时修改时，可加 --force 照样执行")
+    sys.stderr.write(app_lock.warning_for(holder, today) + "\n")
+
+
+# What to do about a lock whose program crashed on another PC: the command line cannot tell it from a live one.
+_CRASHED_HOLDER = ("如果对方的工作台已异常退出（死机、断网），请在本机打开工作台并选“只读打开”，"
+                   "锁文件几分钟没有更新后本机会自动接管")
+
+
+def _warn_if_clock_wrong(conn, clock) -> None:
+    """On stderr, before a command writes dates: this PC's date is clearly wrong against the newest record."""
+    from .core.clock_check import clock_problem, clock_rules
+    from .db.clock_facts import newest_record_time
+
+    newest = newest_record_time(conn)
+    problem = clock_problem(clock.today(), newest.date() if newest else None, clock_rules())
+    if problem:
+        sys.stderr.write(f"警告：{problem}本次命令写入的日期将按 {clock.today():%Y-%m-%d} 记下；如这不是今天，"
+                         "请先改正本机日期，或在命令前加 --today 实际日期（如 aiddesk --today YYYY-MM-DD …）再执行。\n")
 
 
 def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
     from .db import open_database
 
+    clock = _clock(args)
     if command == "restore":  # the database must not be open while it is replaced
-        return _restore(db_path, args)
-    _respect_app_lock(command, args, db_path)
-    db = open_database(db_path)
+        return _restore(db_path, args, clock)
+    _respect_app_lock(command, args, db_path, clock.today())
+    db = open_database(db_path, clock=clock)
     if command in ("print", "report", "evaluate"):  # PDFs: fonts dropped beside the database draw rare characters
         from .reports.glyphs import set_database_folder
 
         set_database_folder(db.path.parent)
     try:
+        if command in DATED and not (command == "import" and args.dry_run):
+            _warn_if_clock_wrong(db.conn, clock)
         if command == "backup":
             return _backup(db, args)
         if command == "demo":
@@ -246,18 +296,29 @@ def _backup(db, args) -> int:
     return EXIT_OK
 
 
-def _restore(db_path: Path, args) -> int:
-    from .db import app_lock
+def _restore(db_path: Path, args, clock) -> int:
+    from .db import DatabaseOpenError, app_lock, open_database
     from .services.backups import restore
 
     actor = _cli_actor()
     # Replacing the file under a colleague's open window would lose their work: only when nobody holds it.
-    taken = app_lock.acquire(db_path, actor.username)
+    # One look: a lock left by a program that crashed on another PC counts as held (the CLI cannot watch it).
+    taken = app_lock.acquire(db_path, actor.username, clock=clock)
     if not taken.acquired:
-        raise UserError(f"数据库正由 {taken.holder.describe()}在工作台中使用，现在不能恢复。"
-                        "请等对方关闭程序后再试")
+        raise UserError(f"数据库正由 {taken.holder.describe(clock.today())}在工作台中使用，现在不能恢复。"
+                        f"请等对方关闭程序后再试；{_CRASHED_HOLDER}，再用“文件 → 从备份恢复…”恢复")
     try:
-        aside = restore(db_path, Path(args.file), actor)
+        if db_path.exists():
+            try:
+                current = open_database(db_path, create=False, read_only=True, clock=clock)
+            except DatabaseOpenError:
+                pass  # a file restore is about to replace: nothing to judge the clock by
+            else:
+                try:
+                    _warn_if_clock_wrong(current.conn, clock)
+                finally:
+                    current.close()
+        aside = restore(db_path, Path(args.file), actor, clock)
     finally:
         taken.lock.release()
     print(f"已从“{args.file}”恢复数据库“{db_path}”。")

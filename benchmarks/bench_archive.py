@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     db = open_database(path, create=False)
     conn = db.conn
-    today = date.today()
+    today = db.clock.today()
     total = conn.execute("SELECT count(*) FROM households").fetchone()[0]
     members = conn.execute("SELECT count(*) FROM members").fetchone()[0]
     size_mb = path.stat().st_size / 2 ** 20

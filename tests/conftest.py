@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from aiddesk.core import workdays  # noqa: E402
+from aiddesk.core.clock import FixedClock  # noqa: E402
 from aiddesk.core.household import Household, Member  # noqa: E402
 from aiddesk.core.idcard import make_id  # noqa: E402
 from aiddesk.db import open_database  # noqa: E402
@@ -20,7 +23,27 @@ from aiddesk.db.settings import set_dibao_line  # noqa: E402
 from aiddesk.db.units import Unit  # noqa: E402
 from aiddesk.services import units  # noqa: E402
 
-TODAY = date(2026, 11, 26)
+TODAY = date(2026, 11, 26)  # the day every test database's clock starts on (09:00), whatever the PC's date
+
+
+# The years of holiday data the tests are written against: chinese-calendar 1.11's, to 2026. A newer release
+# that knows 2027 must not turn the tests of an unknown year into tests of a known one.
+TESTED_HOLIDAY_YEARS = range(2004, 2027)
+
+
+@pytest.fixture(autouse=True)
+def holiday_data_to_2026(monkeypatch):
+    """chinese-calendar's data as the tests know it: 2004–2026, whichever version is installed."""
+    monkeypatch.setattr(workdays, "KNOWN_YEARS", TESTED_HOLIDAY_YEARS)
+    dialog = sys.modules.get("aiddesk.ui.admin.calendar_dialog")
+    if dialog is not None:
+        monkeypatch.setattr(dialog, "KNOWN_YEARS", TESTED_HOLIDAY_YEARS)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The test's clock: 2026-11-26 09:00 until the test moves it (``clock.set(day)``)."""
+    return FixedClock(TODAY)
 
 
 @pytest.fixture
@@ -35,7 +58,7 @@ def office_file(tmp_path_factory) -> Path:
     (Creating the schema takes a tenth of a second; a thousand tests need not each pay it.)
     """
     path = tmp_path_factory.mktemp("template") / "office.sqlite"
-    database = open_database(path)
+    database = open_database(path, clock=FixedClock(TODAY))
     setup = Actor("测试员", "命令行")
     units.save_unit(database, setup, Unit("460000", "海南省职工服务中心", "省级"), new=True)
     units.save_unit(database, setup, Unit("460001", "省财贸工会", "基层", "460000"), new=True)
@@ -49,10 +72,10 @@ def office_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path, office_file):
-    """A database file with the office's unit, two sub-units and 低保 lines for 海口."""
+def db(tmp_path, office_file, clock):
+    """A database file with the office's unit, two sub-units and 低保 lines for 海口, on the test's clock."""
     shutil.copyfile(office_file, tmp_path / "office.sqlite")
-    database = open_database(tmp_path / "office.sqlite")
+    database = open_database(tmp_path / "office.sqlite", clock=clock)
     yield database
     database.close()
 
@@ -112,7 +135,7 @@ def export_sub_unit(tmp_path, actor, make_household):
                password: str | None = None) -> Path:
         folder = tmp_path / f"sub-unit-{len(made) + 1}"
         folder.mkdir()
-        sub = open_database(folder / "sub.sqlite")
+        sub = open_database(folder / "sub.sqlite", clock=FixedClock(TODAY))
         try:
             units.save_unit(sub, actor, Unit("460001", "省财贸工会", "基层"), new=True)
             with sub.transaction() as conn:

@@ -1,11 +1,17 @@
-"""The command line and the application lock: writing commands refuse while the GUI holds it, reading ones warn."""
+"""The command line and the application lock: writing commands refuse while the GUI holds it, reading ones warn.
+
+A command-line run cannot watch a lock for the minutes it takes to go stale: every lock counts as held, except one
+whose program is gone from this very PC.
+"""
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
 from aiddesk.cli import main
+from aiddesk.core.clock import SystemClock
 from aiddesk.db import app_lock, open_database
 
 
@@ -31,7 +37,7 @@ def workbook(export_sub_unit):
 def held(db):
     """张三 has the database open in the GUI on PC-B (another PC: live by its fresh heartbeat)."""
     db.close()
-    taken = app_lock.acquire(db.path, _User(), host="PC-B")
+    taken = app_lock.acquire(db.path, _User(), clock=SystemClock(), host="PC-B")
     assert taken.acquired
     yield db.path
     taken.lock.release()
@@ -72,7 +78,7 @@ def test_backup_neither_warns_nor_refuses(held, tmp_path, capsys):
 
 def test_demo_is_refused_too(tmp_path, capsys):
     path = tmp_path / "demo.sqlite"
-    taken = app_lock.acquire(path, _User(), host="PC-B")
+    taken = app_lock.acquire(path, _User(), clock=SystemClock(), host="PC-B")
     try:
         assert main(["--db", str(path), "demo", "--households", "3"]) == 1
         err = capsys.readouterr().err
@@ -86,7 +92,7 @@ def test_demo_is_refused_too(tmp_path, capsys):
 
 def test_no_holder_or_this_process_no_warning(db, workbook, capsys):
     db.close()
-    mine = app_lock.acquire(db.path, _User())  # this very process: not "another program"
+    mine = app_lock.acquire(db.path, _User(), clock=SystemClock())  # this very process: not "another program"
     try:
         assert main(["--db", str(db.path), "import", str(workbook)]) == 0
     finally:
@@ -98,3 +104,22 @@ def test_force_is_documented_in_chinese(capsys):
     with pytest.raises(SystemExit):
         main(["import", "--help"])
     assert "--force" in (out := capsys.readouterr().out) and "默认拒绝" in out and "--password-file" in out
+
+
+def test_a_lock_left_by_a_crashed_pc_still_refuses_and_says_what_to_do(db, workbook, tmp_path, capsys):
+    """Its times say years ago (by that PC's clock): the command line neither believes nor compares them."""
+    db.close()
+    lock_file = app_lock.lock_path_for(db.path)
+    lock_file.write_text(json.dumps({"username": "wangwu", "display_name": "王五", "host": "PC-坏了", "pid": 99,
+                                     "started": "2016-01-04T08:00:00", "heartbeat": "2016-01-04T08:30:00"},
+                                    ensure_ascii=False), encoding="utf-8")
+    assert main(["--db", str(db.path), "import", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert "王五（电脑 PC-坏了，自 2016年1月4日 08:00 起）" in err
+    assert "请在本机打开工作台" in err and "自动接管" in err and "--force" in err
+    assert count(db.path, "households") == 0
+    assert main(["--db", str(db.path), "backup", "--to", str(tmp_path)]) == 0
+    archive = next(tmp_path.glob("office-备份-*.zip"))
+    assert main(["--db", str(db.path), "restore", str(archive)]) == 1
+    err = capsys.readouterr().err
+    assert "现在不能恢复" in err and "从备份恢复" in err and lock_file.exists()

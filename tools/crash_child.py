@@ -46,10 +46,11 @@ def main() -> int:
     args = p.parse_args()
     force_journal_mode(args.journal)
 
+    from aiddesk.core.clock import FixedClock
     from aiddesk.db import open_database
     from aiddesk.db.audit import Actor
 
-    db = open_database(args.db)
+    db = open_database(args.db, clock=FixedClock(PAID_ON))  # the payment is registered on the day it was made
     commits: list[float] = []
 
     def watch(statement: str) -> None:

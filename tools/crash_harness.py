@@ -45,6 +45,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aiddesk.core.clock import FixedClock  # noqa: E402
 from aiddesk.db import connection, open_database  # noqa: E402
 
 CHILD = ROOT / "tools" / "crash_child.py"
@@ -117,7 +118,7 @@ def prepare_payment(workdir: Path, households: int) -> tuple[Path, list[str]]:
 
         base.unlink(missing_ok=True)
         build(base, households, households, households)
-        db = open_database(base)
+        db = open_database(base, clock=FixedClock(date(2026, 11, 20)))  # the office's days, not the PC's
         source = "省总工会经费"
         with db.transaction() as conn:  # build() puts every household in 海口市龙华区 (460106)
             set_dibao_line(conn, "460106", 2026, Decimal("700"))
@@ -136,10 +137,13 @@ def prepare_payment(workdir: Path, households: int) -> tuple[Path, list[str]]:
         if not clerk.records(batch_id):
             reasons = {p.message for r in added.refused for p in r.problems}
             raise HarnessError(f"the payment batch got no lines ({len(added.refused)} refused): {sorted(reasons)[:3]}")
-        clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-        reviewer.transition(batch_id, "公示中", today=date(2026, 11, 26))
-        clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-        approver.transition(batch_id, "已审批", today=date(2026, 12, 4))
+        db.clock.set(date(2026, 11, 26))
+        clerk.transition(batch_id, "审核中")
+        reviewer.transition(batch_id, "公示中")
+        db.clock.set(date(2026, 12, 3))
+        clerk.transition(batch_id, "待审批")
+        db.clock.set(date(2026, 12, 4))
+        approver.transition(batch_id, "已审批")
         db.close()
         marker.write_text(str(batch_id), encoding="ascii")
     return base, ["--batch", marker.read_text(encoding="ascii").strip()]

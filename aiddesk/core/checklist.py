@@ -41,41 +41,6 @@ SENT = "已发送"
 # ---- facts -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class StatusChange:
-    """One logged change of an archive's status, dated when it took effect."""
-
-    effective: date
-    old_status: str
-    new_status: str
-
-
-def archive_status_on(day: date, *, created: date | None, current: str, exit_date: date | None,
-                      changes: Sequence[StatusChange] = ()) -> str | None:
-    """The status an archive had on ``day``; None when it was not yet created.
-
-    Decided from what is stored: before its 建档日期 there was no archive. Every status
-    change made in this program is in the audit log (ArchiveService.change_status, action
-    ``status``); a change into 脱困/注销 takes effect on its 退出日期 (often entered days
-    later), any other change (转为在档, reopening) on the day it was logged. The status on
-    ``day`` is the one before the first change, overwritten in log order by each change that
-    had taken effect by ``day``. An archive with no logged change (e.g. imported) has had its
-    present status all along, except that a closed one counts as 在档 until its 退出日期:
-    whether it was 临时 before is not recorded.
-    """
-    if created is not None and day < created:
-        return None
-    if changes:
-        status = changes[0].old_status
-        for c in changes:
-            if c.effective <= day:
-                status = c.new_status
-        return status
-    if current in CLOSED and exit_date is not None and day < exit_date:
-        return "在档"
-    return current
-
-
-@dataclass(frozen=True)
 class LineFacts:
     """What the checklist needs to know about one valid line of the batch."""
 

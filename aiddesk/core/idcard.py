@@ -83,7 +83,7 @@ def _fail(message: str) -> UserError:
     return UserError(message, field=FIELD)
 
 
-def parse_id(raw: str, *, today: date | None = None) -> IdInfo:
+def parse_id(raw: str, *, today: date) -> IdInfo:
     """Check an ID number as typed or pasted and return what it says.
 
     Accepts 18 characters or a legacy 15-digit number (upgraded to 18).
@@ -113,7 +113,7 @@ def parse_id(raw: str, *, today: date | None = None) -> IdInfo:
         birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:]))
     except ValueError:
         raise _fail(f"身份证号中的出生日期{birth_text}不存在，请核对{positions}") from None
-    if birth > (today or date.today()):
+    if birth > today:
         raise _fail("身份证号中的出生日期在今天之后")
     if birth < _EARLIEST_BIRTH:
         raise _fail(f"身份证号中的出生日期{birth_text}早于1900年，请核对{positions}")

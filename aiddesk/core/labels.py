@@ -16,9 +16,11 @@ FIELD_LABELS = {
     "members": "家庭成员", "kind": "附件类型", "file": "文件", "sha256": "SHA-256",
     "display_name": "姓名", "roles": "角色", "active": "启用", "password": "密码",
     "code": "单位代码", "level": "层级", "parent_code": "上级单位", "is_own": "本单位",
+    "since": "起始日期", "reason": "原因", "recorded_at": "录入时间", "recorded_by": "录入人",
 }
 
-ACTION_LABELS = {"insert": "新建", "update": "修改", "status": "状态变更", "delete": "删除", "export": "导出"}
+ACTION_LABELS = {"insert": "新建", "update": "修改", "status": "状态变更", "status_undo": "撤销误操作", "delete": "删除",
+                 "export": "导出"}
 TABLE_LABELS = {"households": "档案", "attachments": "附件", "members": "家庭成员", "users": "用户",
                 "units": "单位", "dibao_lines": "低保标准", "batches": "帮扶批次", "aid_records": "帮扶明细",
                 "calendar_days": "节假日", "settings": "设置", "fund_entries": "资金收支", "fund_budgets": "预算",

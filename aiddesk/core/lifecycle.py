@@ -22,21 +22,27 @@ def allowed_targets(status: str) -> list[str]:
     return [to for (frm, to) in sorted(TRANSITIONS) if frm == status]
 
 
-def check_transition(current: str, target: str, *, exit_date: date | None, reason: str,
-                     created_date: date | None, today: date) -> None:
-    """Refuse an illegal status change with the reason, in Chinese."""
+def check_transition(current: str, target: str, *, on: date | None, reason: str, since: date, first: bool,
+                     today: date) -> None:
+    """Refuse an illegal status change with the reason, in Chinese.
+
+    ``on`` is the day the change takes effect (the 退出日期 of a closure); ``since`` the day the present status
+    began (``first``: that is the 建档日期), before which no change can take effect.
+    """
     if current == target:
         raise UserError(f"档案已经是“{current}”状态")
     if (current, target) not in TRANSITIONS:
         choices = "、".join(ACTION_NAMES[t] for t in allowed_targets(current)) or "无"
         raise UserError(f"“{current}”的档案不能直接改为“{target}”。可以进行的操作：{choices}")
+    what = f"{target}日期" if target in CLOSED else "生效日期"
     if target in CLOSED:
         reasons = code_groups("exit_kind")[target]
         if reason not in reasons:
             raise UserError(f"请选择{target}原因：{'、'.join(reasons)}", field="exit_reason")
-        if exit_date is None:
-            raise UserError(f"请填写{target}日期", field="exit_date")
-        if exit_date > today:
-            raise UserError(f"{target}日期不能晚于今天", field="exit_date")
-        if created_date and exit_date < created_date:
-            raise UserError(f"{target}日期不能早于建档日期 {created_date.isoformat()}", field="exit_date")
+    if on is None:
+        raise UserError(f"请填写{what}", field="exit_date")
+    if on > today:
+        raise UserError(f"{what}不能晚于今天（{today.isoformat()}）", field="exit_date")
+    if on < since:
+        began = f"建档日期 {since.isoformat()}" if first else f"档案本次转为“{current}”的日期 {since.isoformat()}"
+        raise UserError(f"{what}不能早于{began}", field="exit_date")

@@ -1,17 +1,18 @@
-"""Working days for public notices (公示): 法定节假日 and 调休 from chinese_calendar plus the user's own entries."""
+"""Working days for public notices (公示): chinese_calendar's data, computed 法定节假日, and the office's own entries."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-import chinese_calendar
 from chinese_calendar.constants import holidays as _PACKAGE_HOLIDAYS
+from chinese_calendar.constants import workdays as _PACKAGE_WORKDAYS
 
 from ..paths import resource
 from .errors import UserError
+from .statutory_holidays import load_statutory_rules, statutory_holidays
 
 # chinese_calendar answers for whole years: it refuses a date by its year alone,
 # so a year counts as known to the end of December even though its last entry
@@ -19,7 +20,6 @@ from .errors import UserError
 KNOWN_YEARS = range(min(_PACKAGE_HOLIDAYS).year, max(_PACKAGE_HOLIDAYS).year + 1)
 
 _ONE_DAY = timedelta(days=1)
-_SETTINGS_HINT = "请在“设置 → 节假日”中录入"
 
 
 def _cn(d: date) -> str:
@@ -27,13 +27,45 @@ def _cn(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def computed_year(year: int) -> bool:
+    """True when ``year``'s 法定节假日 are computed (chinese_calendar does not know it, the rules file covers it)."""
+    return year not in KNOWN_YEARS and load_statutory_rules().covers(year)
+
+
+def package_day(d: date) -> str | None:
+    """What chinese_calendar lists for ``d``: 休息日 (a holiday), 工作日 (a 调休 working day), or None."""
+    if d.year not in KNOWN_YEARS:
+        return None
+    if d in _PACKAGE_HOLIDAYS:
+        return "休息日"
+    if d in _PACKAGE_WORKDAYS:
+        return "工作日"
+    return None
+
+
+def entry_overridden(d: date, kind: str) -> str:
+    """Why the office's entry (``kind``: 休息日 or 工作日) for ``d`` does not count; "" when it counts.
+
+    In a year chinese_calendar knows, the State Council's arrangement as the package lists it wins on the days
+    it lists; on the other days an entry still counts (a local day off such as 广西“三月三”, or its 调休). In a
+    computed year, a statutory holiday is off by law: an entry cannot make it a working day.
+    """
+    listed = package_day(d)
+    if listed is not None and listed != kind:
+        what = "放假" if listed == "休息日" else "调休上班"
+        return f"程序收录的国务院安排中这天{what}，以收录的安排为准"
+    if kind == "工作日" and computed_year(d.year) and d in statutory_holidays(d.year):
+        return f"这天是法定节假日（{statutory_holidays(d.year)[d]}），不能调为工作日"
+    return ""
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """Which days are working days: the user's entries, else chinese_calendar, else Monday–Friday."""
+    """Which days are working days: chinese_calendar's data, else the 法定节假日, the office's entries, Monday–Friday."""
 
-    extra_holidays: frozenset[date] = frozenset()  # 放假 days the user entered
-    extra_workdays: frozenset[date] = frozenset()  # 调休上班 days the user entered
-    _entered_years: frozenset[int] = field(init=False, repr=False, compare=False)
+    extra_holidays: frozenset[date] = frozenset()  # 放假 days the office entered
+    extra_workdays: frozenset[date] = frozenset()  # 调休上班 days the office entered
+    complete_years: frozenset[int] = frozenset()  # years the office marked 已按国务院办公厅通知录入全年
 
     def __post_init__(self) -> None:
         # Accept any iterable (rows read from the database); keep frozensets so a
@@ -48,23 +80,33 @@ class Calendar:
             )
         object.__setattr__(self, "extra_holidays", holidays)
         object.__setattr__(self, "extra_workdays", workdays)
-        object.__setattr__(self, "_entered_years", frozenset(d.year for d in holidays | workdays))
+        object.__setattr__(self, "complete_years", frozenset(self.complete_years))
 
     def is_workday(self, d: date) -> bool:
         """True when people work on ``d``."""
-        # The user's entries win, also in years chinese_calendar knows: it is how
-        # a local arrangement or a late correction gets in.
+        # Same order as entry_overridden: the package's listed days, then the statutory holidays of a computed
+        # year, then the office's entries (local arrangements, and 调休 of years the package does not know).
+        listed = package_day(d)
+        if listed is not None:
+            return listed == "工作日"
+        if computed_year(d.year) and d in statutory_holidays(d.year):
+            return False
         if d in self.extra_workdays:
             return True
         if d in self.extra_holidays:
             return False
-        if d.year in KNOWN_YEARS:
-            return chinese_calendar.is_workday(d)
         return d.weekday() < 5
 
     def known(self, d: date) -> bool:
-        """True when the 法定节假日 of ``d``'s year are known (packaged data or the user's entries)."""
-        return d.year in KNOWN_YEARS or d.year in self._entered_years
+        """True when the whole of ``d``'s year is known: packaged data, or the office marked the year complete.
+
+        One entered day does not make a year known: the rest of its 调休 may still be missing.
+        """
+        return d.year in KNOWN_YEARS or d.year in self.complete_years
+
+    def entered_days(self, year: int) -> int:
+        """How many days the office entered for ``year``."""
+        return sum(d.year == year for d in self.extra_holidays | self.extra_workdays)
 
 
 def _check_days(days: int) -> int:
@@ -98,14 +140,24 @@ def working_days_between(start: date, end: date, cal: Calendar) -> int:
     return count
 
 
+def unknown_year_warning(year: int, cal: Calendar) -> str:
+    """The Chinese warning for a year whose arrangement is not known whole (see ``Calendar.known``)."""
+    entered = cal.entered_days(year)
+    state = f"尚未录全（已录入{entered}天）" if entered else "尚未录入"
+    hint = (f"请管理员在“管理 → 节假日”中按国务院办公厅通知录入{year}年的放假和调休上班日期，"
+            "并勾选“已按国务院办公厅通知录入全年”")
+    if computed_year(year):
+        return (f"{year}年的放假安排{state}：已扣除法定节假日（{load_statutory_rules().names()}）和周末，"
+                f"但每年由国务院办公厅通知的调休上班日和补休日还没有计入，公示结束日期可能有变。通知公布后，{hint}")
+    return f"{year}年的节假日程序中没有，{state}：暂按周一至周五计算工作日。{hint}"
+
+
 def notice_warnings(start: date, end: date, cal: Calendar) -> list[str]:
-    """One Chinese warning per year in the period whose 法定节假日 are not known."""
+    """One Chinese warning per year in the period whose arrangement is not known whole."""
     first, last = min(start, end), max(start, end)
-    return [
-        f"{year}年的法定节假日安排尚未收录，{_SETTINGS_HINT}，否则按周一至周五计算工作日"
-        for year in range(first.year, last.year + 1)
-        if not cal.known(date(year, 1, 1))
-    ]
+    return [unknown_year_warning(year, cal)
+            for year in range(first.year, last.year + 1)
+            if not cal.known(date(year, 1, 1))]
 
 
 def notice_over(start: date, days: int, cal: Calendar, today: date) -> bool:

@@ -1,4 +1,10 @@
-"""The application lock: a small JSON file beside the database saying which PC and user may change it."""
+"""The application lock: a small JSON file beside the database saying which PC and user may change it.
+
+Whether the holder is still there is judged only by what this PC sees: the file's content changing (each
+heartbeat adds one to ``beats``) over this PC's own elapsed time (``time.monotonic``). The times written in the
+file come from the holder's clock and the file's own times from the file server's; either may be wrong by months
+or years, so they are shown to people ("自 10:02 起") and never compared with this PC's clock.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,13 @@ import os
 import socket
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
+from ..core.clock import Clock
 from ..core.errors import UserError
 from ..core.rule_files import read_rules
 
@@ -45,14 +54,9 @@ def lock_path_for(db_path: str | os.PathLike) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
-def _now() -> datetime:
-    # Aware local time: shown to people as their clock says, compared correctly across time zones.
-    return datetime.now().astimezone().replace(microsecond=0)
-
-
 @dataclass(frozen=True)
 class LockInfo:
-    """What a lock file says: who, where, since when, last sign of life."""
+    """What a lock file says: who, where, since when (the holder's clock, for people to read), how many beats."""
 
     username: str
     display_name: str
@@ -61,6 +65,7 @@ class LockInfo:
     started: str
     heartbeat: str
     taken_over_from: str = ""
+    beats: int = 0  # one more at every heartbeat: the change another PC watches for
 
     @property
     def who(self) -> str:
@@ -69,48 +74,86 @@ class LockInfo:
     def same_owner(self, other: "LockInfo") -> bool:
         return (self.host, self.pid, self.started) == (other.host, other.pid, other.started)
 
-    def describe(self) -> str:
-        """张三（电脑 PC-01，自 10:02 起）"""
-        return f"{self.who}（电脑 {self.host}，自 {short_time(self.started)} 起）"
-
-    def age_seconds(self, now: datetime | None = None) -> float:
-        return ((now or _now()) - datetime.fromisoformat(self.heartbeat)).total_seconds()
+    def describe(self, today: date | None = None) -> str:
+        """张三（电脑 PC-01，自 10:02 起）; ``today`` (the reader's) only shortens a same-day time."""
+        since = short_time(self.started, today)
+        return f"{self.who}（电脑 {self.host}，自 {since} 起）" if since else f"{self.who}（电脑 {self.host}）"
 
     @classmethod
-    def unknown(cls, moment: str) -> "LockInfo":
-        """A holder we cannot name (a lock file half-written, or gone before we looked), last seen at ``moment``."""
-        return cls("", "", UNKNOWN_HOST, 0, moment, moment)
+    def unknown(cls) -> "LockInfo":
+        """A holder we cannot name: a lock file half-written, or gone before we looked."""
+        return cls("", "", UNKNOWN_HOST, 0, "", "")
 
 
-def short_time(iso: str) -> str:
-    """10:02 today, 11月25日 10:02 on an earlier day: enough for a person to judge."""
+def short_time(iso: str, today: date | None = None) -> str:
+    """10:02 on ``today``, 11月25日 10:02 on another day, 2036年11月25日 10:02 in another year; "" for no time.
+
+    Only for reading: the time is the holder's clock, which may be wrong.
+    """
     try:
-        moment = datetime.fromisoformat(iso).astimezone()
-    except ValueError:
-        return iso
-    if moment.date() == _now().date():
-        return moment.strftime("%H:%M")
-    return f"{moment.month}月{moment.day}日 {moment.strftime('%H:%M')}"
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso or ""
+    if moment.tzinfo is not None:  # written by an earlier version, with its zone
+        moment = moment.astimezone().replace(tzinfo=None)
+    clock_time = moment.strftime("%H:%M")
+    if today is not None and moment.date() == today:
+        return clock_time
+    if today is None or moment.year == today.year:
+        return f"{moment.month}月{moment.day}日 {clock_time}"
+    return f"{moment.year}年{moment.month}月{moment.day}日 {clock_time}"
 
 
-def _read(path: Path) -> LockInfo | None:
-    """The lock file's content; None when there is no file. A half-written file reads as an unknown holder.
+def _read_raw(path: Path) -> bytes | None:
+    """The lock file's bytes; None when there is none.
 
     Any other OSError (Windows: the file is being replaced this instant) is raised: the caller looks again
     later, never concluding from a failed read that the lock changed hands.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-        mtime = path.stat().st_mtime
+        return path.read_bytes()
     except FileNotFoundError:
         return None
+
+
+def _parse(raw: bytes) -> LockInfo:
+    """What the bytes say; a half-written file reads as an unknown holder (judged by whether it changes)."""
     try:
-        raw = json.loads(text)
-        return LockInfo(**{k: raw[k] for k in ("username", "display_name", "host", "pid", "started", "heartbeat")},
-                        taken_over_from=raw.get("taken_over_from", ""))
-    except (ValueError, KeyError, TypeError):
-        # Being written by another PC right now (we create, then write): judge it by the file's time.
-        return LockInfo.unknown(datetime.fromtimestamp(mtime).astimezone().replace(microsecond=0).isoformat())
+        data = json.loads(raw.decode("utf-8"))
+        return LockInfo(**{k: data[k] for k in ("username", "display_name", "host", "pid", "started", "heartbeat")},
+                        taken_over_from=data.get("taken_over_from", ""), beats=int(data.get("beats", 0)))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return LockInfo.unknown()
+
+
+def _read(path: Path) -> LockInfo | None:
+    raw = _read_raw(path)
+    return None if raw is None else _parse(raw)
+
+
+class ChangeWatch:
+    """How long a file's content has stayed the same while this PC watched it, in this PC's elapsed time.
+
+    Looks further apart than ``max_gap`` seconds are not watching (this PC slept, or the program was busy, or
+    the file could not be read): the watch starts over rather than count time it did not see.
+    """
+
+    def __init__(self, max_gap: float, monotonic: Callable[[], float] = time.monotonic):
+        self.max_gap = max_gap
+        self.monotonic = monotonic
+        self._content: bytes | None = None
+        self._since = self._last = 0.0
+
+    def unchanged_for(self, content: bytes) -> float:
+        """Seconds ``content`` has been seen unchanged, this look included (0 at the first look)."""
+        now = self.monotonic()
+        if self._content is None or content != self._content or now - self._last > self.max_gap:
+            self._content, self._since = content, now
+        self._last = now
+        return now - self._since
+
+    def forget(self) -> None:
+        self._content = None
 
 
 def _write_new(path: Path, info: LockInfo) -> bool:
@@ -139,11 +182,6 @@ def _overwrite(path: Path, info: LockInfo) -> None:
     tmp.unlink(missing_ok=True)
 
 
-def _alive(info: LockInfo, stale: float, host: str) -> bool:
-    """The holder gave a sign of life within ``stale`` seconds and, on this PC, its process still runs."""
-    return info.age_seconds() < stale and not _process_gone(info, host)
-
-
 def _process_gone(info: LockInfo, host: str) -> bool:
     """On this very PC a dead process's lock need not wait for the stale time (POSIX only)."""
     if info.host != host or info.pid <= 0 or sys.platform == "win32":
@@ -160,24 +198,25 @@ def _process_gone(info: LockInfo, host: str) -> bool:
 class AppLock:
     """A lock this process holds; ``refresh()`` on a timer, ``release()`` on exit."""
 
-    def __init__(self, path: Path, info: LockInfo):
+    def __init__(self, path: Path, info: LockInfo, clock: Clock):
         self.path = path
         self.info = info
+        self.clock = clock
         self.lost_to: LockInfo | None = None
 
     def refresh(self) -> bool:
-        """Update the heartbeat; False (and ``lost_to`` set) when another PC has taken the lock over."""
+        """Beat once; False (and ``lost_to`` set) when another PC has taken the lock over."""
         if self.lost_to is not None:
             return False
         current = _read(self.path)
-        self.info = replace(self.info, heartbeat=_now().isoformat())
+        self.info = replace(self.info, heartbeat=self.clock.stamp(), beats=self.info.beats + 1)
         if current is None:
             # Deleted (by hand, or by a PC half-way through taking over): O_EXCL decides who has it now.
             if _write_new(self.path, self.info):
                 return True
             current = _read(self.path)
         if current is None or not current.same_owner(self.info):
-            self.lost_to = current or LockInfo.unknown(self.info.heartbeat)
+            self.lost_to = current or LockInfo.unknown()
             return False
         _overwrite(self.path, self.info)
         return True
@@ -191,11 +230,16 @@ class AppLock:
 
 @dataclass
 class LockResult:
-    """``lock`` when we hold it; otherwise ``holder`` says who does. ``taken_over_from``: the stale lock we replaced."""
+    """``lock`` when we hold it; otherwise ``holder`` says who does.
+
+    ``taken_over_from``: the lock we replaced — its process gone from this PC (``process_gone``), or silent for
+    the stale time while we watched.
+    """
 
     lock: AppLock | None
     holder: LockInfo | None = None
     taken_over_from: LockInfo | None = None
+    process_gone: bool = False
 
     @property
     def acquired(self) -> bool:
@@ -208,90 +252,133 @@ def _user_names(user) -> tuple[str, str]:
     return getattr(user, "username", ""), getattr(user, "display_name", "")
 
 
-def acquire(db_path: str | os.PathLike, user, *, stale_seconds: float | None = None,
-            host: str | None = None) -> LockResult:
-    """Take the lock for ``db_path``; a fresh lock of anyone (this PC and user too) means held.
+class LockClaim:
+    """Taking the lock of one database, looked at again and again while the program runs.
 
-    ``stale_seconds`` and ``host`` exist for tests that play a second PC with a tiny stale time.
+    A free lock is taken at once, and so is one whose process is gone from this PC. Any other holder keeps it
+    until its lock file has not changed for ``stale_seconds`` of this PC's own time while this claim watched:
+    so the first look never takes a lock over, and a PC whose clock or file server is wrong cannot make a live
+    holder look dead. ``host`` and ``monotonic`` let tests play a second PC and time passing.
     """
-    path = lock_path_for(db_path)
-    stale = lock_rules().stale_seconds if stale_seconds is None else stale_seconds
-    host = host or socket.gethostname()
-    username, display_name = _user_names(user)
-    for _attempt in range(20):
-        stamp = _now().isoformat()
-        mine = LockInfo(username, display_name, host, os.getpid(), stamp, stamp)
-        if _write_new(path, mine):
-            return LockResult(AppLock(path, mine))
-        try:
-            current = _read(path)
-        except OSError:
-            time.sleep(0.05)
-            continue
-        if current is None:
-            continue  # released between our two looks: try to create it again
-        if _alive(current, stale, host):
-            return LockResult(None, holder=current)
-        taken = _take_over(path, current, mine, stale)
-        if taken is not None:
-            return taken
-        time.sleep(0.05)  # another PC is taking over the same stale lock: look again
-    try:
-        current = _read(path)
-    except OSError:
-        current = None
-    return LockResult(None, holder=current or LockInfo.unknown(_now().isoformat()))
 
+    def __init__(self, db_path: str | os.PathLike, user, *, clock: Clock, stale_seconds: float | None = None,
+                 host: str | None = None, monotonic: Callable[[], float] = time.monotonic):
+        self.path = lock_path_for(db_path)
+        self.clock = clock
+        self.stale_seconds = lock_rules().stale_seconds if stale_seconds is None else stale_seconds
+        self.host = host or socket.gethostname()
+        self.username, self.display_name = _user_names(user)
+        self.holder: LockInfo | None = None  # the last holder seen
+        self._lock_watch = ChangeWatch(self.stale_seconds / 2, monotonic)
+        self._guard_watch = ChangeWatch(self.stale_seconds / 2, monotonic)
 
-def _take_over(path: Path, stale_info: LockInfo, mine: LockInfo, stale: float) -> LockResult | None:
-    """Replace a stale lock. A ``.takeover`` file (O_EXCL) lets only one PC do it; None: someone else is."""
-    guard = path.with_name(path.name + TAKEOVER_SUFFIX)
-    try:
-        fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        try:  # a PC that died while taking over leaves the guard behind
-            if time.time() - guard.stat().st_mtime > stale:
-                guard.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return None
-    os.close(fd)
-    try:
+    def try_take(self) -> LockResult:
+        """One look: the lock, or who holds it now."""
+        current: LockInfo | None = None
+        for _attempt in range(20):
+            stamp = self.clock.stamp()
+            mine = LockInfo(self.username, self.display_name, self.host, os.getpid(), stamp, stamp)
+            if _write_new(self.path, mine):
+                self._lock_watch.forget()
+                return LockResult(AppLock(self.path, mine, self.clock))
+            try:
+                raw = _read_raw(self.path)
+            except OSError:
+                self._lock_watch.forget()  # not watching while we cannot read
+                time.sleep(0.05)
+                continue
+            if raw is None:
+                continue  # released between our two looks: try to create it again
+            current = self.holder = _parse(raw)
+            gone = _process_gone(current, self.host)
+            if not gone and self._lock_watch.unchanged_for(raw) < self.stale_seconds:
+                return LockResult(None, holder=current)
+            taken = self._take_over(raw, current, mine, gone)
+            if taken is not None:
+                return taken
+            time.sleep(0.05)  # it moved on while we took it over: look again
+        return LockResult(None, holder=current or LockInfo.unknown())
+
+    def _take_over(self, stale_raw: bytes, stale_info: LockInfo, mine: LockInfo, gone: bool) -> LockResult | None:
+        """Replace a stale lock; a ``.takeover`` file (O_EXCL) lets only one PC do it.
+
+        None: the lock changed after it was judged stale (look again). Held: another PC is taking it over.
+        """
+        guard = self.path.with_name(self.path.name + TAKEOVER_SUFFIX)
         try:
-            current = _read(path)
-        except OSError:
+            fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            self._judge_guard(guard)
+            return LockResult(None, holder=stale_info)
+        self._guard_watch.forget()
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            # Unique content: a guard made again after this one is seen as a change, not as the same old guard.
+            f.write(f"{self.host} {os.getpid()} {uuid.uuid4().hex}")
+        try:
+            try:
+                now_raw = _read_raw(self.path)
+            except OSError:
+                return None
+            if now_raw is not None and now_raw != stale_raw:
+                return None  # a heartbeat, or a new holder, while we looked
+            self.path.unlink(missing_ok=True)
+            who = f"{stale_info.who}（电脑 {stale_info.host}，最后更新 {short_time(stale_info.heartbeat)}）"
+            mine = replace(mine, taken_over_from=who)
+            if _write_new(self.path, mine):
+                self._lock_watch.forget()
+                return LockResult(AppLock(self.path, mine, self.clock), taken_over_from=stale_info,
+                                  process_gone=gone)
             return None
-        if current is not None and current != stale_info:
-            return None  # it moved on (a heartbeat, or a new holder) while we looked: judge again
-        path.unlink(missing_ok=True)
-        who = f"{stale_info.who}（电脑 {stale_info.host}，最后更新 {short_time(stale_info.heartbeat)}）"
-        mine = replace(mine, taken_over_from=who)
-        if _write_new(path, mine):
-            return LockResult(AppLock(path, mine), taken_over_from=stale_info)
-        return None
-    finally:
-        guard.unlink(missing_ok=True)
+        finally:
+            guard.unlink(missing_ok=True)
+
+    def _judge_guard(self, guard: Path) -> None:
+        """A PC that died while taking over leaves its guard behind: remove it once it stayed the same too long."""
+        try:
+            content = guard.read_bytes()
+        except OSError:  # finished meanwhile, or unreadable this instant
+            self._guard_watch.forget()
+            return
+        if self._guard_watch.unchanged_for(content) >= self.stale_seconds:
+            guard.unlink(missing_ok=True)
+            self._guard_watch.forget()
+
+
+def acquire(db_path: str | os.PathLike, user, *, clock: Clock, stale_seconds: float | None = None,
+            host: str | None = None) -> LockResult:
+    """One look by a program that cannot watch (the command line): free, or its process gone from this PC.
+
+    A fresh lock of anyone (this PC and user too) means held. ``stale_seconds=0`` (tests) counts every other
+    lock stale at the first look.
+    """
+    return LockClaim(db_path, user, clock=clock, stale_seconds=stale_seconds, host=host).try_take()
 
 
 def live_holder(db_path: str | os.PathLike) -> LockInfo | None:
-    """Who else holds the lock fresh (another program, here or on another PC), or None; never raises."""
+    """Who else has a lock on the database (another program, here or on another PC), or None; never raises.
+
+    A command-line run lasts seconds and cannot watch a lock for the minutes it takes to go stale: every lock
+    counts as live except one whose process is gone from this PC (or this very process's).
+    """
     try:
-        info = _read(lock_path_for(db_path))
-        stale = lock_rules().stale_seconds
-    except (OSError, UserError):
+        raw = _read_raw(lock_path_for(db_path))
+    except OSError:
         return None  # only ever used to warn or refuse politely: an unreadable lock is nobody's
+    if raw is None:
+        return None
+    info = _parse(raw)
     host = socket.gethostname()
-    if info is None or not _alive(info, stale, host) or (info.host == host and info.pid == os.getpid()):
+    if _process_gone(info, host) or (info.host == host and info.pid == os.getpid()):
         return None
     return info
 
 
-def in_use_warning(db_path: str | os.PathLike) -> str | None:
-    """For commands that write without taking the lock: a Chinese warning while another program holds it fresh."""
+def in_use_warning(db_path: str | os.PathLike, today: date | None = None) -> str | None:
+    """For commands that write without taking the lock: a Chinese warning while another program holds it."""
     info = live_holder(db_path)
-    return None if info is None else warning_for(info)
+    return None if info is None else warning_for(info, today)
 
 
-def warning_for(holder: LockInfo) -> str:
-    return (f"警告：数据库正由 {holder.describe()}在工作台中使用。同时修改可能互相干扰，"
+def warning_for(holder: LockInfo, today: date | None = None) -> str:
+    return (f"警告：数据库正由 {holder.describe(today)}在工作台中使用。同时修改可能互相干扰，"
             "建议等对方关闭程序后再执行本命令。")

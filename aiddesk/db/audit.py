@@ -6,7 +6,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,6 @@ class Actor:
             raise UserError(f"您的账号没有此权限，需要以下角色之一：{'、'.join(roles)}。请联系管理员")
 
 
-def now_text() -> str:
-    return datetime.now().isoformat(timespec="seconds")
-
-
 def changed(old: dict | None, new: dict | None) -> tuple[dict | None, dict | None]:
     """Keep only the keys whose values differ, so the log shows what changed."""
     if old is None or new is None:
@@ -43,8 +39,13 @@ def changed(old: dict | None, new: dict | None) -> tuple[dict | None, dict | Non
 
 
 def record(conn: sqlite3.Connection, actor: Actor, *, table: str, key: str, action: str,
-           old: dict | None = None, new: dict | None = None, household_id: int | None = None) -> None:
-    """Write one audit entry, chained to the last one by its hash, inside the caller's transaction."""
+           old: dict | None = None, new: dict | None = None, household_id: int | None = None,
+           effective: date | None = None) -> None:
+    """Write one audit entry, chained to the last one by its hash, inside the caller's transaction.
+
+    The entry keeps when it was recorded (the session's clock, ``conn.clock``) and, for an action that has
+    one, the business date it takes effect (``effective``: 退出日期, 审批日期, 发放日期 …), which may be earlier.
+    """
     old, new = changed(old, new)
     if action == "update" and not new:
         return  # nothing actually changed
@@ -52,39 +53,52 @@ def record(conn: sqlite3.Connection, actor: Actor, *, table: str, key: str, acti
     entry = {
         # The id is chosen here (not by SQLite) because it is part of the hashed fields.
         "id": (last[0] + 1) if last else 1,
-        "at": now_text(), "user": actor.username, "via": actor.via, "table_name": table, "row_key": key,
+        "at": conn.clock.stamp(), "user": actor.username, "via": actor.via, "table_name": table, "row_key": key,
         "action": action,
         "old_values": None if old is None else json.dumps(old, ensure_ascii=False),
         "new_values": None if new is None else json.dumps(new, ensure_ascii=False),
-        "household_id": household_id,
+        "household_id": household_id, "effective_date": effective.isoformat() if effective else None,
     }
     prev_hash = last[1] if last else ""
     conn.execute(
         "INSERT INTO audit_log (id, at, user, via, table_name, row_key, action, old_values, new_values, household_id,"
-        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " effective_date, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*(entry[f] for f in CHAINED_FIELDS), prev_hash, entry_hash(entry, prev_hash)),
     )
 
 
 # The columns an entry's hash covers; prev_hash ties it to the entry before.
 CHAINED_FIELDS = ("id", "at", "user", "via", "table_name", "row_key", "action", "old_values", "new_values",
-                  "household_id")
+                  "household_id", "effective_date")
 
 
 def entry_hash(entry, prev_hash: str) -> str:
-    """SHA-256 of a canonical JSON (sorted keys, no spaces) of the entry's fields and the previous hash."""
-    data = {f: entry[f] for f in CHAINED_FIELDS}
+    """SHA-256 of a canonical JSON (sorted keys, no spaces) of the entry's fields and the previous hash.
+
+    ``effective_date`` (version 8) counts only when the entry has one, so the hashes of entries written
+    before it existed stay valid without sealing the chain again.
+    """
+    data = {f: entry.get(f) for f in CHAINED_FIELDS}
+    if data["effective_date"] is None:
+        del data["effective_date"]
     data["prev_hash"] = prev_hash
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _chained_columns(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The chained fields the log has: the version-7 upgrade seals a log that has no effective_date yet."""
+    present = {r[1] for r in conn.execute("PRAGMA table_info(audit_log)")}
+    return tuple(f for f in CHAINED_FIELDS if f in present)
+
+
 def seal_chain(conn: sqlite3.Connection) -> None:
     """Compute every entry's hash afresh in id order (the v7 upgrade fills the chain of older logs so)."""
     prev = ""
-    rows = conn.execute(f"SELECT {', '.join(CHAINED_FIELDS)} FROM audit_log ORDER BY id").fetchall()
+    fields = _chained_columns(conn)
+    rows = conn.execute(f"SELECT {', '.join(fields)} FROM audit_log ORDER BY id").fetchall()
     for row in rows:
-        entry = dict(zip(CHAINED_FIELDS, row))
+        entry = dict(zip(fields, row))
         digest = entry_hash(entry, prev)
         conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, entry["id"]))
         prev = digest
@@ -93,10 +107,11 @@ def seal_chain(conn: sqlite3.Connection) -> None:
 def first_broken_entry(conn: sqlite3.Connection) -> tuple[int, str] | None:
     """The first entry whose hash does not match (id and a Chinese reason), or None when the chain is whole."""
     prev = ""
+    fields = _chained_columns(conn)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: the log may hold hundreds of thousands of entries
-    for row in cursor.execute(f"SELECT {', '.join(CHAINED_FIELDS)}, prev_hash, hash FROM audit_log ORDER BY id"):
-        entry = dict(zip(CHAINED_FIELDS, row))
+    for row in cursor.execute(f"SELECT {', '.join(fields)}, prev_hash, hash FROM audit_log ORDER BY id"):
+        entry = dict(zip(fields, row))
         stored_prev, stored_hash = row[-2], row[-1]
         if stored_prev != prev:
             return entry["id"], "与上一条记录的链接不符（前面的记录被删除或改动过）"
@@ -116,6 +131,7 @@ class AuditEntry:
     action: str
     old: dict
     new: dict
+    effective: date | None = None  # the business date the change took effect, where it has one
 
 
 def household_history(conn: sqlite3.Connection, household_id: int) -> list[AuditEntry]:
@@ -125,6 +141,7 @@ def household_history(conn: sqlite3.Connection, household_id: int) -> list[Audit
     ).fetchall()
     return [
         AuditEntry(r["at"], r["user"], r["via"], r["table_name"], r["row_key"], r["action"],
-                   json.loads(r["old_values"] or "{}"), json.loads(r["new_values"] or "{}"))
+                   json.loads(r["old_values"] or "{}"), json.loads(r["new_values"] or "{}"),
+                   date.fromisoformat(r["effective_date"]) if r["effective_date"] else None)
         for r in rows
     ]

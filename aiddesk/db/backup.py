@@ -111,15 +111,15 @@ def backups_in(folder: Path, stem: str) -> dict[Path, datetime]:
     return {p: t for p in folder.glob("*.zip") if (t := backup_time(p, stem))}
 
 
-def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetime | None = None) -> Path:
-    """Write one backup archive of ``db`` (an open Database) into ``folder``; its path.
+def make_backup(db, folder: str | os.PathLike, *, reason: str = "", now: datetime) -> Path:
+    """Write one backup archive of ``db`` (an open Database) into ``folder``, named by ``now``; its path.
 
     The archive appears whole or not at all (built under a temporary name, then renamed).
     """
     if "-" in reason or "/" in reason or "\\" in reason:
         raise ValueError(f"backup reason may not contain '-' or slashes: {reason!r}")
     folder = Path(folder)
-    when = now or datetime.now()
+    when = now
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = _free_name(folder, db.path.stem, when, reason)
@@ -268,8 +268,10 @@ def verify_backup(path: str | os.PathLike) -> BackupInfo:
         return _extract_verified(archive, Path(work))
 
 
-def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike) -> Path | None:
+def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike, *, now: datetime) -> Path | None:
     """Put the backup's database and attachments in place of the current ones; where the current ones were kept.
+
+    ``now`` names the copy kept aside (``<name>.恢复前-<now>``).
 
     The backup is verified first and nothing is touched if it fails. The caller must have closed the database.
     Returns the path the current database was moved to (None when there was none).
@@ -281,7 +283,7 @@ def restore_backup(db_path: str | os.PathLike, archive: str | os.PathLike) -> Pa
     with tempfile.TemporaryDirectory(prefix=f".{db_path.stem}.restoring-", dir=db_path.parent) as work:
         work = Path(work)
         _extract_verified(archive, work)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = now.strftime("%Y%m%d-%H%M%S")
         aside = _unused(lambda n: db_path.with_name(f"{db_path.stem}.恢复前-{stamp}{n}{db_path.suffix}"))
         att = attachment_dir_for(db_path)
         moves = [(Path(str(db_path) + s), Path(str(aside) + s)) for s in ("", "-wal", "-shm", "-journal")]

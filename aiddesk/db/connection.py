@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
+from ..core.clock import Clock, SystemClock
 from ..core.errors import UserError
 from ..paths import SCHEMA_FILE
 from . import migrations
@@ -66,15 +67,25 @@ def attachment_dir_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.stem + "_附件")
 
 
+class Connection(sqlite3.Connection):
+    """A connection that knows the clock of the session that opened it.
+
+    Code handed only the connection (the audit log, repositories stamping a row) takes
+    "now" from ``conn.clock``, the same clock the services read through ``Database.clock``.
+    """
+
+    clock: Clock
+
+
 class Database:
-    """One open AidDesk database file.
+    """One open AidDesk database file, with the clock every date and time of the session comes from.
 
     ``conn`` belongs to the thread that opened it; a worker thread gets its own
     connection from :meth:`connect_for_thread`. ``read_only``: every transaction
     is refused (opened so, or switched so when another PC took the application lock).
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, busy_timeout_ms: int,
+    def __init__(self, path: Path, conn: Connection, *, busy_timeout_ms: int,
                  read_only: bool = False, read_only_reason: str = ""):
         self.path = path
         self.conn = conn
@@ -83,6 +94,15 @@ class Database:
         self.read_only_reason = read_only_reason
         self._depth = 0
         self._lock = threading.RLock()
+
+    @property
+    def clock(self) -> Clock:
+        """Where "today" and "now" come from: the PC's clock, one the user corrected, or a test's."""
+        return self.conn.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.conn.clock = clock
 
     def set_read_only(self, reason: str) -> None:
         """From now on refuse every change; ``reason`` says who has the database, e.g. 张三（电脑 PC-01）已接管."""
@@ -136,7 +156,7 @@ class Database:
 
     def connect_for_thread(self) -> "Database":
         """A second connection to the same file, for use on another thread."""
-        conn = _connect(self.path, self.busy_timeout_ms, read_only=self.read_only)
+        conn = _connect(self.path, self.busy_timeout_ms, self.clock, read_only=self.read_only)
         return Database(self.path, conn, busy_timeout_ms=self.busy_timeout_ms, read_only=self.read_only,
                         read_only_reason=self.read_only_reason)
 
@@ -153,13 +173,15 @@ def read_only_uri(path: Path) -> str:
     return f"file:{prefix}{quote(posix, safe='/:')}?mode=ro"
 
 
-def _connect(path: Path, busy_timeout_ms: int, *, read_only: bool = False) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout_ms: int, clock: Clock, *, read_only: bool = False) -> Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves in transaction().
     if read_only:
         # mode=ro: SQLite itself refuses writes, so a slip past transaction() cannot change the file.
-        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False,
+                               factory=Connection)
     else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, factory=Connection)
+    conn.clock = clock
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -206,8 +228,10 @@ def journal_mode_for(path: Path) -> str:
 
 
 def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_ms: int = 5000,
-                  read_only: bool = False, read_only_reason: str = "") -> Database:
+                  read_only: bool = False, read_only_reason: str = "", clock: Clock | None = None) -> Database:
     """Open (creating or upgrading if needed) the AidDesk database at ``path``.
+
+    ``clock``: where the session's dates and times come from (default: the PC's clock).
 
     ``read_only``: for looking while another PC has the database; nothing is
     created, probed, upgraded or switched, and every transaction is refused.
@@ -221,7 +245,7 @@ def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_
         _create(path)
     _check_file(path, for_writing=not read_only)
     try:
-        conn = _connect(path, busy_timeout_ms, read_only=read_only)
+        conn = _connect(path, busy_timeout_ms, clock or SystemClock(), read_only=read_only)
     except sqlite3.Error as err:
         raise DatabaseOpenError(f"无法打开数据库“{path.name}”：{err}") from err
     try:
@@ -248,7 +272,7 @@ def open_database(path: str | os.PathLike, *, create: bool = True, busy_timeout_
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("ROLLBACK")
         if version < CURRENT_VERSION:
-            migrations.upgrade(conn, path, version, CURRENT_VERSION)
+            migrations.upgrade(conn, path, version, CURRENT_VERSION, now=conn.clock.now())
         # WAL needs memory shared between the processes using the file, which PCs
         # sharing a network drive do not have: there SQLite's rollback journal is
         # the safe choice (and locks whole-file, which network locking supports).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 SCAN_LIMIT = 4_000     # matches collected in the first pass before counting instead (measured best)
@@ -36,7 +36,7 @@ class HouseholdFilter:
     text: str = ""
     stale: bool = False          # 一年未更新
     incomplete: bool = False     # 资料不全
-    today: date = field(default_factory=date.today)
+    today: date | None = None    # the day "一年未更新" counts back from (needed with ``stale``)
 
 
 SORT_COLUMNS = {
@@ -77,6 +77,8 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
         clauses.append("h.is_migrant_worker = ?")
         args.append(int(flt.migrant))
     if flt.stale:
+        if flt.today is None:
+            raise ValueError("a 一年未更新 filter needs the day it counts back from (HouseholdFilter.today)")
         clauses.append(f"{p}h.updated_at < ?")
         args.append((flt.today - timedelta(days=365)).isoformat())
     if flt.incomplete:

@@ -1,10 +1,12 @@
-"""Settings stored in the database: key/value pairs and the 低保 lines."""
+"""Settings stored in the database: key/value pairs, the 低保 lines and the office's holiday calendar."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 from ..core.money import from_fen, to_fen
+from ..core.workdays import Calendar
 from decimal import Decimal
 
 
@@ -66,12 +68,16 @@ def delete_dibao_line(conn: sqlite3.Connection, area_code: str, year: int) -> No
 
 def calendar_days(conn: sqlite3.Connection) -> tuple[set, set]:
     """The user's own calendar entries: (days off, working days)."""
-    from datetime import date
-
     off, work = set(), set()
     for day, kind in conn.execute("SELECT day, kind FROM calendar_days"):
         (off if kind == "休息日" else work).add(date.fromisoformat(day))
     return off, work
+
+
+def office_calendar(conn: sqlite3.Connection) -> Calendar:
+    """The office's calendar: its entered days and the years it marked complete, over the bundled data."""
+    off, work = calendar_days(conn)
+    return Calendar(extra_holidays=off, extra_workdays=work, complete_years=complete_years(conn))
 
 
 def list_calendar_days(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -85,3 +91,28 @@ def set_calendar_day(conn: sqlite3.Connection, day: str, kind: str, note: str) -
 
 def delete_calendar_day(conn: sqlite3.Connection, day: str) -> None:
     conn.execute("DELETE FROM calendar_days WHERE day = ?", (day,))
+
+
+def complete_years(conn: sqlite3.Connection) -> frozenset[int]:
+    """The years the office marked 已按国务院办公厅通知录入全年."""
+    return frozenset(r[0] for r in conn.execute("SELECT year FROM calendar_years"))
+
+
+def list_calendar_years(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """The complete years with who marked them and when, earliest year first."""
+    return conn.execute("SELECT year, confirmed_by, confirmed_at FROM calendar_years ORDER BY year").fetchall()
+
+
+def get_calendar_year(conn: sqlite3.Connection, year: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT year, confirmed_by, confirmed_at FROM calendar_years WHERE year = ?",
+                        (year,)).fetchone()
+
+
+def set_calendar_year(conn: sqlite3.Connection, year: int, confirmed_by: str, confirmed_at: str) -> None:
+    conn.execute("INSERT INTO calendar_years (year, confirmed_by, confirmed_at) VALUES (?, ?, ?)"
+                 " ON CONFLICT(year) DO UPDATE SET confirmed_by = excluded.confirmed_by,"
+                 " confirmed_at = excluded.confirmed_at", (year, confirmed_by, confirmed_at))
+
+
+def delete_calendar_year(conn: sqlite3.Connection, year: int) -> None:
+    conn.execute("DELETE FROM calendar_years WHERE year = ?", (year,))

@@ -129,8 +129,3 @@ def problem_counts(conn: sqlite3.Connection, year: int) -> tuple[int, int]:
     row = conn.execute("SELECT count(*), coalesce(sum(resolved_on IS NULL), 0) FROM problems"
                        " WHERE substr(opened_on, 1, 4) = ?", (f"{year:04d}",)).fetchone()
     return row[0], row[1]
-
-
-def archive_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Every archive's id, 建档日期, present status and 退出日期 (to tell which were 在档 on a day)."""
-    return conn.execute("SELECT id, created_date, archive_status, exit_date FROM households").fetchall()

@@ -35,7 +35,6 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
@@ -132,7 +131,7 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
     if unit is None:
         raise UserError("还没有设置本单位，无法导出。请先在“单位”中设置本单位")
     actor = actor or _cli_actor()
-    exported_at = datetime.now().isoformat(timespec="seconds")
+    exported_at = db.clock.stamp()
     result = ExportResult(path, year, unit.code, {}, "", exported_at)
 
     def build(tmp_name: str) -> None:
@@ -189,7 +188,8 @@ def _write(db: Database, tmp_name: str, unit, year: int, progress: Progress | No
     _drop_temp(db.conn)
     codes = subtree_codes(db.conn, unit.code)
     sheets = _Selection(db, unit.code, codes, year)
-    with xs.StreamingWorkbook(tmp_name, [fmt.MANIFEST, *(s.name for s in fmt.SHEETS)], creator=SOFTWARE) as book:
+    with xs.StreamingWorkbook(tmp_name, [fmt.MANIFEST, *(s.name for s in fmt.SHEETS)], creator=SOFTWARE,
+                              created=db.clock.now()) as book:
         _fill(book, sheets, unit, year, progress, result)
     if progress is not None and progress(result.total, result.total) is False:
         raise Cancelled()

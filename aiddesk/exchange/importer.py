@@ -17,6 +17,7 @@ from ..core.errors import UserError
 from ..core.idcard import birth_and_gender
 from ..core.pinyin import pinyin_keys
 from ..db import audit
+from ..db import status_history
 from ..db.connection import plain_cursor
 from ..db.audit import Actor
 from ..gc_pause import gc_paused
@@ -69,7 +70,7 @@ class Importer:
         self.conn = conn
         self.c = checked
         self.actor = actor
-        self.now = audit.now_text()
+        self.now = conn.clock.stamp()
         self._progress = progress
         self.counts: dict[str, int] = {}
         self.household_ids: dict[str, int] = {}  # archive no → id, batch code → id: as written or looked up
@@ -185,6 +186,9 @@ class Importer:
             member_counts[no] = member_counts.get(no, 0) + 1
         tree = self._subtree() if existing else set()
         inserts, updates, new = [], [], set()
+        status_at = [_HOUSEHOLD_COLUMNS.index(c) for c in ("archive_status", "created_date", "exit_date", "exit_reason")]
+        statuses: dict[str, tuple] = {}  # archive no → (status, 建档日期, 退出日期, 退出原因) of the archives to follow
+        changed: list[status_history.Imported] = []
         for done, row in enumerate(rows, start=1):
             old = existing.get(row["档案编号"])
             values = self._household_values(row, member_counts, old)
@@ -192,6 +196,7 @@ class Importer:
             if old is None:
                 inserts.append((*values, self.now))
                 new.add(no)
+                statuses[no] = tuple(values[i] for i in status_at)
                 if len(inserts) == CHUNK:
                     self.conn.executemany(insert, inserts)
                     inserts = []
@@ -201,6 +206,9 @@ class Importer:
                                     f"{old[unit_at]}的档案，不能由{self.unit}的交换表改写")
                 if old[1:] != values:
                     updates.append((*values, self.now, old[0]))
+                    state = tuple(values[i] for i in status_at)
+                    if state != tuple(old[1 + i] for i in status_at):
+                        changed.append(status_history.Imported(old[0], *state))
                 self.household_ids[no] = old[0]
             if done % 2000 == 0:
                 self.progress(fmt.HOUSEHOLDS.name, done, len(rows))
@@ -209,6 +217,9 @@ class Importer:
         if new:
             self.household_ids.update((no, hid) for no, hid in self._plain("SELECT archive_no, id FROM households")
                                       if no in new)
+        status_history.follow_import(
+            self.conn, [status_history.Imported(self.household_ids[no], *state) for no, state in statuses.items()],
+            changed, today=self.conn.clock.today(), recorded_at=self.now, recorded_by=self.actor.username)
 
     def _subtree(self) -> set[str]:
         if not hasattr(self, "_tree"):

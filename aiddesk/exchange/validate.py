@@ -256,11 +256,11 @@ def _long_number(value: object, label: str) -> str:
     return str(number)
 
 
-def parse_id_number(value: object, label: str = "身份证号") -> str:
+def parse_id_number(value: object, label: str = "身份证号", *, today: date) -> str:
     text = _long_number(value, label) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else normalise(str(value)).upper()
     try:
-        return parse_id(text).number
+        return parse_id(text, today=today).number
     except UserError as err:
         raise CellError(err.message) from None
 
@@ -294,6 +294,7 @@ class Validator:
                  progress: Callable[[int, int], object] | None = None,
                  plan: Callable[[list[str]], None] | None = None):
         self.conn = conn
+        self.today = conn.clock.today()  # an ID number's birth date must not be after it
         self._plan = plan or (lambda names: None)  # tells the reader the order sheets will be loaded in
         self._progress = progress
         self._done, self._total = 0, 1
@@ -584,7 +585,7 @@ class Validator:
 
             return read
         if col is not None and col.kind == fmt.ID_NUMBER and check_kind == fmt.ID_NUMBER:
-            today = date.today().strftime("%Y%m%d")
+            today = self.today.strftime("%Y%m%d")
 
             def read(v: object) -> tuple[str, object, str | None]:
                 if v.__class__ is str:
@@ -639,14 +640,14 @@ class Validator:
                 key = (v, col.header)
                 if key not in self._ids:
                     try:
-                        self._ids[key] = parse_id_number(v, col.header)
+                        self._ids[key] = parse_id_number(v, col.header, today=self.today)
                     except CellError as err:
                         self._ids[key] = err
                 got = self._ids[key]
                 if isinstance(got, CellError):
                     raise CellError(got.message)
                 return got
-            return parse_id_number(v, col.header)
+            return parse_id_number(v, col.header, today=self.today)
         if kind == fmt.CARD:
             return parse_card(v)
         if kind == fmt.PHONE:
@@ -708,7 +709,7 @@ class Validator:
                   if row["发放日期"]]
         years += [int(str(row["建档日期"])[:4]) for row in self.result.sheets.get(fmt.HOUSEHOLDS.name, [])
                   if row["建档日期"]]
-        return max(years) if years else date.today().year
+        return max(years) if years else self.today.year
 
     # -- rules across columns, rows and sheets
     def _cross_checks(self) -> None:

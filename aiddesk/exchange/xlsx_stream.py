@@ -216,10 +216,11 @@ class StreamingWorkbook:
     and the caller (``write_atomically``) removes it.
     """
 
-    def __init__(self, path: str, names: Sequence[str], *, creator: str = ""):
+    def __init__(self, path: str, names: Sequence[str], *, creator: str = "", created: datetime | None = None):
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._names = list(names)
         self._creator = creator
+        self._created = created  # local time, from the caller's clock; None: the workbook says no time
         self._open: SheetStream | None = None
         self._strings: dict[str, int] = {}  # the shared string table: text → its index, in order of first use
         self._cells: dict[str, dict[str, tuple[str, str]]] = {TEXT: {}, TEXT_KEPT: {}, DATE: {}, FEN: {}, INT: {}}
@@ -258,7 +259,9 @@ class StreamingWorkbook:
         overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
                             f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
                             for i in range(1, count + 1))
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = "" if self._created is None else self._created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        times = "" if not stamp else (f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+                                      f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>')
         parts = {
             "[Content_Types].xml": (
                 f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -287,8 +290,7 @@ class StreamingWorkbook:
                 'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/'
                 'terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
                 f'<dc:creator>{escape(self._creator)}</dc:creator>'
-                f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
-                f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>'),
+                f'{times}</cp:coreProperties>'),
             "docProps/app.xml": (
                 f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
                 f'<Application>{escape(self._creator)}</Application></Properties>'),

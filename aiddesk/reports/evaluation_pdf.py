@@ -43,7 +43,7 @@ SPLIT_ROOM = 0.4
 
 
 def write_evaluation_pdf(result: EvaluationResult, template: Template, out: Path, *, unit_name: str,
-                         printed_on: date | None = None) -> None:
+                         printed_on: date) -> None:
     """Write the scored table as a landscape A4 PDF at ``out`` (atomically: an old file survives a failure)."""
     font = register_fonts()
     st = _styles(font)
@@ -54,7 +54,7 @@ def write_evaluation_pdf(result: EvaluationResult, template: Template, out: Path
         # Paragraph folds runs of spaces (even U+3000): the gaps are non-breaking spaces.
         Paragraph(("&nbsp;" * 6).join(escape(part) for part in (
             f"填报单位：{unit_name}", f"评价年度：{result.year}年", f"评价模板：{template.name}",
-            f"打印日期：{cn_date(printed_on or date.today())}")), st["meta_c"]),
+            f"打印日期：{cn_date(printed_on)}")), st["meta_c"]),
         Spacer(1, 3 * mm),
     ]
     lines = _lines(result, template)

@@ -24,7 +24,7 @@ PAD = 3              # left and right cell padding, points
 _WHOLE_ROWS = 14
 
 
-def write_fund_report_pdf(report: FundReport, out: Path, *, today: date | None = None) -> None:
+def write_fund_report_pdf(report: FundReport, out: Path, *, today: date) -> None:
     """Write ``report`` as an A4 PDF at ``out`` (atomically: an old file survives a failure)."""
     font = register_fonts()
     st = _styles(font)
@@ -33,7 +33,7 @@ def write_fund_report_pdf(report: FundReport, out: Path, *, today: date | None =
         Title(name, font=font, size=17),
         Spacer(1, 2 * mm),
         para(f"单位：{report.unit_name}（{report.unit_code}）　　年度：{report.year}年　　"
-             f"编制日期：{cn_date(today or date.today())}　　金额单位：元（另列万元）", st["meta_c"]),
+             f"编制日期：{cn_date(today)}　　金额单位：元（另列万元）", st["meta_c"]),
         Spacer(1, 4 * mm),
         *_summary(report, st),
     ]

@@ -34,12 +34,12 @@ _OVERVIEW_COLS = 10       # the overview's text spans this many columns …
 _OVERVIEW_COL_WIDTH = 12  # … of this width (characters)
 
 
-def write_fund_report_xlsx(report: FundReport, out: Path, *, today: date | None = None) -> None:
+def write_fund_report_xlsx(report: FundReport, out: Path, *, today: date) -> None:
     """Write ``report`` as an .xlsx at ``out``; the old file survives any failure, an open one is refused in Chinese."""
     wb = Workbook()
     wb.properties.title = fs.title(report)
     wb.properties.creator = "AidDesk"
-    _overview(wb.active, report, today or date.today())
+    _overview(wb.active, report, today)
     for section in fs.sections(report):
         _section_sheet(wb.create_sheet(_sheet_name(section.title)), section)
     # Excel or WPS holding the old file is the usual reason a replace fails on Windows.

@@ -136,7 +136,7 @@ def _form(item: JinqiuItem, b: Batch, count: int, st: dict) -> list[Flowable]:
 
 
 def write_jinqiu_forms(path: str | os.PathLike, *, batch: Batch, office_name: str, items: Sequence[JinqiuItem],
-                       progress: Callable[[int], bool] | None = None, printed_on: date | None = None) -> int:
+                       progress: Callable[[int], bool] | None = None, printed_on: date) -> int:
     """Write one PDF with a form per student line; return how many forms.
 
     The title follows ``record.student_kind``: 新生 → 对象登记表, 在校生 → 回访登记表.
@@ -156,7 +156,7 @@ def write_jinqiu_forms(path: str | os.PathLike, *, batch: Batch, office_name: st
     story, _count = one_per_page(_form(item, batch, i, st) for i, item in enumerate(items, start=1))
     kinds = {item.record.student_kind for item in items}
     title = TITLES[kinds.pop()] if len(kinds) == 1 else "金秋助学登记表"
-    printed = f"打印日期：{(printed_on or date.today()).isoformat()}"
+    printed = f"打印日期：{printed_on.isoformat()}"
 
     footer = form_footer(font, left=office_name, centre=printed)
 

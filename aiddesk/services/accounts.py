@@ -12,7 +12,7 @@ from ..core.rule_files import read_rules
 from ..core.passwords import check_password_strength, hash_password, verify_password
 from ..db import Database
 from ..db import users as repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.settings import get_setting
 
 # The numbers in resources/rules/security.json, each a whole number of at least 1.
@@ -75,7 +75,7 @@ def add_user(db: Database, actor: Actor, *, username: str, display_name: str, pa
         if repo.find_user(conn, username.strip()):
             raise UserError(f"用户名“{username}”已存在，请换一个", field="username")
         user_id = repo.insert_user(conn, username=username.strip(), display_name=display_name.strip(),
-                                   password_hash=hash_password(password), roles=roles, created_at=now_text())
+                                   password_hash=hash_password(password), roles=roles, created_at=db.clock.stamp())
         record(conn, actor, table="users", key=username.strip(), action="insert",
                new={"display_name": display_name.strip(), "roles": "、".join(roles)})
     return user_id
@@ -90,9 +90,9 @@ def create_first_admin(db: Database, *, username: str, display_name: str, passwo
     return repo.find_user(db.conn, username.strip())
 
 
-def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> repo.User:
+def login(db: Database, username: str, password: str) -> repo.User:
     """The user, if the password is right; too many wrong ones in a row lock the account for a while."""
-    now = now or datetime.now()
+    now = db.clock.now()
     user = repo.find_user(db.conn, username.strip())
     # The same message whether the name or the password is wrong: no hint to a guesser.
     if user is None:

@@ -12,13 +12,14 @@ from pathlib import Path
 from ..core.errors import UserError, ValidationError
 from ..core.household import Household, snapshot
 from ..core.income import IncomeInput, Suggestion, compute_income, load_rule_set, suggest_category
-from ..core.lifecycle import check_transition
+from ..core.lifecycle import CLOSED, check_transition
 from ..core.pinyin import pinyin_keys
 from ..core.proofs import missing_proofs
 from ..db import Database
 from ..db import attachments as attachment_repo
 from ..db import households as repo
-from ..db.audit import Actor, AuditEntry, household_history, now_text, record
+from ..db import status_history
+from ..db.audit import Actor, AuditEntry, household_history, record
 from ..db.settings import find_dibao_line, get_setting
 from ..db.units import get_unit
 from .archive_validation import validate_household
@@ -35,14 +36,13 @@ class SaveResult:
     warnings: tuple[str, ...]
 
 
-def _next_stamp(previous: str) -> str:
-    """``updated_at`` for a change to a row last stamped ``previous``: now, but always later.
+def _next_stamp(stamp: str, previous: str) -> str:
+    """``updated_at`` for a change made at ``stamp`` to a row last stamped ``previous``: ``stamp``, but always later.
 
     ``updated_at`` is what tells a stale form from a fresh one, so every change
     must move it on, even two saves within the same second (or a clock behind
     the one that wrote ``previous``).
     """
-    stamp = now_text()
     if previous and stamp <= previous:
         try:
             stamp = (datetime.fromisoformat(previous) + timedelta(seconds=1)).isoformat(timespec="seconds")
@@ -89,6 +89,10 @@ class ArchiveService:
     def history(self, household_id: int) -> list[AuditEntry]:
         return household_history(self.db.conn, household_id)
 
+    def status_periods(self, household_id: int) -> list[status_history.Period]:
+        """The archive's statuses one after another, oldest first, each from the day it took effect."""
+        return status_history.periods_of(self.db.conn, household_id)
+
     def attachments(self, household_id: int) -> list[attachment_repo.Attachment]:
         return attachment_repo.for_household(self.db.conn, household_id)
 
@@ -100,14 +104,14 @@ class ArchiveService:
     def rule_set_id(self) -> str:
         return get_setting(self.db.conn, "rule_set", DEFAULT_RULE_SET)
 
-    def dibao_line(self, h: Household, *, today: date | None = None) -> Decimal | None:
+    def dibao_line(self, h: Household) -> Decimal | None:
         area = h.hukou_area_code or (h.id_number[:6] if len(h.id_number) >= 6 else "")
-        year = (h.created_date or today or date.today()).year
+        year = (h.created_date or self.db.clock.today()).year
         return find_dibao_line(self.db.conn, area, year)
 
-    def suggest(self, h: Household, *, today: date | None = None) -> Suggestion:
+    def suggest(self, h: Household) -> Suggestion:
         """The suggested category with its arithmetic; never written into the household."""
-        line = self.dibao_line(h, today=today)
+        line = self.dibao_line(h)
         if line is None:
             raise UserError(
                 f"没有找到户口所在地“{h.hukou_area_code or '（未填）'}”的低保标准。"
@@ -116,18 +120,17 @@ class ArchiveService:
 
     # ---- writing -----------------------------------------------------------
 
-    def save(self, h: Household, *, today: date | None = None) -> SaveResult:
+    def save(self, h: Household) -> SaveResult:
         """Insert a new household or update an existing one (members included)."""
         self.actor.require(*EDITORS)
-        today = today or date.today()
-        h, warnings = validate_household(h, today=today)
+        h, warnings = validate_household(h, today=self.db.clock.today())
         conn = self.db.conn
         if get_unit(conn, h.unit_code) is None:
             raise ValidationError({"unit_code": f"单位代码“{h.unit_code}”不存在，请先在“单位管理”中添加"})
         rules = load_rule_set(self.rule_set_id())
         income = compute_income(_income_input(h), rules)
         h.annual_income, h.per_capita_income = income.annual_total, income.per_capita
-        h.dibao_line, h.rule_set = self.dibao_line(h, today=today), rules.id
+        h.dibao_line, h.rule_set = self.dibao_line(h), rules.id
 
         with self.db.transaction():
             holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id) \
@@ -141,15 +144,17 @@ class ArchiveService:
             for column, label in (("bank_card", "银行卡号"), ("phone", "手机号码")):
                 for other in repo.open_archives_with(conn, column, getattr(h, column), exclude_id=h.id):
                     warnings.append(f"{label}与档案 {other.archive_no}（{other.name}）相同，请核实")
-            stamp = now_text()
+            stamp = self.db.clock.stamp()
             initials, full = pinyin_keys(h.name)
             if h.id is None:
                 h.archive_no = h.archive_no or repo.next_archive_no(conn, h.unit_code, h.created_date.year)
                 h.created_by = h.created_by or self.actor.username
                 h.missing_docs = missing_proofs(h.hardship_category, h.causes(), set())
                 h.id = repo.insert_household(conn, h, initials=initials, pinyin=full, updated_at=stamp)
+                status_history.start(conn, h.id, h.archive_status, h.created_date, recorded_at=stamp,
+                                     recorded_by=self.actor.username)
                 record(conn, self.actor, table="households", key=h.archive_no, action="insert",
-                       new=_audit_values(h), household_id=h.id)
+                       new=_audit_values(h), household_id=h.id, effective=h.created_date)
             else:
                 old = repo.get_household(conn, h.id)
                 if old is None:
@@ -158,21 +163,22 @@ class ArchiveService:
                     raise UserError("档案状态请用“脱困/注销/转为在档”等操作修改，不能在表单中直接改")
                 if old.updated_at != h.updated_at and h.updated_at:
                     raise UserError("该档案在您打开后已被别人修改，为避免覆盖，请关闭后重新打开再修改")
+                if h.created_date != old.created_date:
+                    _move_created_date(conn, h)
                 kinds = {a.kind for a in attachment_repo.for_household(conn, h.id)}
                 h.missing_docs = missing_proofs(h.hardship_category, h.causes(), kinds)
                 repo.update_household(conn, h, initials=initials, pinyin=full,
-                                      updated_at=_next_stamp(old.updated_at))
+                                      updated_at=_next_stamp(stamp, old.updated_at))
                 record(conn, self.actor, table="households", key=h.archive_no, action="update",
                        old=_audit_values(old), new=_audit_values(h), household_id=h.id)
         return SaveResult(h.id, h.archive_no, tuple(warnings))
 
-    def save_with_attachments(self, h: Household, pending: list[tuple[str, Path]], *,
-                              today: date | None = None) -> SaveResult:
+    def save_with_attachments(self, h: Household, pending: list[tuple[str, Path]]) -> SaveResult:
         """Save a household and the files chosen in its form, as one user action (one transaction)."""
         created: list[Path] = []
         try:
             with self.db.transaction():
-                result = self.save(h, today=today)
+                result = self.save(h)
                 for kind, path in pending:
                     self._attach(result.household_id, kind, path, created)
         except BaseException:
@@ -180,31 +186,71 @@ class ArchiveService:
             raise
         return result
 
-    def change_status(self, household_id: int, target: str, *, exit_date: date | None = None,
-                      reason: str = "", note: str = "", today: date | None = None) -> None:
-        """脱困, 注销, 转为在档 or reopen — the history stays."""
+    def change_status(self, household_id: int, target: str, *, on: date | None = None, reason: str = "",
+                      note: str = "") -> None:
+        """脱困, 注销, 转为在档 or reopening, taking effect ``on`` (退出日期, or the day it counts from; default
+        today): a new period in the archive's status history, which keeps the earlier ones."""
         self.actor.require(*EDITORS)
-        today = today or date.today()
+        today = self.db.clock.today()
+        on = on or (None if target in CLOSED else today)
         conn = self.db.conn
         with self.db.transaction():
             h = self.get(household_id)
-            check_transition(h.archive_status, target, exit_date=exit_date, reason=reason,
-                             created_date=h.created_date, today=today)
+            present = status_history.current_period(conn, household_id)
+            check_transition(h.archive_status, target, on=on, reason=reason,
+                             since=present.valid_from if present else h.created_date,
+                             first=present is None or present.valid_from == h.created_date, today=today)
             if target in ("在档", "临时"):
-                holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id)
-                if holders:
-                    number, holder = next(iter(holders.items()))
-                    raise UserError(f"不能重新启用：身份证号 {number} 已在档案 {holder.archive_no}"
-                                    f"（{holder.name}）中。一户一档，请先处理那份档案")
-                exit_date, reason, note = None, "", ""
+                _refuse_second_open_archive(conn, h, "不能重新启用")
+                exit_date, exit_reason, exit_note = None, "", ""
+            else:
+                exit_date, exit_reason, exit_note = on, reason, note
             old = {"archive_status": h.archive_status, "exit_date": str(h.exit_date or ""),
                    "exit_reason": h.exit_reason, "exit_note": h.exit_note}
-            repo.set_status(conn, household_id, status=target, exit_date=exit_date, exit_reason=reason,
-                            exit_note=note, updated_at=_next_stamp(h.updated_at))
-            new = {"archive_status": target, "exit_date": str(exit_date or ""), "exit_reason": reason,
-                   "exit_note": note}
+            stamp = self.db.clock.stamp()
+            repo.set_status(conn, household_id, status=target, exit_date=exit_date, exit_reason=exit_reason,
+                            exit_note=exit_note, updated_at=_next_stamp(stamp, h.updated_at))
+            status_history.change(conn, household_id, target, on, recorded_at=stamp, recorded_by=self.actor.username,
+                                  reason=reason.strip(), note=note.strip())
+            new = {"archive_status": target, "exit_date": str(exit_date or ""), "exit_reason": exit_reason,
+                   "exit_note": exit_note}
+            if target not in CLOSED and (reason or note):
+                new["reason"] = "；".join(t.strip() for t in (reason, note) if t.strip())
             record(conn, self.actor, table="households", key=h.archive_no, action="status",
-                   old=old, new=new, household_id=household_id)
+                   old=old, new=new, household_id=household_id, effective=on)
+
+    def undo_status_change(self, household_id: int, reason: str) -> status_history.Period:
+        """撤销误操作: the last status change was a mistake — its period leaves the history as if never made.
+
+        Unlike reopening (a new period from its own date), the archive's status is again the one before, from
+        the day that one began. The undoing is audited with its reason; the period before is returned.
+        """
+        self.actor.require(*EDITORS)
+        reason = reason.strip()
+        if len(reason) < 2:
+            raise UserError("请写明撤销的原因，例如“误点了脱困，该户仍然困难”", field="reason")
+        conn = self.db.conn
+        with self.db.transaction():
+            h = self.get(household_id)
+            undone = status_history.undo_last(conn, household_id)
+            if undone is None:
+                raise UserError("这份档案自建档以来没有改过状态，没有可以撤销的操作")
+            removed, restored = undone
+            if restored.status in ("在档", "临时"):
+                _refuse_second_open_archive(conn, h, "不能撤销")
+            closed = restored.status in CLOSED
+            exit_date = restored.valid_from if closed else None
+            exit_reason, exit_note = (restored.reason, restored.note) if closed else ("", "")
+            repo.set_status(conn, household_id, status=restored.status, exit_date=exit_date,
+                            exit_reason=exit_reason, exit_note=exit_note,
+                            updated_at=_next_stamp(self.db.clock.stamp(), h.updated_at))
+            record(conn, self.actor, table="households", key=h.archive_no, action="status_undo",
+                   old={"archive_status": removed.status, "since": removed.valid_from.isoformat(),
+                        "recorded_at": removed.recorded_at or "", "recorded_by": removed.recorded_by},
+                   new={"archive_status": restored.status, "since": restored.valid_from.isoformat(),
+                        "reason": reason},
+                   household_id=household_id)
+        return restored
 
     def add_attachment(self, household_id: int, kind: str, source: str | Path) -> int:
         """Copy a scan or photo into the managed folder and register it (with its SHA-256)."""
@@ -239,13 +285,31 @@ class ArchiveService:
         with self.db.transaction() as conn:
             att_id = attachment_repo.insert(conn, household_id=household_id, kind=kind,
                                             original_name=source.name, stored_name=stored_name,
-                                            sha256=digest, size=len(data), added_at=now_text(),
+                                            sha256=digest, size=len(data), added_at=self.db.clock.stamp(),
                                             added_by=self.actor.username)
             kinds = {a.kind for a in attachment_repo.for_household(conn, household_id)}
             repo.set_missing_docs(conn, household_id, missing_proofs(h.hardship_category, h.causes(), kinds))
             record(conn, self.actor, table="attachments", key=f"{h.archive_no}/{att_id}", action="insert",
                    new={"kind": kind, "file": source.name, "sha256": digest}, household_id=household_id)
         return att_id
+
+
+def _refuse_second_open_archive(conn, h: Household, action: str) -> None:
+    """一户一档: an archive opened again must not hold an ID number another open archive holds."""
+    holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id)
+    if holders:
+        number, holder = next(iter(holders.items()))
+        raise UserError(f"{action}：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}）中。"
+                        "一户一档，请先处理那份档案")
+
+
+def _move_created_date(conn, h: Household) -> None:
+    """A corrected 建档日期 moves the start of the archive's first status period, never past its end."""
+    periods = status_history.periods_of(conn, h.id)
+    if periods and periods[0].valid_to is not None and h.created_date > periods[0].valid_to:
+        raise ValidationError({"created_date": f"建档日期不能晚于 {periods[0].valid_to.isoformat()}："
+                                               f"档案在那天已改为“{periods[1].status}”"})
+    status_history.move_start(conn, h.id, h.created_date)
 
 
 def _one_household_problems(h: Household, holders: dict[str, repo.Holder]) -> dict[str, str]:

@@ -7,9 +7,10 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
+from ..core.clock import Clock
 from ..core.errors import UserError
 from ..core.rule_files import read_rules
 from ..db import audit
@@ -66,13 +67,25 @@ def keep_counts(conn) -> dict[str, int]:
     return counts
 
 
-def to_keep(times: list[datetime], *, daily: int, weekly: int, monthly: int) -> set[datetime]:
+def to_keep(times: list[datetime], *, now: datetime, daily: int, weekly: int, monthly: int) -> set[datetime]:
     """Grandfather-father-son: the newest backup of each of the last ``daily`` days, ``weekly`` weeks and
     ``monthly`` months.
 
     Days, weeks and months count only those that have a backup, so a PC left off for a month loses nothing.
     Every backup of the newest day is kept: the morning's 导入前 backup is the way back from a bad import that day.
+
+    ``now``: when the backup this rotation follows was made (the session's clock). Backups named after it were
+    made by a PC whose clock was ahead (a shared folder), or before this PC's clock was put back. They are
+    rotated among themselves by the same rule, never deleted all: one named ten years ahead neither becomes
+    "the newest day" (which would thin today's backups to one) nor takes a day's, week's or month's place
+    from the good backups.
     """
+    ahead = [t for t in times if t > now]
+    behind = [t for t in times if t <= now]
+    return _grandfather(behind, daily, weekly, monthly) | _grandfather(ahead, daily, weekly, monthly)
+
+
+def _grandfather(times: list[datetime], daily: int, weekly: int, monthly: int) -> set[datetime]:
     if not times:
         return set()
     newest_day = max(times).date()
@@ -90,10 +103,14 @@ def to_keep(times: list[datetime], *, daily: int, weekly: int, monthly: int) -> 
     return kept
 
 
-def rotate(folder: Path, stem: str, counts: dict[str, int]) -> list[Path]:
-    """Delete the backups of database ``stem`` in ``folder`` that the rotation does not keep; the ones deleted."""
+def rotate(folder: Path, stem: str, counts: dict[str, int], *, now: datetime) -> list[Path]:
+    """Delete the backups of database ``stem`` in ``folder`` that the rotation does not keep; the ones deleted.
+
+    Judged by the times in the backups' names (``now``: the backup just made), never by the files' own times,
+    which on a shared drive come from the file server's clock.
+    """
     found = backups_in(folder, stem)
-    keep = to_keep(list(found.values()), **counts)
+    keep = to_keep(list(found.values()), now=now, **counts)
     deleted = []
     for path, t in found.items():
         if t not in keep:
@@ -124,9 +141,10 @@ def _copy_to(archive: Path, folder: Path) -> Path:
 def _backup(db, reason: str, to: Path | None = None) -> BackupResult:
     counts = keep_counts(db.conn)
     first = Path(to) if to else default_folder(db)
-    result = BackupResult(make_backup(db, first, reason=reason))
+    now = db.clock.now()
+    result = BackupResult(make_backup(db, first, reason=reason, now=now))
     if not to:  # a folder the user named for this one backup is theirs to tidy
-        rotate(first, db.path.stem, counts)
+        rotate(first, db.path.stem, counts, now=now)
     second = second_folder(db)
     if second and not to:
         folder = Path(second)
@@ -134,7 +152,7 @@ def _backup(db, reason: str, to: Path | None = None) -> BackupResult:
             if not folder.anchor or not Path(folder.anchor).exists():
                 raise FileNotFoundError(second)  # an unplugged USB stick: do not create its folder on C:
             result.second = _copy_to(result.archive, folder)
-            rotate(folder, db.path.stem, counts)
+            rotate(folder, db.path.stem, counts, now=now)
         except OSError as err:
             log.warning("second backup folder %s failed: %s", second, err)
             result.warnings.append(f"第二备份位置“{second}”无法写入（U盘未插入、共享盘未连接或没有写权限），"
@@ -156,17 +174,22 @@ def backup_now(db, actor: audit.Actor | None = None, reason: str = "手动", *, 
     return result
 
 
-def backup_due(db, today: date | None = None) -> bool:
-    """Whether the daily backup is due: the default folder has no backup from today (never on a read-only session)."""
+def backup_due(db) -> bool:
+    """Whether the daily backup is due: the default folder has no backup from today (never on a read-only session).
+
+    Today and now are the session's clock (confirmed at login if the PC's was clearly wrong). A backup named
+    later than now cannot have been made yet today: a PC whose clock is ahead made it, and it does not count.
+    """
     if getattr(db, "read_only", False):
         return False  # the PC holding the lock makes the automatic backups
-    today = today or date.today()
-    return all(t.date() != today for t in backups_in(default_folder(db), db.path.stem).values())
+    now = db.clock.now()
+    return not any(t.date() == now.date() and t <= now
+                   for t in backups_in(default_folder(db), db.path.stem).values())
 
 
-def backup_if_due(db, today: date | None = None) -> BackupResult | None:
+def backup_if_due(db) -> BackupResult | None:
     """The daily backup at the first start of a day: made only if the default folder has none from today."""
-    if not backup_due(db, today):
+    if not backup_due(db):
         return None
     return backup_now(db, None, "每日")
 
@@ -215,7 +238,7 @@ def inspect(archive: str | os.PathLike) -> BackupInfo:
     return verify_backup(archive)
 
 
-def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit.Actor) -> Path | None:
+def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit.Actor, clock: Clock) -> Path | None:
     """Replace the (closed) database with a verified backup, keeping the current one aside; the aside path.
 
     The restore is audited in the restored database, which is the one the office goes on with.
@@ -223,9 +246,9 @@ def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit
     from ..db.connection import open_database
 
     actor.require("管理员")
-    aside = restore_backup(db_path, archive)  # verifies first; touches nothing if the backup is bad
+    aside = restore_backup(db_path, archive, now=clock.now())  # verifies first; touches nothing if the backup is bad
     info = read_backup_info(archive)
-    db = open_database(db_path, create=False)
+    db = open_database(db_path, create=False, clock=clock)
     try:
         with db.transaction() as conn:
             audit.record(conn, actor, table="backups", key=Path(archive).name, action="restore",

@@ -17,10 +17,10 @@ from ..core.workdays import Calendar, load_notice_rules, notice_end, notice_warn
 from ..db import Database
 from ..db import batches as repo
 from ..db import households as household_repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.funds import fund_sources
 from ..db.household_list import HouseholdFilter, _where
-from ..db.settings import calendar_days, find_dibao_line
+from ..db.settings import find_dibao_line, office_calendar
 from ..db.units import get_unit
 
 # Who opens a batch and chooses its recipients.
@@ -72,8 +72,7 @@ class BatchService:
         return fund_sources(self.db.conn)
 
     def calendar(self) -> Calendar:
-        off, work = calendar_days(self.db.conn)
-        return Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+        return office_calendar(self.db.conn)
 
     # ---- the batch itself ---------------------------------------------------------
 
@@ -85,7 +84,7 @@ class BatchService:
         with self.db.transaction() as conn:
             if get_unit(conn, b.unit_code) is None:
                 raise ValidationError({"unit_code": f"单位代码“{b.unit_code}”不存在"})
-            now = now_text()
+            now = self.db.clock.stamp()
             if b.id is None:
                 b.code = b.code or repo.next_batch_code(conn, b.unit_code, b.year)
                 if repo.find_batch_id(conn, b.code) is not None:
@@ -108,7 +107,7 @@ class BatchService:
     # ---- recipients ------------------------------------------------------------------
 
     def add_from_filter(self, batch_id: int, flt: HouseholdFilter, *, amount: Decimal | None = None,
-                        fund_source: str | None = None, today: date | None = None) -> AddResult:
+                        fund_source: str | None = None) -> AddResult:
         """Add every 在档 household the filter finds that passes the checks.
 
         One transaction; the refused ones are returned with their reasons.
@@ -137,6 +136,7 @@ class BatchService:
             caps = load_aid_caps()
             lines_by_area: dict[str, Decimal | None] = {}  # a few areas serve thousands of households
             lines, refused = [], []
+            stamp = self.db.clock.stamp()
             for r in rows:
                 facts = AidFacts(
                     archive_status=r["archive_status"], activity=b.activity, aid_category=category, amount=amount,
@@ -153,7 +153,7 @@ class BatchService:
                 lines.append(AidRecord(batch_id=b.id, household_id=r["id"], recipient_name=r["name"],
                                        recipient_id_number=r["id_number"], aid_category=category,
                                        fund_source=source, amount=amount, bank_card=r["bank_card"] or "",
-                                       created_by=self.actor.username, created_at=now_text()))
+                                       created_by=self.actor.username, created_at=stamp))
             for line, number in zip(lines, repo.next_record_numbers(conn, b.code, len(lines))):
                 line.record_no = number
             repo.insert_records(conn, lines)
@@ -212,7 +212,7 @@ class BatchService:
                 line.override_problems = "；".join(granted.messages)
                 line.override_reason, line.override_by = granted.reason, self.actor.username
             line.record_no = repo.next_record_numbers(conn, b.code, 1)[0]
-            line.created_by, line.created_at = self.actor.username, now_text()
+            line.created_by, line.created_at = self.actor.username, self.db.clock.stamp()
             repo.insert_records(conn, [line])
             line_id = conn.execute("SELECT id FROM aid_records WHERE record_no = ?", (line.record_no,)).fetchone()[0]
             record(conn, self.actor, table="aid_records", key=line.record_no, action="insert",
@@ -259,7 +259,7 @@ class BatchService:
                 raise UserError(f"该笔已于{old.paid_on.isoformat()}发放，不能更正；如需追回或补发请另建批次")
             new = replace(old, id=None, amount=amount, corrects_id=old.id, correction_reason=reason,
                           record_no=repo.next_record_numbers(conn, b.code, 1)[0], created_by=self.actor.username,
-                          created_at=now_text())
+                          created_at=self.db.clock.stamp())
             repo.set_record_state(conn, old.id, state="已移除", removed_reason=f"被 {new.record_no} 更正：{reason}")
             repo.insert_records(conn, [new])
             new_id = conn.execute("SELECT id FROM aid_records WHERE record_no = ?", (new.record_no,)).fetchone()[0]
@@ -271,15 +271,22 @@ class BatchService:
 
     # ---- the workflow ---------------------------------------------------------------------
 
-    def transition(self, batch_id: int, target: str, *, reason: str = "", today: date | None = None,
+    def transition(self, batch_id: int, target: str, *, reason: str = "", on: date | None = None,
                    notice_start: date | None = None) -> list[str]:
-        """Move a batch one step (提交审核, 审核通过并公示, …); returns warnings (e.g. unknown holiday years)."""
-        today = today or date.today()
+        """Move a batch one step (提交审核, 审核通过并公示, …); returns warnings (e.g. unknown holiday years).
+
+        ``on`` is the step's business date (default today; never later): the 公示 starts then (unless
+        ``notice_start`` is given), the approval or the payment is dated so.
+        """
+        today = self.db.clock.today()
+        on = on or today
+        if on > today:
+            raise UserError(f"办理日期 {on.isoformat()} 晚于今天（{today.isoformat()}），请核对")
         warnings: list[str] = []
         with self.db.transaction() as conn:
             b = self.get(batch_id)
             cal = self.calendar()
-            over = b.notice_end is not None and today > b.notice_end
+            over = b.notice_end is not None and on > b.notice_end
             check_transition(b.status, target, actor=self.actor.username, actor_roles=self.actor.roles,
                              clerk=b.clerk, reviewer=b.reviewer, approver=b.approver, notice_over=over,
                              reason=reason)
@@ -299,21 +306,21 @@ class BatchService:
                     raise UserError("公示名单须写明受理异议的联系电话，请经办人在批次信息中填写后再审核",
                                     field="notice_phone")
                 b.reviewer = self.actor.username
-                b.notice_start = notice_start or today
+                b.notice_start = notice_start or on
                 b.notice_days = b.notice_days or load_notice_rules().notice_working_days
                 b.notice_end = notice_end(b.notice_start, b.notice_days, cal)
                 warnings = notice_warnings(b.notice_start, b.notice_end, cal)
             if target == "已审批":
-                b.approver, b.approved_on = self.actor.username, today
+                b.approver, b.approved_on = self.actor.username, on
             if target == "已发放":
                 unpaid = [r.recipient_name for r in repo.records_of_batch(conn, b.id) if r.paid_on is None]
                 if unpaid:
                     raise UserError(f"还有 {len(unpaid)} 人未登记发放（{'、'.join(unpaid[:5])}{'等' if len(unpaid) > 5 else ''}），"
                                     "请先登记发放（现金须有签字的实名制签领表）")
-                if b.second_notice_end is not None and today <= b.second_notice_end:
+                if b.second_notice_end is not None and on <= b.second_notice_end:
                     raise UserError(f"再公示到 {b.second_notice_end.isoformat()} 才结束，结束后才能确认发放",
                                     field="second_notice_end")
-                b.paid_on = today
+                b.paid_on = on
             if target == "已核查":
                 from .checklist import refuse_unless_complete  # imported here: the checklist builds on this module
 
@@ -321,17 +328,20 @@ class BatchService:
             if target == "已作废":
                 b.void_reason = reason.strip()
             b.status = target
-            repo.update_batch(conn, b, now=now_text())
+            stamp = self.db.clock.stamp()
+            repo.update_batch(conn, b, now=stamp)
             repo.record_transition(conn, b.id, from_status=old["status"], to_status=target,
-                                   user=self.actor.username, via=self.actor.via, at=now_text(), reason=reason.strip())
-            record(conn, self.actor, table="batches", key=b.code, action="status", old=old, new=_batch_audit(b))
+                                   user=self.actor.username, via=self.actor.via, at=stamp, reason=reason.strip())
+            effective = {"公示中": b.notice_start, "已审批": b.approved_on, "已发放": b.paid_on}.get(target, on)
+            record(conn, self.actor, table="batches", key=b.code, action="status", old=old, new=_batch_audit(b),
+                   effective=effective)
         return warnings
 
-    def start_second_notice(self, batch_id: int, *, start: date | None = None, days: int | None = None,
-                            today: date | None = None) -> list[str]:
-        """再公示: post the approved list again before paying; payment waits until it is over."""
+    def start_second_notice(self, batch_id: int, *, start: date | None = None, days: int | None = None) -> list[str]:
+        """再公示: post the approved list again before paying (from ``start``, default today); payment waits until
+        it is over."""
         self.actor.require(*CLERKS, "审核人")
-        start = start or today or date.today()
+        start = start or self.db.clock.today()
         with self.db.transaction() as conn:
             b = self.get(batch_id)
             if b.status != "已审批":
@@ -341,9 +351,10 @@ class BatchService:
             b.second_notice_start = start
             b.second_notice_days = days or load_notice_rules().notice_working_days
             b.second_notice_end = notice_end(start, b.second_notice_days, cal)
-            repo.update_batch(conn, b, now=now_text())
+            repo.update_batch(conn, b, now=self.db.clock.stamp())
             record(conn, self.actor, table="batches", key=b.code, action="update", old=old,
-                   new={**_batch_audit(b), "second_notice": f"{start.isoformat()}—{b.second_notice_end.isoformat()}"})
+                   new={**_batch_audit(b), "second_notice": f"{start.isoformat()}—{b.second_notice_end.isoformat()}"},
+                   effective=start)
         return notice_warnings(b.second_notice_start, b.second_notice_end, cal)
 
     # ---- helpers --------------------------------------------------------------------------

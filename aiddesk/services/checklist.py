@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..core import checklist as rules
 from ..core.batch import AidRecord, Batch
 from ..core.checklist import (DONE, NATIONAL_SYSTEM, TITLES, WAIVER, BatchFacts, Checklist, LineFacts, Mark,
-                              OpenProblem, StatusChange, archive_status_on, evaluate)
+                              OpenProblem, evaluate)
 from ..core.errors import UserError, ValidationError
 from ..core.verification_rules import load_verification_rules
-from ..core.workdays import Calendar, load_notice_rules, notice_end
+from ..core.workdays import load_notice_rules, notice_end
 from ..db import Database
 from ..db import batches as repo
 from ..db import problems as problem_repo
+from ..db import status_history
 from ..db.audit import Actor, record
-from ..db.settings import calendar_days
+from ..db.settings import office_calendar
 from ..db.units import own_unit
 from .batches import BatchService
 from .dashboard import load_deadline_rules
@@ -66,10 +65,10 @@ class ChecklistService:
 
     # ---- the national-system tick -----------------------------------------------------------
 
-    def tick_national(self, batch_id: int, on: date | None = None, *, today: date | None = None) -> None:
+    def tick_national(self, batch_id: int, on: date | None = None) -> None:
         """已录入全国工会帮扶管理系统: who confirmed it and the day it was entered (``on``, default today)."""
         self.actor.require(*STAFF)
-        today = today or date.today()
+        today = self.db.clock.today()
         on = on or today
         with self.db.transaction() as conn:
             b = _batch(conn, batch_id)
@@ -86,7 +85,7 @@ class ChecklistService:
                          " VALUES (?, ?, ?, ?, ?)",
                          (batch_id, NATIONAL_SYSTEM, DONE, on.isoformat(), self.actor.username))
             record(conn, self.actor, table="batch_check_marks", key=f"{b.code}/{NATIONAL_SYSTEM}", action="insert",
-                   new={"item": TITLES[NATIONAL_SYSTEM], "mark": DONE, "marked_on": on.isoformat()})
+                   new={"item": TITLES[NATIONAL_SYSTEM], "mark": DONE, "marked_on": on.isoformat()}, effective=on)
 
     def untick_national(self, batch_id: int) -> None:
         """Take the tick back (entered by mistake, or the entry has to be redone)."""
@@ -103,7 +102,7 @@ class ChecklistService:
 
     # ---- waivers -------------------------------------------------------------------------------
 
-    def waive(self, batch_id: int, item: str, reason: str, *, today: date | None = None) -> None:
+    def waive(self, batch_id: int, item: str, reason: str) -> None:
         """An approver lets a ✗ item through with a written reason; it shows as 豁免 with who, when and why."""
         self.actor.require(*APPROVERS)
         reason = (reason or "").strip()
@@ -121,7 +120,7 @@ class ChecklistService:
                 raise UserError(f"“{TITLES[item]}”已符合，无需豁免")
             if found.waiver is not None:
                 raise UserError(f"“{TITLES[item]}”已由{found.waiver.by}于 {found.waiver.on.isoformat()} 豁免")
-            today = today or date.today()
+            today = self.db.clock.today()
             conn.execute("INSERT INTO batch_check_marks (batch_id, item, mark, marked_on, marked_by, note)"
                          " VALUES (?, ?, ?, ?, ?, ?)", (batch_id, item, WAIVER, today.isoformat(),
                                                          self.actor.username, reason))
@@ -143,9 +142,9 @@ class ChecklistService:
 
     # ---- 核查完成 ----------------------------------------------------------------------------------
 
-    def complete(self, batch_id: int, *, today: date | None = None) -> None:
-        """Move the batch to 已核查; refused (listing the ✗ items) unless every item is ✓ or waived."""
-        BatchService(self.db, self.actor).transition(batch_id, "已核查", today=today)
+    def complete(self, batch_id: int) -> None:
+        """Move the batch to 已核查 today; refused (listing the ✗ items) unless every item is ✓ or waived."""
+        BatchService(self.db, self.actor).transition(batch_id, "已核查")
 
     # ---- printing --------------------------------------------------------------------------------------
 
@@ -160,7 +159,7 @@ class ChecklistService:
         write_checklist_pdf(path, batch=b, checklist=self.checklist(batch_id),
                             office_name=office.name if office else "",
                             people=len(lines), amount=sum((r.amount for r in lines), Decimal("0.00")),
-                            printed_on=printed_on or date.today())
+                            printed_on=printed_on or self.db.clock.today())
         return Path(path)
 
 
@@ -184,14 +183,12 @@ def _facts(conn: sqlite3.Connection, b: Batch) -> BatchFacts:
     required_days = load_notice_rules().notice_working_days
     required_end = None
     if b.notice_start is not None:
-        off, work = calendar_days(conn)
-        cal = Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+        cal = office_calendar(conn)
         # The batch's own period counted again with today's calendar (a holiday entered later lengthens it).
         required_end = notice_end(b.notice_start, b.notice_days or required_days, cal)
     rows = conn.execute(
         "SELECT r.id, r.record_no, r.recipient_name, r.payment_method, r.bank_card, r.paid_on, r.sms_status,"
-        " r.sms_error, r.household_id, h.created_date, h.archive_status, h.exit_date"
-        " FROM aid_records r JOIN households h ON h.id = r.household_id"
+        " r.sms_error, r.household_id FROM aid_records r"
         " WHERE r.batch_id = ? AND r.state = '有效' ORDER BY r.id", (b.id,)).fetchall()
     signed = {r[0] for r in conn.execute(
         "SELECT DISTINCT aid_record_id FROM aid_attachments WHERE batch_id = ? AND kind = ?", (b.id, SIGNED_LIST))}
@@ -199,14 +196,14 @@ def _facts(conn: sqlite3.Connection, b: Batch) -> BatchFacts:
     reached = {r[0] for r in conn.execute(
         f"SELECT DISTINCT c.aid_record_id FROM phone_calls c JOIN aid_records r ON r.id = c.aid_record_id"
         f" WHERE r.batch_id = ? AND c.result NOT IN ({marks})", (b.id, *vrules.unreachable_results))}
-    changes = status_changes(conn, sorted({r["household_id"] for r in rows}))
+    # Each archive's status on the approval day, from its status history (effective dates, not typing dates).
+    held = status_history.statuses_on(conn, b.approved_on, sorted({r["household_id"] for r in rows})) \
+        if b.approved_on else {}
     lines = tuple(LineFacts(
         id=r["id"], record_no=r["record_no"], name=r["recipient_name"], payment_method=r["payment_method"],
         bank_card=r["bank_card"], signed=None in signed or r["id"] in signed, paid_on=_d(r["paid_on"]),
         sms_status=r["sms_status"], sms_error=r["sms_error"],
-        archive_status=archive_status_on(b.approved_on, created=_d(r["created_date"]), current=r["archive_status"],
-                                         exit_date=_d(r["exit_date"]), changes=changes.get(r["household_id"], ()))
-        if b.approved_on else None,
+        archive_status=held.get(r["household_id"]),
         reached=r["id"] in reached) for r in rows)
     steps = repo.transitions(conn, b.id)
 
@@ -228,36 +225,6 @@ def _facts(conn: sqlite3.Connection, b: Batch) -> BatchFacts:
         lines=lines, open_spot_problems=problems, national=marks_.get((NATIONAL_SYSTEM, DONE)),
         waivers={item: m for (item, mark), m in marks_.items() if mark == WAIVER},
         display_names=_display_names(conn))
-
-
-def status_changes(conn: sqlite3.Connection, household_ids: list[int] | None = None) -> dict[int, list[StatusChange]]:
-    """Each household's logged status changes in log order (all households when ``household_ids`` is None)."""
-    sql = ("SELECT household_id, at, old_values, new_values FROM audit_log"
-           " WHERE table_name = 'households' AND action = 'status' AND household_id IS NOT NULL")
-    chunks: list[list[int] | None] = [None]
-    if household_ids is not None:
-        chunks = [household_ids[i:i + 900] for i in range(0, len(household_ids), 900)]  # SQLite's parameter limit
-    out: dict[int, list[StatusChange]] = {}
-    for chunk in chunks:
-        where, args = ("", []) if chunk is None else (f" AND household_id IN ({', '.join('?' * len(chunk))})", chunk)
-        for row in conn.execute(f"{sql}{where} ORDER BY id", args):
-            change = _change(row)
-            if change is not None:
-                out.setdefault(row["household_id"], []).append(change)
-    return out
-
-
-def _change(row: sqlite3.Row) -> StatusChange | None:
-    try:
-        old, new = json.loads(row["old_values"] or "{}"), json.loads(row["new_values"] or "{}")
-        status = new.get("archive_status")
-        if not status:
-            return None
-        # An exit counts from its 退出日期; any other change from the day it was made.
-        on = new.get("exit_date") if status in rules.CLOSED and new.get("exit_date") else row["at"][:10]
-        return StatusChange(date.fromisoformat(on), old.get("archive_status", status), status)
-    except (ValueError, TypeError, AttributeError):
-        return None  # a malformed entry says nothing about the status
 
 
 # ---- helpers ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..db import aid_record_list as lists
 from ..db import funds as fund_repo
 from ..db import problems as problem_repo
 from ..db.household_list import HouseholdFilter, count_by_status
-from ..db.settings import calendar_days
+from ..db.settings import office_calendar
 from ..db.units import own_unit
 from ..paths import resource
 from .fund_report import fund_report
@@ -201,8 +201,7 @@ def dashboard(db: Database, *, today: date) -> Dashboard:
     """Everything the 工作台 shows on ``today``; reads only."""
     conn = db.conn
     unit = own_unit(conn)
-    off, work = calendar_days(conn)
-    cal = Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+    cal = office_calendar(conn)
     rules = load_deadline_rules()
     batches = _batches(db, today, cal, rules)
     archives = _archives(db)

@@ -10,7 +10,6 @@ Every change is one audited transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -21,7 +20,7 @@ from ..core.evaluation import (EvaluationResult, Figure, ManualScore, Row, Templ
                                template_to_data)
 from ..db import Database
 from ..db import evaluation as repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.settings import get_setting, set_setting
 from ..paths import resource
 from .evaluation_figures import evaluation_figures
@@ -147,7 +146,7 @@ class EvaluationService:
         copy = replace(source, name=new_name)
         with self.db.transaction() as conn:
             repo.put_template(conn, new_name, template_to_data(copy), based_on=source.name,
-                              user=self.actor.username, now=now_text())
+                              user=self.actor.username, now=self.db.clock.stamp())
             record(conn, self.actor, table="evaluation_templates", key=new_name, action="insert",
                    new={"based_on": source.name, "rows": len(copy.rows)})
         return copy
@@ -178,7 +177,7 @@ class EvaluationService:
                 if get_setting(conn, TEMPLATE_SETTING) == old_name:
                     set_setting(conn, TEMPLATE_SETTING, template.name)
             repo.put_template(conn, template.name, data, based_on=old.based_on if old else "",
-                              user=self.actor.username, now=now_text())
+                              user=self.actor.username, now=self.db.clock.stamp())
             record(conn, self.actor, table="evaluation_templates", key=template.name,
                    action="insert" if old is None else "update",
                    old=None if old is None else {"name": old_name, "data": old.data},
@@ -231,7 +230,7 @@ class EvaluationService:
             if old is not None and old.not_applicable:
                 raise UserError(f"“{row.key}”已标记为不适用；如需评分，请先取消不适用")
             repo.put_score(conn, year, t.name, row.key, score=value, evidence=evidence if value is not None else "",
-                           not_applicable=False, user=self.actor.username, now=now_text())
+                           not_applicable=False, user=self.actor.username, now=self.db.clock.stamp())
             record(conn, self.actor, table="evaluation_scores", key=f"{year}/{t.name}/{row.key}",
                    action="update" if old is not None else "insert", old=_entry_audit(old),
                    new={"score": None if value is None else f"{value:f}",
@@ -251,13 +250,13 @@ class EvaluationService:
             old = repo.get_score(conn, year, t.name, row.key)
             if flag:
                 repo.put_score(conn, year, t.name, row.key, score=None, evidence=reason, not_applicable=True,
-                               user=self.actor.username, now=now_text())
+                               user=self.actor.username, now=self.db.clock.stamp())
                 new = {"not_applicable": True, "reason": reason}
             else:
                 if old is None or not old.not_applicable:
                     return
                 repo.put_score(conn, year, t.name, row.key, score=None, evidence="", not_applicable=False,
-                               user=self.actor.username, now=now_text())
+                               user=self.actor.username, now=self.db.clock.stamp())
                 new = {"not_applicable": False}
             record(conn, self.actor, table="evaluation_scores", key=f"{year}/{t.name}/{row.key}",
                    action="update" if old is not None else "insert", old=_entry_audit(old), new=new)
@@ -280,7 +279,7 @@ class EvaluationService:
                 f = store_file(self.db.attachment_dir, f"{EVIDENCE_FOLDER}/{year}", path, created)
                 att_id = repo.insert_attachment(conn, year=year, template=t.name, row_key=row.key,
                                                 original_name=f.original_name, stored_name=f.stored_name,
-                                                sha256=f.sha256, size=f.size, added_at=now_text(),
+                                                sha256=f.sha256, size=f.size, added_at=self.db.clock.stamp(),
                                                 added_by=self.actor.username)
                 record(conn, self.actor, table="evaluation_attachments", key=f"{year}/{t.name}/{row.key}/{att_id}",
                        action="insert", new={"file": f.original_name, "sha256": f.sha256, "size": f.size})
@@ -307,16 +306,15 @@ class EvaluationService:
 
     # ---- scoring -----------------------------------------------------------------------------------------
 
-    def figures(self, year: int, *, today: date | None = None) -> dict[str, Figure]:
+    def figures(self, year: int) -> dict[str, Figure]:
         """The automatic indicators of ``year`` (compute once, pass to :meth:`evaluate` while editing)."""
-        return evaluation_figures(self.db, year, today=today)
+        return evaluation_figures(self.db, year)
 
-    def evaluate(self, year: int, template: str | None = None, *, figures: dict[str, Figure] | None = None,
-                 today: date | None = None) -> EvaluationResult:
+    def evaluate(self, year: int, template: str | None = None, *, figures: dict[str, Figure] | None = None) -> EvaluationResult:
         """The table of ``year`` under ``template`` (default: the office's): every row's score and its basis."""
         t = self.template(template or self.default_template_name())
         if figures is None:
-            figures = self.figures(year, today=today)
+            figures = self.figures(year)
         entries = repo.scores(self.db.conn, year, t.name)
         files: dict[str, list[str]] = {}
         for att in repo.attachments(self.db.conn, year, t.name):

@@ -18,7 +18,7 @@ year by the office's own batches.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..core.checklist import CARDS, NOTICE, BatchFacts, payment_deadline
@@ -30,8 +30,9 @@ from ..core.verification_rules import load_verification_rules
 from ..core.workdays import Calendar, load_notice_rules, notice_end
 from ..db import Database
 from ..db import batches as batch_repo
+from ..db import status_history
 from ..db.household_list import HouseholdFilter, count_by_status
-from ..db.settings import calendar_days
+from ..db.settings import office_calendar
 from ..db.units import own_unit
 from .dashboard import load_deadline_rules
 from .fund_report import fund_report
@@ -75,11 +76,11 @@ def indicator_title(key: str) -> str:
     return key
 
 
-def evaluation_figures(db: Database, year: int, *, today: date | None = None) -> dict[str, Figure]:
+def evaluation_figures(db: Database, year: int) -> dict[str, Figure]:
     """Every automatic indicator of ``year``; reads only."""
-    today = today or date.today()
+    today = db.clock.today()
     report = fund_report(db, year)
-    checks = verification_figures(db, year, today=today)
+    checks = verification_figures(db, year)
     out: dict[str, Figure] = {}
     out.update(_money(report))
     out.update(_plan(report))
@@ -176,8 +177,7 @@ def _lines(db: Database, year: int) -> dict[str, Figure]:
             due = payment_deadline(b.approved_on, b.second_notice_end, due_days)
             on_time += n if date.fromisoformat(paid_on) <= due else 0
     card_rate, on_time_rate = _rate(card, lines), _rate(on_time, lines)
-    off, work = calendar_days(conn)
-    cal = Calendar(extra_holidays=frozenset(off), extra_workdays=frozenset(work))
+    cal = office_calendar(conn)
     noticed = sum(1 for b in batches.values() if _notice_ran_full(b, cal))
     notice_rate = _rate(noticed, len(batches))
     return {
@@ -211,7 +211,8 @@ def _notice_ran_full(b, cal: Calendar) -> bool:
 # ---- archives ---------------------------------------------------------------------------------
 
 def _archives(db: Database, year: int, today: date) -> dict[str, Figure]:
-    """Archives as they stand now (whether a proof was missing earlier is not kept), and 一年未更新 at the year's end."""
+    """Archives as they stand now (whether a proof was missing earlier is not kept), and 一年内更新 of the archives
+    在档 at the year's end (from their status history and the change log)."""
     conn = db.conn
     open_statuses = ("在档", "临时")
     counts = count_by_status(conn, HouseholdFilter(statuses=open_statuses))
@@ -226,13 +227,11 @@ def _archives(db: Database, year: int, today: date) -> dict[str, Figure]:
     else:
         out["archive_completeness"] = Figure(None, "没有在档或临时档案")
     day = min(date(year, 12, 31), today)
-    active = counts.get("在档", 0)
+    active, updated = status_history.kept_up(conn, day, since=day - timedelta(days=365))
     if active:
-        stale_counts = count_by_status(conn, HouseholdFilter(statuses=("在档",), stale=True, today=day))
-        stale = stale_counts.get("在档", 0)
-        rate = _rate(active - stale, active)
+        rate = _rate(updated, active)
         out["archives_updated_share"] = Figure(
-            rate, f"截至{day.isoformat()}一年内更新过的在档档案{active - stale}户 ÷ 在档档案{active}户"
+            rate, f"截至{day.isoformat()}一年内更新过的在档档案{updated}户 ÷ 当日在档档案{active}户"
                   f" = {_pct(rate)}")
     else:
         out["archives_updated_share"] = Figure(None, "没有在档档案")

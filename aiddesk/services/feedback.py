@@ -16,7 +16,7 @@ from ..db import Database
 from ..db import batches as batch_repo
 from ..db import feedback as repo
 from ..db import households as household_repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.units import get_unit, own_unit
 
 # Who hands out and records the forms.
@@ -66,10 +66,10 @@ class FeedbackService:
     # ---- recording -----------------------------------------------------------------------
 
     def record(self, household_id: int, *, answered_on: date, answer: str, comment: str = "",
-               batch_id: int | None = None, today: date | None = None) -> int:
+               batch_id: int | None = None) -> int:
         """Record one answered form (about ``batch_id``'s aid, or the work in general); returns its id."""
         self.actor.require(*STAFF)
-        today = today or date.today()
+        today = self.db.clock.today()
         comment = (comment or "").strip()
         problems = {}
         if answered_on is None:
@@ -95,10 +95,10 @@ class FeedbackService:
                                 f"{earlier.answered_on.isoformat()}），同一份反馈表不要重复登记")
             feedback_id = repo.insert_feedback(conn, household_id=household_id, batch_id=batch_id,
                                                answered_on=answered_on, answer=answer, comment=comment,
-                                               recorded_by=self.actor.username, recorded_at=now_text())
+                                               recorded_by=self.actor.username, recorded_at=self.db.clock.stamp())
             record(conn, self.actor, table="feedback", key=f"{h.archive_no}/{feedback_id}", action="insert",
                    new={"answered_on": answered_on.isoformat(), "answer": answer, "comment": comment,
-                        "batch_id": batch_id}, household_id=household_id)
+                        "batch_id": batch_id}, household_id=household_id, effective=answered_on)
         return feedback_id
 
     @staticmethod
@@ -164,8 +164,7 @@ class FeedbackService:
 # ---- printing -------------------------------------------------------------------------------
 
 def print_feedback_forms(db: Database, household_ids: list[int] | None, out: Path, *, batch_id: int | None = None,
-                         copies: int = 1, progress: Callable[[int], bool] | None = None,
-                         today: date | None = None) -> int:
+                         copies: int = 1, progress: Callable[[int], bool] | None = None) -> int:
     """Write 意见反馈表 into one PDF: blank (``household_ids`` None) or one per household, ``copies`` each.
 
     With ``batch_id`` the forms name the batch; a household's form also says what it received
@@ -218,5 +217,5 @@ def print_feedback_forms(db: Database, household_ids: list[int] | None, out: Pat
                 yield item
 
     return write_feedback_forms(out, items(), office_name=office.name if office else "",
-                                year=batch.year if batch else (today or date.today()).year,
-                                printed_on=today or date.today(), progress=progress)
+                                year=batch.year if batch else db.clock.today().year,
+                                printed_on=db.clock.today(), progress=progress)

@@ -15,7 +15,7 @@ def print_fund_report(db: Database, year: int, out: Path, unit_code: str | None 
     from ..reports.fund_report_pdf import write_fund_report_pdf
 
     report = fund_report(db, year, unit_code=unit_code)
-    write_fund_report_pdf(report, Path(out))
+    write_fund_report_pdf(report, Path(out), today=db.clock.today())
     return report
 
 
@@ -24,5 +24,5 @@ def export_fund_report(db: Database, year: int, out: Path, unit_code: str | None
     from ..reports.fund_report_xlsx import write_fund_report_xlsx
 
     report = fund_report(db, year, unit_code=unit_code)
-    write_fund_report_xlsx(report, Path(out))
+    write_fund_report_xlsx(report, Path(out), today=db.clock.today())
     return report

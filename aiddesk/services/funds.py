@@ -15,7 +15,7 @@ from ..core.money import CENT, format_wan, format_yuan
 from ..core.text import normalise
 from ..db import Database
 from ..db import funds as repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.units import Unit, get_unit, own_unit, subtree_codes
 
 # Who keeps the ledger: the people who also pay.
@@ -171,9 +171,10 @@ class FundService:
             if e.kind in OUTGOING:
                 check_affordable(conn, own.code, e.year, {e.fund_source: e.amount}, what=e.kind)
             e = replace(e, entry_no=repo.next_entry_no(conn, own.code, e.year), created_by=self.actor.username,
-                        created_at=now_text())
+                        created_at=self.db.clock.stamp())
             entry_id = repo.insert_entry(conn, e)
-            record(conn, self.actor, table="fund_entries", key=e.entry_no, action="insert", new=_audit(e))
+            record(conn, self.actor, table="fund_entries", key=e.entry_no, action="insert", new=_audit(e),
+                   effective=e.entry_date)
         return entry_id
 
     def reverse_entry(self, entry_id: int, reason: str, *, on: date | None = None) -> int:
@@ -199,10 +200,10 @@ class FundService:
             e = replace(original, id=None, entry_date=on, amount=-original.amount, reverses_id=original.id,
                         reason=reason, reversed_by="", memo=f"冲销{original.entry_no}",
                         entry_no=repo.next_entry_no(conn, original.unit_code, original.year),
-                        created_by=self.actor.username, created_at=now_text())
+                        created_by=self.actor.username, created_at=self.db.clock.stamp())
             new_id = repo.insert_entry(conn, e)
             record(conn, self.actor, table="fund_entries", key=e.entry_no, action="insert",
-                   new={**_audit(e), "reverses": original.entry_no, "reason": reason})
+                   new={**_audit(e), "reverses": original.entry_no, "reason": reason}, effective=on)
         return new_id
 
     # ---- budgets, plans, sub-units' use ------------------------------------------------------
@@ -302,7 +303,7 @@ class FundService:
         with self.db.transaction() as conn:
             if name in repo.fund_sources(conn):
                 raise ValidationError({"name": f"资金来源“{name}”已在列表中"})
-            repo.insert_fund_source(conn, name, by=self.actor.username, at=now_text())
+            repo.insert_fund_source(conn, name, by=self.actor.username, at=self.db.clock.stamp())
             record(conn, self.actor, table="fund_sources", key=name, action="insert", new={"name": name})
 
     def remove_source(self, name: str) -> None:

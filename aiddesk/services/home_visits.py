@@ -15,7 +15,7 @@ from ..db import Database
 from ..db import draws as draw_repo
 from ..db import home_visits as repo
 from ..db import households as household_repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.units import get_unit, own_unit
 
 # Who draws, visits and records visits.
@@ -56,15 +56,14 @@ class HomeVisitService:
     def default_share(self) -> Decimal:
         return load_verification_rules().home_visit_share
 
-    def draw(self, year: int, *, share: Decimal | None = None, count: int | None = None, seed: str | None = None,
-             today: date | None = None) -> VisitDraw:
+    def draw(self, year: int, *, share: Decimal | None = None, count: int | None = None, seed: str | None = None) -> VisitDraw:
         """Draw households to visit from the office's 在档 archives, stratified by unit, and keep the draw.
 
         ``share`` (default: the rules' home_visit_share) or ``count``; the same ``seed`` over the
         same archive picks the same households. Earlier draws of the year are kept.
         """
         self.actor.require(*STAFF)
-        today = today or date.today()
+        today = self.db.clock.today()
         if not 2000 <= year <= today.year + 1:
             raise UserError(f"年度 {year} 不对：只能为 {today.year + 1} 年及以前的年度抽取走访户", field="year")
         if share is not None and count is not None:
@@ -86,7 +85,7 @@ class HomeVisitService:
             draw_id = draw_repo.insert_draw(
                 conn, kind=draw_repo.VISIT, year=year, seed=seed, method=method, amount=amount,
                 population=result.population, strata=result.strata, drawn_by=self.actor.username,
-                drawn_at=now_text(), items=[(m.ref, None, m.stratum) for m in result.picked])
+                drawn_at=self.db.clock.stamp(), items=[(m.ref, None, m.stratum) for m in result.picked])
             record(conn, self.actor, table="draws", key=str(draw_id), action="insert",
                    new={"kind": repo.KIND, "year": year, "seed": seed, "method": method, "amount": amount,
                         "population": result.population, "size": result.size,
@@ -128,10 +127,10 @@ class HomeVisitService:
     # ---- visits --------------------------------------------------------------------------
 
     def record_visit(self, household_id: int, *, visited_on: date, visitors: str, outcome: str, note: str = "",
-                     draw_id: int | None = None, today: date | None = None) -> int:
+                     draw_id: int | None = None) -> int:
         """Record one visit and its outcome; returns its id. The archive itself is not changed here."""
         self.actor.require(*STAFF)
-        today = today or date.today()
+        today = self.db.clock.today()
         visitors, note = (visitors or "").strip(), (note or "").strip()
         problems = {}
         if visited_on is None:
@@ -165,10 +164,10 @@ class HomeVisitService:
                                 f"（{twice.outcome}，{twice.recorded_by}登记），不要重复登记", field="visited_on")
             visit_id = repo.insert_visit(conn, household_id=household_id, draw_id=draw_id, visited_on=visited_on,
                                          visitors=visitors, outcome=outcome, note=note,
-                                         recorded_by=self.actor.username, recorded_at=now_text())
+                                         recorded_by=self.actor.username, recorded_at=self.db.clock.stamp())
             record(conn, self.actor, table="home_visits", key=f"{h.archive_no}/{visit_id}", action="insert",
                    new={"visited_on": visited_on.isoformat(), "visitors": visitors, "outcome": outcome, "note": note,
-                        "draw_id": draw_id}, household_id=household_id)
+                        "draw_id": draw_id}, household_id=household_id, effective=visited_on)
         return visit_id
 
     def get_visit(self, visit_id: int) -> Visit:
@@ -180,20 +179,20 @@ class HomeVisitService:
     def visits(self, year: int) -> list[Visit]:
         return repo.list_visits(self.db.conn, year)
 
-    def coverage(self, year: int, *, today: date | None = None) -> tuple[int, int]:
+    def coverage(self, year: int) -> tuple[int, int]:
         """(households visited in ``year``, households 在档 at that year's end — or today, for this year).
 
-        在档 on a day is decided as the checklist and the year figures decide it (from 建档日期, the
-        status changes in the audit log and 退出日期), so this tab and the figures agree.
+        在档 on a day is read from the archives' status history, as the checklist and the year figures read it,
+        so this tab and the figures agree.
         """
         from .verification_figures import archives_on_file
 
-        day = min(date(year, 12, 31), today or date.today())
+        day = min(date(year, 12, 31), self.db.clock.today())
         return repo.visited_households(self.db.conn, year), archives_on_file(self.db, day)
 
 
 def print_visit_forms(db: Database, household_ids: list[int], out: Path, *,
-                      progress: Callable[[int], bool] | None = None, today: date | None = None) -> int:
+                      progress: Callable[[int], bool] | None = None) -> int:
     """Write a 困难职工入户走访登记表 per household into one PDF, pre-filled from the archive; returns the count."""
     # reportlab is imported when printing, not when the window opens.
     from ..reports.visit_form import VisitFormItem, write_visit_forms
@@ -208,4 +207,4 @@ def print_visit_forms(db: Database, household_ids: list[int], out: Path, *,
             yield VisitFormItem(h, unit_name)
 
     return write_visit_forms(out, items(), office_name=office.name if office else "",
-                             printed_on=today or date.today(), progress=progress)
+                             printed_on=db.clock.today(), progress=progress)

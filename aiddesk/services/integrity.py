@@ -1,4 +1,4 @@
-"""Integrity checks of one database: audit chain, SQLite's own checks, attachment files and fund balances."""
+"""Integrity checks of one database: audit chain, SQLite's own checks, status history, attachments, fund balances."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..core.fund_report import CARRIED, OUT, PASSED, RECEIVED, ZERO
 from ..core.errors import UserError
 from ..core.money import format_yuan, from_fen
 from ..db import Database
+from ..db import status_history
 from ..db.audit import first_broken_entry
 from ..db.backup import BackupInfo, backups_in, file_sha256, read_backup_info
 from ..db.funds import paid_sums
@@ -50,7 +51,8 @@ def all_checks(db: Database, progress=None) -> list[Check]:
 
     ``progress(done, total)`` is called before each check; its ``False`` stops them with :class:`Cancelled`.
     """
-    steps = (audit_chain, audit_against_backups, sqlite_integrity, foreign_keys, attachment_files, fund_balances)
+    steps = (audit_chain, audit_against_backups, sqlite_integrity, foreign_keys, status_records, attachment_files,
+             fund_balances)
     checks = []
     for done, step in enumerate(steps):
         if progress is not None and progress(done, len(steps)) is False:
@@ -65,6 +67,17 @@ def audit_chain(db: Database) -> Check:
     if broken:
         entry_id, reason = broken
         check.problems.append(f"操作日志第 {entry_id} 条{reason}。请从备份核对该记录之后的操作")
+    return check
+
+
+def status_records(db: Database) -> Check:
+    """Each archive's status history ends in the status the archive has (the history is what 在档 on a day reads)."""
+    check = Check("档案状态记录核对")
+    wrong = status_history.mismatches(db.conn)
+    for archive_no, what in wrong[:SHOWN]:
+        check.problems.append(f"档案 {archive_no}：{what}。请联系技术支持，或从备份恢复")
+    if len(wrong) > SHOWN:
+        check.problems.append(f"另有 {len(wrong) - SHOWN} 份档案的状态记录不一致")
     return check
 
 

@@ -18,7 +18,7 @@ from ..core.money import format_yuan
 from ..core.text import normalise
 from ..db import Database
 from ..db import batches as repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from .batches import BatchService, refuse_open_objections
 from .funds import check_affordable
 from .stored_files import store_file
@@ -134,7 +134,7 @@ class PaymentService:
                 att_id = conn.execute(
                     "INSERT INTO aid_attachments (aid_record_id, batch_id, kind, original_name, stored_name, sha256,"
                     " size, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (record_id, b.id, kind, f.original_name, f.stored_name, f.sha256, f.size, now_text(),
+                    (record_id, b.id, kind, f.original_name, f.stored_name, f.sha256, f.size, self.db.clock.stamp(),
                      self.actor.username)).lastrowid
                 record(conn, self.actor, table="aid_attachments", key=f"{b.code}/{att_id}", action="insert",
                        new={"kind": kind, "file": f.original_name, "sha256": f.sha256,
@@ -184,6 +184,8 @@ class PaymentService:
                 raise UserError(f"批次已于{_iso(b.paid_on)}全部发放，无需再登记")
             if b.status != "已审批":
                 raise UserError(f"批次处于“{b.status}”状态，审批通过后才能登记发放")
+            if paid_on > self.db.clock.today():
+                raise UserError(f"发放日期 {paid_on.isoformat()} 晚于今天，请核对", field="paid_on")
             if b.approved_on and paid_on < b.approved_on:
                 raise UserError(f"发放日期 {paid_on.isoformat()} 早于审批日期 {b.approved_on.isoformat()}，请核对",
                                 field="paid_on")
@@ -225,10 +227,11 @@ class PaymentService:
                              [(paid_on.isoformat(), r.id) for r in chosen])
             for r in chosen:
                 record(conn, self.actor, table="aid_records", key=r.record_no, action="update",
-                       old={"paid_on": ""}, new={"paid_on": paid_on.isoformat()}, household_id=r.household_id)
+                       old={"paid_on": ""}, new={"paid_on": paid_on.isoformat()}, household_id=r.household_id,
+                       effective=paid_on)
             remaining = sum(1 for r in lines if r.paid_on is None) - len(chosen)
             if remaining == 0:
-                BatchService(self.db, self.actor).transition(b.id, "已发放", today=paid_on)
+                BatchService(self.db, self.actor).transition(b.id, "已发放", on=paid_on)
         return PaidResult(len(chosen), remaining, remaining == 0)
 
     def bank_file(self, batch_id: int, out: str | Path) -> int:
@@ -319,11 +322,11 @@ class PaymentService:
                 "INSERT INTO objections (batch_id, aid_record_id, notice, received_on, content, recorded_by,"
                 " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (b.id, record_id, notice, received_on.isoformat(), content, self.actor.username,
-                 now_text())).lastrowid
+                 self.db.clock.stamp())).lastrowid
             record(conn, self.actor, table="objections", key=f"{b.code}/{objection_id}", action="insert",
                    new={"notice": notice, "received_on": received_on.isoformat(), "content": content,
                         "aid_record": line.record_no if line else "", "recipient": line.recipient_name if line else ""},
-                   household_id=line.household_id if line else None)
+                   household_id=line.household_id if line else None, effective=received_on)
         return objection_id
 
     def resolve_objection(self, objection_id: int, outcome: str, note: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,7 +26,7 @@ def households_with_units(conn, household_ids: list[int]) -> Iterator[tuple[Hous
 
 
 def print_archive_forms(db: Database, household_ids: list[int], out: Path, *,
-                        progress: Callable[[int], bool] | None = None, today: date | None = None) -> int:
+                        progress: Callable[[int], bool] | None = None) -> int:
     """Write the 困难职工档案登记表 of the given households into one PDF; returns the count."""
     # reportlab is imported when printing, not when the window opens (a fifth of a second).
     from ..reports.archive_form import ArchiveFormItem, write_archive_forms
@@ -40,7 +39,7 @@ def print_archive_forms(db: Database, household_ids: list[int], out: Path, *,
             yield ArchiveFormItem(h, unit_name, tuple(attachment_repo.for_household(conn, h.id)))
 
     return write_archive_forms(out, items(), office_name=office.name if office else "",
-                               printed_on=today or date.today(), progress=progress)
+                               printed_on=db.clock.today(), progress=progress)
 
 
 # ---- batch forms ---------------------------------------------------------------------
@@ -125,5 +124,6 @@ def print_batch_form(db: Database, batch_id: int, form: str, out: Path, *,
         kinds = {r.id: tuple(a["kind"] for a in conn.execute(
             "SELECT kind FROM aid_attachments WHERE aid_record_id = ? ORDER BY id", (r.id,))) for r in students}
         items = [JinqiuItem(r, household(r.household_id), kinds[r.id]) for r in students]
-        return write_jinqiu_forms(out, batch=batch, office_name=office_name, items=items, progress=progress)
+        return write_jinqiu_forms(out, batch=batch, office_name=office_name, items=items, progress=progress,
+                                  printed_on=db.clock.today())
     raise UserError(f"没有“{form}”这种表格，可选：{'、'.join(f'{k}（{v}）' for k, v in BATCH_FORMS.items())}")

@@ -34,7 +34,9 @@ class ProblemService:
         resolution = (resolution or "").strip()
         if len(resolution) < 4:
             raise ValidationError({"resolution": "请写明处理结果，例如“已核实：系银行卡换卡，已于12月5日补发到新卡”"})
-        on = on or date.today()
+        on = on or self.db.clock.today()
+        if on > self.db.clock.today():
+            raise ValidationError({"resolved_on": "处理日期不能晚于今天"})
         with self.db.transaction() as conn:
             p = self.get(problem_id)
             if not p.is_open:
@@ -45,4 +47,4 @@ class ProblemService:
                                  resolution=resolution)
             record(conn, self.actor, table="problems", key=str(problem_id), action="update",
                    old={"resolution": ""}, new={"resolution": resolution, "resolved_on": on.isoformat()},
-                   household_id=p.household_id)
+                   household_id=p.household_id, effective=on)

@@ -10,14 +10,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.checklist import archive_status_on
 from ..core.errors import UserError
 from ..core.evaluation import EvaluationResult
 from ..db import Database
+from ..db import status_history
 from ..db.audit import Actor
 from ..db.units import own_unit
 from ..reports.self_assessment_sections import Draft, Facts, draft
-from .checklist import status_changes
 from .evaluation import EvaluationService
 from .fund_report import fund_report
 from .verification_figures import verification_figures
@@ -25,7 +24,7 @@ from .verification_figures import verification_figures
 
 def draft_report(db: Database, year: int, out_docx: str | Path | None = None, out_pdf: str | Path | None = None,
                  *, evaluation_total: Decimal | None = None, evaluation_grade: str | None = None,
-                 template: str | None = None, today: date | None = None) -> Draft:
+                 template: str | None = None) -> Draft:
     """Draft ``year``'s 自检报告 of the office's own unit; write it to ``out_docx`` / ``out_pdf`` when given.
 
     The 绩效自评表 total and grade are those passed in; without them, the year is scored with
@@ -33,7 +32,7 @@ def draft_report(db: Database, year: int, out_docx: str | Path | None = None, ou
     draft (its blocks), whether or not anything was written.
     """
     facts = report_facts(db, year, evaluation_total=evaluation_total, evaluation_grade=evaluation_grade,
-                         template=template, today=today)
+                         template=template)
     result = draft(facts)
     # python-docx and reportlab load when writing, not with the window.
     if out_docx is not None:
@@ -46,20 +45,19 @@ def draft_report(db: Database, year: int, out_docx: str | Path | None = None, ou
 
 
 def report_facts(db: Database, year: int, *, evaluation_total: Decimal | None = None,
-                 evaluation_grade: str | None = None, template: str | None = None,
-                 today: date | None = None) -> Facts:
+                 evaluation_grade: str | None = None, template: str | None = None) -> Facts:
     """Every figure the report states, read from the records."""
     office = own_unit(db.conn)
     if office is None:
         raise UserError("还没有设置本单位，请先在“单位”中设置本单位")
     funds = fund_report(db, year)
-    verification = verification_figures(db, year, today=today)
-    day = min(date(year, 12, 31), today or date.today())
-    households, people = _archives_on_file(db, day)
+    verification = verification_figures(db, year)
+    day = min(date(year, 12, 31), db.clock.today())
+    households, people = status_history.on_file(db.conn, day)
     helped, batches, card = _paid_aid(db, year, office.code)
     unscored, template_name = 0, ""
     if evaluation_total is None:
-        result = _evaluation(db, year, template, today)
+        result = _evaluation(db, year, template)
         if result is not None:
             evaluation_total, evaluation_grade = result.total, result.grade
             unscored, template_name = len(result.missing), result.template
@@ -69,28 +67,15 @@ def report_facts(db: Database, year: int, *, evaluation_total: Decimal | None = 
                  evaluation_template=template_name, evaluation_unscored=unscored)
 
 
-def _evaluation(db: Database, year: int, template: str | None, today: date | None) -> EvaluationResult | None:
+def _evaluation(db: Database, year: int, template: str | None) -> EvaluationResult | None:
     """The year scored under ``template`` (default: the office's); None when nothing of it is scored yet.
 
     Scoring only reads: no role is needed to quote the total.
     """
-    result = EvaluationService(db, Actor("自检报告", "界面", ())).evaluate(year, template, today=today)
+    result = EvaluationService(db, Actor("自检报告", "界面", ())).evaluate(year, template)
     if not any(i.score is not None for i in result.items if i.applicable):
         return None
     return result
-
-
-def _archives_on_file(db: Database, day: date) -> tuple[int, int]:
-    """Households 在档 on ``day`` and the people in them (as verification_figures.archives_on_file decides)."""
-    changes = status_changes(db.conn)
-    households = people = 0
-    for r in db.conn.execute("SELECT id, created_date, archive_status, exit_date, household_size FROM households"):
-        status = archive_status_on(day, created=_d(r["created_date"]), current=r["archive_status"],
-                                   exit_date=_d(r["exit_date"]), changes=changes.get(r["id"], ()))
-        if status == "在档":
-            households += 1
-            people += r["household_size"]
-    return households, people
 
 
 def _paid_aid(db: Database, year: int, unit_code: str) -> tuple[int, int, int]:
@@ -102,7 +87,3 @@ def _paid_aid(db: Database, year: int, unit_code: str) -> tuple[int, int, int]:
         " WHERE r.state = '有效' AND r.paid_on IS NOT NULL AND substr(r.paid_on, 1, 4) = ? AND b.unit_code = ?",
         (f"{year:04d}", unit_code)).fetchone()
     return row[0], row[1], row[2]
-
-
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None

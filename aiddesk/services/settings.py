@@ -87,7 +87,8 @@ CALENDAR_KINDS = ("休息日", "工作日")
 
 
 def save_calendar_day(db: Database, actor: Actor, day, kind: str, note: str = "") -> None:
-    """Enter a day off (放假) or a working day (调休上班) for a year the bundled calendar does not know."""
+    """Enter a day off (放假) or a working day (调休上班): the 调休 of a year the bundled calendar does not know,
+    or a local arrangement (on a day the bundled calendar lists, its arrangement wins: workdays.entry_overridden)."""
     from datetime import date
 
     actor.require("管理员")
@@ -111,3 +112,28 @@ def delete_calendar_day(db: Database, actor: Actor, day) -> None:
         repo.delete_calendar_day(conn, day.isoformat())
         record(conn, actor, table="calendar_days", key=day.isoformat(), action="delete",
                old={"kind": old["kind"], "note": old["note"]})
+
+
+def set_calendar_year_complete(db: Database, actor: Actor, year: int, complete: bool) -> None:
+    """Mark ``year`` as entered whole from the State Council's notice (已按国务院办公厅通知录入全年), or take the mark off.
+
+    Only a marked year counts as known: until then every notice touching it warns that its 调休 may be missing.
+    """
+    from ..core.workdays import KNOWN_YEARS
+
+    actor.require("管理员")
+    year = _year(year)
+    with db.transaction() as conn:
+        old = repo.get_calendar_year(conn, year)
+        if complete:
+            if old is not None:
+                return  # already marked: keep who marked it first
+            if year in KNOWN_YEARS:
+                raise UserError(f"程序已收录{year}年国务院公布的放假安排，不需要标记", field="year")
+            stamp = {"confirmed_by": actor.username, "confirmed_at": db.clock.stamp()}
+            repo.set_calendar_year(conn, year, **stamp)
+            record(conn, actor, table="calendar_years", key=str(year), action="insert", new=stamp)
+        elif old is not None:
+            repo.delete_calendar_year(conn, year)
+            record(conn, actor, table="calendar_years", key=str(year), action="delete",
+                   old={"confirmed_by": old["confirmed_by"], "confirmed_at": old["confirmed_at"]})

@@ -24,7 +24,7 @@ from ..db import Database
 from ..db import batches as batch_repo
 from ..db import column_mappings
 from ..db import sms as repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.column_mappings import MappingField
 from ..db.units import own_unit
 from ..exchange.table_files import find_header, read_sheets, readable
@@ -369,7 +369,7 @@ class SmsService:
             return
         with self.db.transaction() as conn:
             old = repo.get_template(conn, activity)
-            repo.save_template(conn, activity, text, by=self.actor.username, at=now_text())
+            repo.save_template(conn, activity, text, by=self.actor.username, at=self.db.clock.stamp())
             record(conn, self.actor, table="sms_templates", key=activity, action="insert" if old is None else "update",
                    old=None if old is None else {"template": old}, new={"template": text})
 
@@ -401,13 +401,13 @@ class SmsService:
 
     def _sample(self, activity: str, *, phone: str, amount_fen: int | None = None) -> dict[str, str]:
         return {"姓名": SAMPLE_NAME, "金额": amount_text(from_fen(amount_fen or SAMPLE_AMOUNT_FEN)),
-                "发放日期": date_text(date.today()), "发放方式": SAMPLE_METHOD, "单位": self._office(),
+                "发放日期": date_text(self.db.clock.today()), "发放方式": SAMPLE_METHOD, "单位": self._office(),
                 "咨询电话": phone or SAMPLE_PHONE}
 
     def _values(self, b: Batch, line, office: str | None = None) -> dict[str, str]:
         paid = line["paid_on"] or (b.paid_on.isoformat() if b.paid_on else None)
         return {"姓名": line["recipient_name"], "金额": amount_text(from_fen(line["amount_fen"])),
-                "发放日期": date_text(date.fromisoformat(paid) if paid else date.today()),
+                "发放日期": date_text(date.fromisoformat(paid) if paid else self.db.clock.today()),
                 "发放方式": line["payment_method"], "单位": office or self._office(),
                 "咨询电话": b.notice_phone or SAMPLE_PHONE}
 
@@ -515,7 +515,7 @@ class SmsService:
                             "请联系技术支持检查发送接口")
         latest = {r.record_id: r for r in results}  # a message tried twice: its last result stands
         repo.set_statuses(conn, [(i, SENT if r.ok else FAILED, "" if r.ok else (r.error.strip() or "发送失败"))
-                                 for i, r in latest.items()], at=now_text())
+                                 for i, r in latest.items()], at=self.db.clock.stamp())
         sent = sum(1 for r in latest.values() if r.ok)
         files = tuple(getattr(sender, "files", ()))
         new = {"kind": "短信重发名单" if failed_only else "短信名单", "messages": len(sms.rows),
@@ -651,7 +651,7 @@ class SmsService:
                     failed += outcome == FAILED
                     if (line["sms_status"], line["sms_error"]) != (outcome, error):
                         updates.append((line["id"], outcome, error))
-            repo.set_statuses(conn, updates, at=now_text())
+            repo.set_statuses(conn, updates, at=self.db.clock.stamp())
             if remember:
                 column_mappings.remember(conn, REPORT_KIND, mapping, report.headers)
             record(conn, self.actor, table="aid_records", key=b.code, action="import",

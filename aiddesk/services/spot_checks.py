@@ -22,7 +22,7 @@ from ..db import batches as batch_repo
 from ..db import draws as draw_repo
 from ..db import phone_calls as call_repo
 from ..db import problems as problem_repo
-from ..db.audit import Actor, now_text, record
+from ..db.audit import Actor, record
 from ..db.draws import DrawItem, StoredDraw
 from ..db.phone_calls import PhoneCall
 from ..db.units import all_units, own_unit
@@ -185,7 +185,7 @@ class SpotCheckService:
     # ---- drawing ---------------------------------------------------------------------------
 
     def draw(self, batch_id: int, *, share: Decimal | None = None, count: int | None = None,
-             seed: str | None = None, today: date | None = None) -> DrawResult:
+             seed: str | None = None) -> DrawResult:
         """Draw lines of a paid batch to call, stratified by the household's unit, and keep the draw.
 
         ``share`` (0.10 = 10%, at least rules.spot_check_minimum lines) or ``count`` (exactly that
@@ -225,7 +225,7 @@ class SpotCheckService:
             members = [sampling.Member(key=no, stratum=unit, ref=(record_id, household_id))
                        for record_id, no, household_id, unit in lines]
             picked = sampling.draw(members, size, seed)
-            drawn_at = now_text() if today is None else today.isoformat() + now_text()[10:]
+            drawn_at = self.db.clock.stamp()
             draw_id = draw_repo.insert_draw(
                 conn, kind=draw_repo.PHONE, batch_id=b.id, year=b.year, seed=seed, method=method, amount=amount,
                 population=picked.population, strata=picked.strata, drawn_by=self.actor.username, drawn_at=drawn_at,
@@ -259,7 +259,7 @@ class SpotCheckService:
         note = (note or "").strip()
         if len(note) > NOTE_MAX:
             raise UserError(f"备注最多{NOTE_MAX}字，请精简", field="note")
-        called_on = called_on or date.today()
+        called_on = called_on or self.db.clock.today()
         rules = load_verification_rules()
         with self.db.transaction() as conn:
             line = batch_repo.get_record(conn, record_id)
@@ -281,10 +281,10 @@ class SpotCheckService:
                     raise UserError("该明细不在所选的抽查名单中，请刷新后重试")
             call_id = call_repo.insert_call(conn, aid_record_id=record_id, draw_id=draw_id, called_on=called_on,
                                             result=result, note=note, called_by=self.actor.username,
-                                            recorded_at=now_text())
+                                            recorded_at=self.db.clock.stamp())
             record(conn, self.actor, table="phone_calls", key=f"{line.record_no}/{call_id}", action="insert",
                    new={"called_on": called_on.isoformat(), "result": result, "note": note,
-                        "recipient": line.recipient_name}, household_id=line.household_id)
+                        "recipient": line.recipient_name}, household_id=line.household_id, effective=called_on)
             answered_before = line.phone_check not in (NOT_CHECKED, *rules.unreachable_results)
             status = line.phone_check if result in rules.unreachable_results and answered_before else result
             if status != line.phone_check:
@@ -315,7 +315,7 @@ class SpotCheckService:
 
     # ---- the call sheet ------------------------------------------------------------------------
 
-    def call_sheet(self, draw_id: int, *, today: date | None = None):
+    def call_sheet(self, draw_id: int):
         """The 电话抽查记录表 of a draw as data (a :class:`~aiddesk.reports.call_sheet.CallSheet`)."""
         from ..reports.call_sheet import CallSheet, CallSheetRow
 
@@ -330,7 +330,7 @@ class SpotCheckService:
                          round_no=d.round_no, seed=d.seed, drawn_on=d.drawn_on, drawn_by=d.drawn_by,
                          method=method_text(d), population=d.population,
                          strata=strata_text(d.strata, names), results=tuple(results()), rows=rows,
-                         printed_on=today or date.today())
+                         printed_on=self.db.clock.today())
 
     def write_call_sheet(self, draw_id: int, out: str | Path, *,
                          progress: Callable[[int], bool] | None = None) -> int:

@@ -12,13 +12,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from ..core.checklist import archive_status_on
 from ..core.errors import UserError
 from ..core.verification_rules import load_verification_rules
 from ..db import Database
+from ..db import status_history
 from ..db import verification_figures as repo
 from ..db.units import own_unit
-from .checklist import status_changes
 
 _PLACES = Decimal("0.0001")
 
@@ -79,7 +78,7 @@ class BatchFigures:
     open_problems: int
 
 
-def verification_figures(db: Database, year: int, *, today: date | None = None) -> YearFigures:
+def verification_figures(db: Database, year: int) -> YearFigures:
     """The office's verification figures of ``year``."""
     rules = load_verification_rules()
     conn = db.conn
@@ -88,7 +87,7 @@ def verification_figures(db: Database, year: int, *, today: date | None = None) 
                                   unreachable=rules.unreachable_results, problem=rules.problem_results)
     answered, satisfied = repo.feedback_counts(conn, year, rules.satisfied_answers)
     found, still_open = repo.problem_counts(conn, year)
-    day = min(date(year, 12, 31), today or date.today())
+    day = min(date(year, 12, 31), db.clock.today())
     return YearFigures(
         year=year, paid_lines=lines.paid, sms=Ratio.of(lines.sms_sent, lines.paid),
         spot_check=Ratio.of(lines.called, lines.paid), reached=lines.reached,
@@ -112,14 +111,8 @@ def year_batch_figures(db: Database, year: int) -> list[BatchFigures]:
 
 
 def archives_on_file(db: Database, day: date) -> int:
-    """Households whose archive was 在档 on ``day`` (decided as the checklist decides it, from the audit log)."""
-    changes = status_changes(db.conn)
-    count = 0
-    for r in repo.archive_rows(db.conn):
-        status = archive_status_on(day, created=_d(r["created_date"]), current=r["archive_status"],
-                                   exit_date=_d(r["exit_date"]), changes=changes.get(r["id"], ()))
-        count += status == "在档"
-    return count
+    """Households whose archive was 在档 on ``day``, from the archives' status history."""
+    return status_history.on_file(db.conn, day)[0]
 
 
 def _batches(db: Database, **where) -> list[BatchFigures]:
@@ -135,7 +128,3 @@ def _batches(db: Database, **where) -> list[BatchFigures]:
             home_visits=Ratio.of(c.visited, c.households), satisfaction=Ratio.of(c.satisfied, c.answered),
             problems=c.problems, open_problems=c.open_problems))
     return out
-
-
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTim
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog
 
+from ..core.clock import Clock, SystemClock
 from ..paths import resource
 
 FONT_FILE = resource("fonts", "wqy-microhei.ttc")
@@ -65,18 +66,21 @@ def login_dialogs(db):
     return login.user
 
 
-def run_sessions(db_path: Path, *, login: Callable, run_window: Callable) -> int:
-    """Login → window → …, again after a restore from the GUI; the exit code of the last window.
+def run_sessions(db_path: Path, *, login: Callable, run_window: Callable, clock: Clock | None = None) -> int:
+    """Login → clock check → window → …, again after a restore from the GUI; the exit code of the last window.
 
     ``login(db)`` returns the user (or None to quit); ``run_window(window)`` runs until the window has closed
     (the event loop; tests drive the window themselves). The application lock is held from the first login
-    to the end, through the login after a restore.
+    to the end, through the login after a restore. ``clock``: the PC's (default) or a test's; a date the user
+    confirms at the clock check holds for the rest of the run.
     """
     from ..db import DatabaseOpenError, open_database
     from ..db.audit import Actor
-    from . import backup_actions, lock_session, messages
+    from ..db.clock_facts import newest_record_time
+    from . import backup_actions, clock_dialog, lock_session, messages
     from .main_window import MainWindow
 
+    clock = clock or SystemClock()
     keeper: lock_session.LockKeeper | None = None
 
     def give_back() -> None:
@@ -85,25 +89,29 @@ def run_sessions(db_path: Path, *, login: Callable, run_window: Callable) -> int
 
     while True:
         try:
-            db = open_database(db_path)
+            db = open_database(db_path, clock=clock)
+            newest = newest_record_time(db.conn)  # before the login: what earlier sessions wrote
         except DatabaseOpenError as err:
             messages.error(None, err.message, "无法打开数据库")
             give_back()
             return 1
         user = login(db)
-        if user is None:
+        # A PC whose clock is clearly wrong: the user confirms today's date before anything is written (the lock
+        # file included); business dates default from the clock only once they are confirmed.
+        if user is None or not clock_dialog.confirm_clock(db, newest):
             db.close()
             give_back()
             return 0
+        clock = db.clock
         if keeper is None or keeper.lock is None:
             give_back()  # a lock lost during the login after a restore: ask again, as at the first start
             # The application lock: one PC changes the database, another may only look (issue 8).
-            session = lock_session.start(db, user)
-            if session is None:
+            opened = lock_session.start(db, user)
+            if opened is None:
                 return 0
-            db, lock = session
+            db = opened.db
             window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
-            keeper = lock_session.watch(window, lock)
+            keeper = lock_session.watch(window, opened.lock, opened.claim)
         else:
             window = MainWindow(db=db, user=user, actor=Actor(user.username, "界面"))
             keeper.hand_over(window, user)

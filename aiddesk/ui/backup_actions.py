@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -194,10 +193,10 @@ def backup_now(window) -> BackgroundJob | None:
 # ---- the daily backup, after the window shows -------------------------------------------------
 
 
-def start_daily_backup(window, today=None) -> BackgroundJob | None:
+def start_daily_backup(window) -> BackgroundJob | None:
     """The day's first backup, once the window is up: a line in the status bar, never a dialog in the way."""
     try:
-        if not backups.backup_due(window.db, today):
+        if not backups.backup_due(window.db):
             return None
     except OSError as err:  # the folder beside the database cannot even be listed: say so, go on working
         window.statusBar().showMessage(f"自动备份没有完成：{describe_error(err)}")
@@ -209,7 +208,7 @@ def start_daily_backup(window, today=None) -> BackgroundJob | None:
         if result is None:  # another start of the program made today's backup meanwhile
             bar.clearMessage()
             return
-        when = datetime.now().strftime("%H:%M")
+        when = window.db.clock.now().strftime("%H:%M")
         text = f"{when} 已自动备份到 {result.archive.parent}"
         for warning in result.warnings:
             log.warning("每日: %s", warning)
@@ -222,7 +221,7 @@ def start_daily_backup(window, today=None) -> BackgroundJob | None:
     def failed(err: BaseException) -> None:
         bar.showMessage(f"自动备份没有完成：{describe_error(err)}")  # stays until the next message
 
-    job = with_own_connection(window.db, lambda worker_db: backups.backup_if_due(worker_db, today))
+    job = with_own_connection(window.db, backups.backup_if_due)
     return BackgroundJob(window, job, on_done=done, on_error=failed, what="每日备份").start()
 
 
@@ -367,7 +366,7 @@ def _confirm_and_restore(window, archive: str, info, confirm) -> None:
     ask = confirm or (lambda t: messages.ask(window, t, title="从备份恢复", yes_text="恢复"))
     if not ask(text):
         return
-    path, actor = window.db.path, window.actor
+    path, actor, clock = window.db.path, window.actor, window.db.clock
     # From here the session ends either way: the window's connection is closed, so the program goes back to the
     # login on whatever database is then in place (run_gui), without an exit backup in between.
     window.relogin = True
@@ -385,7 +384,7 @@ def _confirm_and_restore(window, archive: str, info, confirm) -> None:
         window.close()
 
     dialog = BusyDialog(window, "从备份恢复", "正在恢复，请稍候…\n恢复完成前请不要关闭电脑。")
-    window.restore_job = BackgroundJob(window, lambda: backups.restore(path, archive, actor), on_done=done,
+    window.restore_job = BackgroundJob(window, lambda: backups.restore(path, archive, actor, clock), on_done=done,
                                        on_error=failed, dialog=dialog, delay_ms=0, what="恢复").start()
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 import platformdirs
 from PySide6.QtWidgets import QApplication
 
+from ..core.clock import SystemClock
 from ..core.errors import UserError
 from ..paths import APP_NAME
 from . import messages
@@ -24,7 +24,7 @@ def _write_log(exc_type, exc, tb) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as f:
-            f.write(f"==== {datetime.now().isoformat(timespec='seconds')}\n")
+            f.write(f"==== {SystemClock().stamp()}\n")  # when it happened, by this PC's clock
             f.write("".join(traceback.format_exception(exc_type, exc, tb)))
     except OSError:
         return None

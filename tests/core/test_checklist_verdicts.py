@@ -10,7 +10,7 @@ import pytest
 
 from aiddesk.core.checklist import (ARCHIVE_VALID, FAILED, ITEMS, NATIONAL_SYSTEM, NOTICE, PAID_ON_TIME, PASSED,
                                     PAYMENT_METHOD, SEPARATE_PEOPLE, SMS, SPOT_CHECK, TITLES, WAIVED, BatchFacts,
-                                    LineFacts, Mark, OpenProblem, StatusChange, archive_status_on, evaluate,
+                                    LineFacts, Mark, OpenProblem, evaluate,
                                     payment_deadline, spot_check_needed)
 
 APPROVED = date(2026, 12, 4)
@@ -152,26 +152,3 @@ def test_refusal_lists_every_failing_item():
     assert [i.key for i in c.failing] == [SEPARATE_PEOPLE, NATIONAL_SYSTEM]
     assert c.refusal().startswith("核查清单还有 2 项不符合，不能完成核查：经办、审核、审批三人分设（")
     assert TITLES[NATIONAL_SYSTEM] in c.refusal() and "审批人写明理由后豁免" in c.refusal()
-
-
-# ---- the archive's status on a day ------------------------------------------------------------
-
-def test_status_on_a_day_from_the_logged_changes():
-    changes = [StatusChange(date(2026, 5, 1), "在档", "脱困"),   # exit dated 1 May (entered later)
-               StatusChange(date(2026, 9, 1), "脱困", "在档")]   # reopened 1 September
-
-    def on(day):
-        return archive_status_on(day, created=date(2025, 3, 1), current="在档", exit_date=None, changes=changes)
-
-    assert on(date(2025, 2, 28)) is None
-    assert on(date(2026, 4, 30)) == "在档"
-    assert on(date(2026, 5, 1)) == "脱困"
-    assert on(date(2026, 8, 31)) == "脱困"
-    assert on(date(2026, 12, 4)) == "在档"
-
-
-def test_status_without_logged_changes_follows_the_exit_date():
-    closed = dict(created=date(2025, 3, 1), current="注销", exit_date=date(2026, 6, 30))
-    assert archive_status_on(date(2026, 6, 29), **closed) == "在档"
-    assert archive_status_on(date(2026, 6, 30), **closed) == "注销"
-    assert archive_status_on(date(2026, 1, 1), created=date(2025, 3, 1), current="临时", exit_date=None) == "临时"

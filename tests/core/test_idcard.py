@@ -114,9 +114,10 @@ def test_earliest_birth_is_accepted():
     assert parse_id(number, today=TODAY).birth_date == date(1900, 1, 1)
 
 
-def test_today_defaults_to_real_today():
+def test_a_birth_date_after_the_day_given_is_refused():
     with pytest.raises(UserError, match="在今天之后"):
-        parse_id(make_id("110105", date(2999, 1, 1), 1))
+        parse_id(make_id("110105", date(2024, 6, 2), 1), today=TODAY)
+    assert parse_id(make_id("110105", date(2024, 6, 1), 1), today=TODAY).birth_date == TODAY
 
 
 def test_province_list():

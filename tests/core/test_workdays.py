@@ -1,7 +1,8 @@
-"""Working days for 公示 across 春节 and 国庆 2025/2026, unknown years and the user's own entries."""
+"""Working days for 公示 across 春节 and 国庆 2025/2026, computed 2027 holidays, unknown years and the office's entries."""
 
 import json
 from datetime import date as D
+from datetime import timedelta
 
 import pytest
 
@@ -12,6 +13,7 @@ from aiddesk.core.workdays import (
     KNOWN_YEARS,
     Calendar,
     MaskPattern,
+    entry_overridden,
     NoticeRules,
     load_notice_rules,
     notice_end,
@@ -21,18 +23,28 @@ from aiddesk.core.workdays import (
 )
 
 PLAIN = Calendar()
-# 2027 as the user would enter it (dates made up for the tests, not an official arrangement).
+# 2027 as the office might enter it (dates made up for the tests, not an official arrangement): a day off
+# and a 调休 Saturday, the year not (yet) marked complete.
 USER_2027 = Calendar(
     extra_holidays=frozenset({D(2027, 1, 1)}),
     extra_workdays=frozenset({D(2027, 1, 9)}),  # a Saturday
 )
-WARN_2027 = "2027年的法定节假日安排尚未收录，请在“设置 → 节假日”中录入，否则按周一至周五计算工作日"
+COMPLETE_2027 = Calendar(extra_holidays=USER_2027.extra_holidays, extra_workdays=USER_2027.extra_workdays,
+                         complete_years={2027})
+FESTIVALS = "元旦、春节、清明节、劳动节、端午节、中秋节、国庆节"
+HINT = "请管理员在“管理 → 节假日”中按国务院办公厅通知录入{y}年的放假和调休上班日期，并勾选“已按国务院办公厅通知录入全年”"
+WARN_2027 = (f"2027年的放假安排尚未录入：已扣除法定节假日（{FESTIVALS}）和周末，但每年由国务院办公厅通知的调休上班日"
+             f"和补休日还没有计入，公示结束日期可能有变。通知公布后，{HINT.format(y=2027)}")
+WARN_2003 = f"2003年的节假日程序中没有，尚未录入：暂按周一至周五计算工作日。{HINT.format(y=2003)}"
 
 
-def test_package_data_ends_in_2026():
-    # Several cases below rely on 2027 being unknown to chinese_calendar; when an
-    # upgrade brings 2027, move those cases to the next unknown year.
+def test_the_installed_package_knows_at_least_2004_to_2026():
+    # The tests see 2004–2026 whatever is installed (tests/conftest.py): a newer chinese-calendar that knows 2027
+    # leaves the cases of an unknown 2027 meaningful, and the program itself uses the newer data.
+    from chinese_calendar.constants import holidays
+
     assert KNOWN_YEARS == range(2004, 2027)
+    assert min(holidays).year == 2004 and max(holidays).year >= 2026
 
 
 # Literals checked against the 国务院办公厅 arrangements for 2025 and 2026
@@ -79,9 +91,28 @@ def test_package_data_ends_in_2026():
         # after the package's last entry (10月10日) 2026 is still known: an ordinary week
         (D(2026, 12, 31), True),
         (D(2026, 12, 26), False),
-        # unknown year: Monday–Friday
-        (D(2027, 1, 1), True),
+        # 2027, unknown to the package: the statutory holidays (《全国年节及纪念日放假办法》) and weekends
+        (D(2026, 12, 31), True),
+        (D(2027, 1, 1), False),  # 元旦, a Friday
         (D(2027, 1, 2), False),
+        (D(2027, 1, 4), True),
+        (D(2027, 2, 4), True),
+        (D(2027, 2, 5), False),  # 除夕 (腊月廿九 is the last day of 2026's 12th month), a Friday
+        (D(2027, 2, 8), False),  # 正月初三, a Monday
+        (D(2027, 2, 9), True),  # 调休 and 补休 are not known until announced
+        (D(2027, 4, 5), False),  # 清明, a Monday
+        (D(2027, 4, 6), True),
+        (D(2027, 4, 30), True),
+        (D(2027, 5, 1), False),  # 劳动节 1–2 May (a weekend in 2027)
+        (D(2027, 5, 3), True),
+        (D(2027, 6, 9), False),  # 端午, a Wednesday
+        (D(2027, 9, 15), False),  # 中秋, a Wednesday
+        (D(2027, 9, 16), True),
+        (D(2027, 10, 1), False),  # 国庆 1–3 October
+        (D(2027, 10, 4), True),
+        # before the package's first year and the rule's: Monday–Friday
+        (D(2003, 1, 1), True),
+        (D(2003, 1, 4), False),
     ],
 )
 def test_is_workday(day, workday):
@@ -111,15 +142,19 @@ def test_is_workday(day, workday):
         (D(2026, 9, 18), 5, PLAIN, D(2026, 9, 23)),
         (D(2026, 9, 24), 5, PLAIN, D(2026, 10, 8)),
         (D(2026, 10, 8), 5, PLAIN, D(2026, 10, 13)),
-        # 2027 unknown: Monday–Friday only
-        (D(2027, 1, 1), 5, PLAIN, D(2027, 1, 7)),
+        # into 2027: 12月28日–31日, then 元旦 (Friday) and the weekend, 1月4日
+        (D(2026, 12, 28), 5, PLAIN, D(2027, 1, 4)),
+        (D(2027, 1, 1), 5, PLAIN, D(2027, 1, 8)),
         (D(2027, 1, 7), 5, PLAIN, D(2027, 1, 13)),
-        # 2027 with the user's holiday (1月1日) and 调休 Saturday (1月9日)
-        (D(2027, 1, 1), 5, USER_2027, D(2027, 1, 8)),
+        # across 春节 2027: 2月5日–8日 off
+        (D(2027, 2, 3), 5, PLAIN, D(2027, 2, 11)),
+        # 2027 with the office's 调休 Saturday (1月9日)
         (D(2027, 1, 7), 5, USER_2027, D(2027, 1, 12)),
-        # the user's entries win in a known year too
-        (D(2025, 10, 8), 1, Calendar(extra_workdays=frozenset({D(2025, 10, 8)})), D(2025, 10, 8)),
+        # in a known year the office's entries count on the days the package does not list …
         (D(2025, 3, 10), 1, Calendar(extra_holidays=frozenset({D(2025, 3, 10)})), D(2025, 3, 11)),
+        (D(2025, 3, 8), 1, Calendar(extra_workdays=frozenset({D(2025, 3, 8)})), D(2025, 3, 8)),
+        # … but not against it: 10月8日 2025 is in the package's 国庆 holiday
+        (D(2025, 10, 8), 1, Calendar(extra_workdays=frozenset({D(2025, 10, 8)})), D(2025, 10, 9)),
     ],
 )
 def test_notice_end(start, days, cal, end):
@@ -141,7 +176,10 @@ def test_notice_end_needs_at_least_one_working_day(days):
         (D(2025, 3, 10), D(2025, 3, 10), 1),
         (D(2025, 3, 8), D(2025, 3, 9), 0),
         (D(2025, 3, 14), D(2025, 3, 10), 0),  # end before start
-        (D(2026, 12, 28), D(2027, 1, 8), 10),  # 2027 by Monday–Friday
+        (D(2026, 12, 28), D(2027, 1, 8), 9),  # 元旦 2027 off
+        (D(2027, 9, 27), D(2027, 10, 8), 9),  # 10 weekdays − 国庆 10月1日 (a Friday; 2日、3日 are a weekend)
+        # 2027: 261 weekdays − the 7 statutory days off that fall on one (1/1, 2/5, 2/8, 4/5, 6/9, 9/15, 10/1)
+        (D(2027, 1, 1), D(2027, 12, 31), 254),
     ],
 )
 def test_working_days_between(start, end, count):
@@ -160,17 +198,27 @@ def test_working_days_between_agrees_with_notice_end():
     [
         (D(2025, 1, 24), D(2025, 2, 6), PLAIN, []),
         (D(2026, 12, 24), D(2026, 12, 31), PLAIN, []),
-        (D(2026, 12, 28), D(2027, 1, 7), PLAIN, [WARN_2027]),
+        (D(2026, 12, 28), D(2027, 1, 4), PLAIN, [WARN_2027]),
         (D(2027, 1, 1), D(2027, 1, 7), PLAIN, [WARN_2027]),
-        # any entry for 2027 counts as the user having entered that year
-        (D(2027, 1, 1), D(2027, 1, 8), USER_2027, []),
-        (D(2027, 1, 1), D(2027, 1, 8), Calendar(extra_workdays=frozenset({D(2027, 2, 20)})), []),
-        (D(2026, 12, 28), D(2028, 1, 5), USER_2027, [WARN_2027.replace("2027", "2028")]),
-        (D(2003, 12, 30), D(2004, 1, 5), PLAIN, [WARN_2027.replace("2027", "2003")]),
+        # entering some days does not make 2027 known: the rest of its 调休 may still be missing
+        (D(2027, 1, 1), D(2027, 1, 8), USER_2027, [WARN_2027.replace("尚未录入", "尚未录全（已录入2天）")]),
+        (D(2027, 1, 1), D(2027, 1, 8), Calendar(extra_workdays=frozenset({D(2027, 2, 20)})),
+         [WARN_2027.replace("尚未录入", "尚未录全（已录入1天）")]),
+        # marked complete (已按国务院办公厅通知录入全年): known, even with no day entered
+        (D(2027, 1, 1), D(2027, 1, 8), COMPLETE_2027, []),
+        (D(2027, 1, 1), D(2027, 1, 8), Calendar(complete_years=frozenset({2027})), []),
+        (D(2026, 12, 28), D(2028, 1, 5), COMPLETE_2027, [WARN_2027.replace("2027", "2028")]),
+        (D(2003, 12, 30), D(2004, 1, 5), PLAIN, [WARN_2003]),
     ],
 )
 def test_notice_warnings(start, end, cal, warnings):
     assert notice_warnings(start, end, cal) == warnings
+
+
+def test_the_2027_warning_says_what_is_counted_and_what_to_do():
+    (warning,) = notice_warnings(D(2026, 12, 28), D(2027, 1, 4), PLAIN)
+    for words in ("法定节假日", "调休上班日", "补休", "管理 → 节假日", "已按国务院办公厅通知录入全年"):
+        assert words in warning
 
 
 @pytest.mark.parametrize(
@@ -180,11 +228,78 @@ def test_notice_warnings(start, end, cal, warnings):
         (D(2003, 12, 31), False),
         (D(2026, 12, 31), True),
         (D(2027, 1, 1), False),
+        (D(2027, 12, 31), False),
     ],
 )
 def test_known(day, known):
     assert PLAIN.known(day) is known
-    assert USER_2027.known(day) is (known or day.year == 2027)
+    assert USER_2027.known(day) is known  # days entered, year not marked complete
+    assert COMPLETE_2027.known(day) is (known or day.year == 2027)
+
+
+def test_no_entry_makes_a_statutory_holiday_a_working_day():
+    cal = Calendar(extra_workdays={D(2027, 1, 1), D(2027, 2, 6), D(2027, 1, 9)}, complete_years={2027})
+    assert not cal.is_workday(D(2027, 1, 1))  # 元旦
+    assert not cal.is_workday(D(2027, 2, 6))  # 正月初一
+    assert cal.is_workday(D(2027, 1, 9))  # an entered 调休 Saturday counts
+    assert entry_overridden(D(2027, 1, 1), "工作日") == "这天是法定节假日（元旦），不能调为工作日"
+    assert entry_overridden(D(2027, 1, 1), "休息日") == ""
+    assert entry_overridden(D(2027, 1, 9), "工作日") == ""
+
+
+PACKAGE_SAYS = "程序收录的国务院安排中这天{}，以收录的安排为准"
+
+
+@pytest.mark.parametrize(
+    ("day", "kind", "workday", "overridden"),
+    [
+        # days the package lists: its arrangement wins over a contradicting entry
+        (D(2026, 10, 1), "工作日", False, PACKAGE_SAYS.format("放假")),  # 国庆
+        (D(2026, 10, 10), "休息日", True, PACKAGE_SAYS.format("调休上班")),  # 国庆调休 Saturday
+        (D(2026, 10, 1), "休息日", False, ""),  # the same as the package: counts, changes nothing
+        # days the package does not list: a local arrangement counts
+        (D(2026, 3, 10), "休息日", False, ""),  # a Tuesday off locally
+        (D(2026, 3, 14), "工作日", True, ""),  # a local 调休 Saturday
+    ],
+)
+def test_in_a_package_year_the_package_wins_on_the_days_it_lists(day, kind, workday, overridden):
+    entered = {day}
+    cal = Calendar(extra_holidays=entered if kind == "休息日" else (), extra_workdays=entered if kind == "工作日" else ())
+    assert cal.is_workday(day) is workday
+    assert entry_overridden(day, kind) == overridden
+
+
+@pytest.fixture
+def newer_package(monkeypatch):
+    """chinese_calendar as a version that knows 2027 would be: its own 2027 arrangement (made up for the test)."""
+    holidays = dict(workdays._PACKAGE_HOLIDAYS)
+    holidays.update({D(2027, 1, 1): "New Year's Day"})
+    holidays.update({D(2027, 2, 5) + timedelta(days=i): "Spring Festival" for i in range(8)})  # 2月5日–12日
+    holidays.update({D(2027, 10, 1) + timedelta(days=i): "National Day" for i in range(7)})
+    package_workdays = dict(workdays._PACKAGE_WORKDAYS)
+    package_workdays.update({D(2027, 2, 20): "Spring Festival", D(2027, 9, 26): "National Day"})  # Sat, Sun
+    monkeypatch.setattr(workdays, "_PACKAGE_HOLIDAYS", holidays)
+    monkeypatch.setattr(workdays, "_PACKAGE_WORKDAYS", package_workdays)
+    monkeypatch.setattr(workdays, "KNOWN_YEARS", range(2004, 2028))
+
+
+def test_a_newer_package_wins_over_the_computation_and_the_entries(newer_package):
+    # The package's 调休 Sunday before 国庆 is worked; the computation would have it off as a weekend.
+    assert PLAIN.is_workday(D(2027, 9, 26))
+    assert not PLAIN.is_workday(D(2027, 2, 11))  # in the package's 春节, not among the computed days
+    assert PLAIN.is_workday(D(2027, 2, 20))
+    # The office entered 2027 by hand (and marked it complete) before upgrading: a contradicting entry is
+    # overridden, an entry on a day the package does not list (a local day off) still counts.
+    cal = Calendar(extra_holidays={D(2027, 2, 20), D(2027, 3, 3)}, extra_workdays={D(2027, 2, 11)},
+                   complete_years={2027})
+    assert cal.is_workday(D(2027, 2, 20)) and not cal.is_workday(D(2027, 2, 11))
+    assert not cal.is_workday(D(2027, 3, 3))
+    assert entry_overridden(D(2027, 2, 20), "休息日") == PACKAGE_SAYS.format("调休上班")
+    assert entry_overridden(D(2027, 3, 3), "休息日") == ""
+    # known without any mark, and no warning
+    assert PLAIN.known(D(2027, 6, 1))
+    assert notice_warnings(D(2027, 9, 20), D(2027, 10, 12), PLAIN) == []
+    assert notice_end(D(2027, 9, 24), 3, PLAIN) == D(2027, 9, 27)  # 24日 (Friday), 26日 (调休 Sunday), 27日
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,13 @@ def backed_up(db, actor, tmp_path):
     (att / "户1").mkdir(parents=True)
     (att / "户1" / "证明.pdf").write_bytes(b"%PDF-1.4 proof\n" * 100)
     (att / "𠮷照片.jpg").write_bytes(bytes(range(256)) * 10)
-    archive = make_backup(db, tmp_path / "backups", reason="手动")
+    archive = make_backup(db, tmp_path / "backups", reason="手动", now=db.clock.now())
     return db, archive
 
 
 def test_backup_name_manifest_and_verify(backed_up):
     db, archive = backed_up
-    assert archive.name.startswith("office-备份-") and archive.name.endswith("-手动.zip")
+    assert archive.name == "office-备份-20261126-090000-手动.zip"  # named by the database's clock
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read(MANIFEST))
         names = set(zf.namelist())
@@ -62,11 +63,11 @@ def test_restore_brings_back_rows_and_attachments(backed_up, actor):
     (db.attachment_dir / "新的.txt").write_text("new")
     path = db.path
     db.close()
-    aside = restore_backup(path, archive)
+    aside = restore_backup(path, archive, now=datetime(2026, 11, 26, 10, 30))
     assert _units(path) == before_rows
     assert _files(path.with_name("office_附件")) == before_files
     # The current state was kept aside whole: opening it shows the unit added after the backup.
-    assert aside.name.startswith("office.恢复前-") and aside.suffix == ".sqlite"
+    assert aside.name == "office.恢复前-20261126-103000.sqlite"
     assert ("460003", "省建设工会") in _units(aside)
     assert (aside.with_name(aside.stem + "_附件") / "新的.txt").read_text() == "new"
 
@@ -113,7 +114,7 @@ def test_tampered_backup_is_refused_and_nothing_touched(backed_up, change, words
     with pytest.raises(UserError, match=words):
         verify_backup(archive)
     with pytest.raises(UserError, match="不能用于恢复"):
-        restore_backup(path, archive)
+        restore_backup(path, archive, now=datetime(2026, 11, 26, 10, 30))
     assert path.read_bytes() == before_db
     assert _files(path.with_name("office_附件")) == before_files
     assert sorted(p.name for p in path.parent.iterdir()) == before_listing
@@ -149,4 +150,4 @@ def test_unwritable_folder_is_a_clear_message(db, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(UserError, match="无法在.*中写入备份"):
-        make_backup(db, blocker / "sub", reason="手动")
+        make_backup(db, blocker / "sub", reason="手动", now=db.clock.now())

@@ -38,10 +38,10 @@ def office(db, archive, make_household):
     for spec in specs:
         spec = dict(spec)
         h = make_household(spec.pop("seq"), name=spec.pop("name"), members=spec.pop("members", 2), **spec)
-        result = archive.save(h, today=TODAY)
+        result = archive.save(h)
         saved[h.name] = archive.get(result.household_id)
-    archive.change_status(saved["张伟"].id, "注销", exit_date=date(2026, 10, 1), reason="退休", today=TODAY)
-    archive.change_status(saved["赵六"].id, "脱困", exit_date=date(2026, 10, 2), reason="脱困", today=TODAY)
+    archive.change_status(saved["张伟"].id, "注销", on=date(2026, 10, 1), reason="退休")
+    archive.change_status(saved["赵六"].id, "脱困", on=date(2026, 10, 2), reason="脱困")
     return {name: archive.get(h.id) for name, h in saved.items()}
 
 
@@ -253,16 +253,16 @@ def test_count_by_status_ignores_the_status_filter(db, office):
 def test_next_archive_no_sequence(db, archive, make_household):
     conn = db.conn
     assert repo.next_archive_no(conn, "460001", 2026) == "460001-2026-0001"
-    numbers = [archive.save(make_household(seq), today=TODAY).archive_no for seq in (1, 2, 3)]
+    numbers = [archive.save(make_household(seq)).archive_no for seq in (1, 2, 3)]
     assert numbers == ["460001-2026-0001", "460001-2026-0002", "460001-2026-0003"]
     assert repo.next_archive_no(conn, "460001", 2026) == "460001-2026-0004"
     # Each unit and each year counts on its own.
     assert repo.next_archive_no(conn, "460002", 2026) == "460002-2026-0001"
     assert repo.next_archive_no(conn, "460001", 2025) == "460001-2025-0001"
-    other_year = archive.save(make_household(4, created_date=date(2025, 5, 1)), today=TODAY)
+    other_year = archive.save(make_household(4, created_date=date(2025, 5, 1)))
     assert other_year.archive_no == "460001-2025-0001"
     # After a gap (a hand-numbered archive), numbering continues after the highest.
-    gap = archive.save(make_household(5, archive_no="460001-2026-0041"), today=TODAY)
+    gap = archive.save(make_household(5, archive_no="460001-2026-0041"))
     assert gap.archive_no == "460001-2026-0041"
     assert repo.next_archive_no(conn, "460001", 2026) == "460001-2026-0042"
     assert repo.next_archive_no(conn, "46000", 2026) == "46000-2026-0001"
@@ -278,7 +278,7 @@ def test_keyset_pages_walk_the_whole_list_in_order(db, actor, make_household, so
     names = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十", "郑一", "冯二", "陈三"]
     for seq, name in enumerate(names, start=1):
         service.save(make_household(seq, name=name, members=0, hardship_category=["低保户", "低保边缘户"][seq % 2],
-                                    monthly_income=Decimal(300 + 50 * (seq % 4)), phone=""), today=TODAY)
+                                    monthly_income=Decimal(300 + 50 * (seq % 4)), phone=""))
     flt = HouseholdFilter(today=TODAY)
     whole = [r["id"] for r in listing.list_households(db.conn, flt, sort=sort, descending=descending, limit=100)]
     paged, after = [], None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,6 +52,7 @@ def database_in(archive: Path) -> sqlite3.Connection:
 
 
 SCHEMAS = Path(__file__).with_name("schemas")
+NOW = datetime(2026, 11, 26, 9, 0)  # names the backup made before an upgrade
 
 
 def make_v1(path: Path) -> sqlite3.Connection:
@@ -104,7 +106,7 @@ def test_a_version_1_file_opens_upgraded_to_exactly_the_current_schema(tmp_path)
 
 def test_upgrade_backs_up_then_applies_step(v1):
     path = v1.path
-    backup = migrations.upgrade(v1.conn, path, 1, 2, steps={2: add_nickname})
+    backup = migrations.upgrade(v1.conn, path, 1, 2, steps={2: add_nickname}, now=NOW)
 
     # An ordinary backup archive in the database's backup folder, so 从备份恢复 lists it; named after the old version.
     assert backup.parent == path.with_name(path.stem + "_备份")
@@ -137,7 +139,7 @@ def test_upgrade_backs_up_then_applies_step(v1):
 
 def test_failing_step_rolls_back_and_stays_at_old_version(v1):
     with pytest.raises(RuntimeError, match="step failed"):
-        migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: failing_step})
+        migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: failing_step}, now=NOW)
     assert version(v1.conn) == 1
     assert "half_done" not in columns(v1.conn, "users")
     assert not v1.conn.in_transaction
@@ -147,7 +149,7 @@ def test_failing_step_rolls_back_and_stays_at_old_version(v1):
 
 def test_failing_later_step_keeps_the_completed_ones(v1):
     with pytest.raises(RuntimeError):
-        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_units_note, 3: failing_step})
+        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_units_note, 3: failing_step}, now=NOW)
     assert version(v1.conn) == 2
     assert "note" in columns(v1.conn, "units")
     assert "half_done" not in columns(v1.conn, "users")
@@ -162,7 +164,7 @@ def test_several_steps_run_in_order(v1):
             fn(conn)
         return run
 
-    migrations.upgrade(v1.conn, v1.path, 1, 3, steps={3: step(3, add_units_note), 2: step(2, add_nickname)})
+    migrations.upgrade(v1.conn, v1.path, 1, 3, steps={3: step(3, add_units_note), 2: step(2, add_nickname)}, now=NOW)
     assert order == [2, 3]
     assert version(v1.conn) == 3
     assert "nickname" in columns(v1.conn, "households")
@@ -171,7 +173,7 @@ def test_several_steps_run_in_order(v1):
 
 def test_missing_step_refuses_before_touching_anything(v1):
     with pytest.raises(RuntimeError, match="version 3"):
-        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_nickname})
+        migrations.upgrade(v1.conn, v1.path, 1, 3, steps={2: add_nickname}, now=NOW)
     assert version(v1.conn) == 1
     assert "nickname" not in columns(v1.conn, "households")
     assert backups_of(v1.path) == []
@@ -237,7 +239,7 @@ def test_the_backup_before_an_upgrade_holds_the_attachments_too(v1):
     folder = v1.path.with_name(v1.path.stem + "_附件") / "HN0001"
     folder.mkdir(parents=True)
     (folder / "收入证明.png").write_bytes(b"\x89PNG not really, but bytes to hash")
-    backup = migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: add_nickname})
+    backup = migrations.upgrade(v1.conn, v1.path, 1, 2, steps={2: add_nickname}, now=NOW)
     assert verify_backup(backup).attachment_count == 1
     with zipfile.ZipFile(backup) as zf:
         assert zf.read("attachments/HN0001/收入证明.png") == b"\x89PNG not really, but bytes to hash"

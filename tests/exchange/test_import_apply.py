@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 from test_import_validation import HEAD, OTHER, SPOUSE, book, sheets
 
+from aiddesk.core.clock import FixedClock
 from aiddesk.db.units import Unit
 from aiddesk.db import open_database
 from aiddesk.db.audit import Actor
@@ -104,6 +105,30 @@ def test_a_newer_export_of_the_unit_and_year_replaces_the_older(db, service, tmp
     assert c.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2   # households are kept
     assert [r[0] for r in c.execute("SELECT exported_at FROM exchange_imports ORDER BY id")] == [
         "2016-01-05T10:00:00", "2016-02-01T09:00:00"]
+
+
+def test_imported_archives_get_a_status_history_that_a_newer_export_continues(db, service, tmp_path, clock):
+    from aiddesk.db import status_history
+
+    def spans(no: str) -> list[tuple]:
+        hid = db.conn.execute("SELECT id FROM households WHERE archive_no = ?", (no,)).fetchone()[0]
+        return [(p.status, p.valid_from, p.valid_to, p.reason, p.recorded_by)
+                for p in status_history.periods_of(db.conn, hid)]
+
+    service.import_file(book(tmp_path / "old.xlsx"))
+    assert spans("CM2015001") == [("在档", date(2015, 3, 2), None, "", "测试员")]
+    assert status_history.mismatches(db.conn) == []
+    data = sheets()
+    data["困难职工档案"][2][4:6] = ["脱困", "2015/04/01"]   # 赵强 left the archive on 30 November
+    data["困难职工档案"][2][12:14] = [date(2015, 11, 30), "脱困"]
+    clock.set(date(2016, 2, 3))
+    report = service.import_file(book(tmp_path / "new.xlsx", data, exported_at="2016-02-01T09:00:00"))
+    assert report.errors == []
+    assert spans("CM2015002") == [("在档", date(2015, 4, 1), date(2015, 11, 30), "", "测试员"),
+                                  ("脱困", date(2015, 11, 30), None, "脱困", "测试员")]
+    assert spans("CM2015001") == [("在档", date(2015, 3, 2), None, "", "测试员")]   # unchanged, untouched
+    assert status_history.on_file(db.conn, date(2015, 12, 31))[0] == 1
+    assert status_history.mismatches(db.conn) == []
 
 
 def test_an_error_in_the_last_sheet_writes_nothing(db, service, tmp_path):
@@ -228,8 +253,8 @@ def test_round_trip_export_then_import_into_a_fresh_database(tmp_path, actor):
     from aiddesk.services.demo import build_demo
     from aiddesk.services.fund_report import fund_report
 
-    office = open_database(tmp_path / "office.sqlite")
-    centre = open_database(tmp_path / "fresh.sqlite")
+    office = open_database(tmp_path / "office.sqlite", clock=FixedClock(date(2026, 12, 7)))
+    centre = open_database(tmp_path / "fresh.sqlite", clock=FixedClock(date(2026, 12, 8)))
     try:
         build_demo(office, households=120, seed=11, attachments=False)
         year = office.conn.execute("SELECT MAX(year) FROM batches").fetchone()[0]
@@ -237,8 +262,14 @@ def test_round_trip_export_then_import_into_a_fresh_database(tmp_path, actor):
         report = ExchangeImportService(centre, actor).import_file(tmp_path / "year.xlsx")
         assert report.errors == [] and report.warnings == []
         assert fund_report(centre, year).to_json() == fund_report(office, year).to_json()
+        # The year's workbook holds the archives open now and those the year touched (EXCHANGE.md), not archives
+        # closed years ago: every open one arrives, and each that arrives arrives whole.
+        exported = {r[0] for r in centre.conn.execute("SELECT archive_no FROM households")}
+        assert {r[0] for r in office.conn.execute(
+            "SELECT archive_no FROM households WHERE archive_status IN ('在档', '临时')")} <= exported
         for name, query in ROW_QUERIES.items():
-            mine = [tuple(r) for r in office.conn.execute(query)]
+            mine = [tuple(r) for r in office.conn.execute(query) if name not in ("households", "members")
+                    or r[0] in exported]
             assert [tuple(r) for r in centre.conn.execute(query)] == mine, name
         assert report.imported["帮扶明细"] == len([r for r in office.conn.execute(ROW_QUERIES["aid_records"])])
     finally:

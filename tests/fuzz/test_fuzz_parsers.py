@@ -25,6 +25,11 @@ SCALE = max(1, int(os.environ.get("AIDDESK_FUZZ_EXAMPLES", "1")))
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
+def read_id(value: object) -> str:
+    """The ID number cell reader on a fixed day (a birth date after it is an error)."""
+    return parse_id_number(value, today=date(2026, 11, 26))
+
+
 def fuzz(n: int):
     return settings(max_examples=n * SCALE, deadline=None)
 
@@ -51,7 +56,7 @@ def _chinese_message(err: Exception) -> None:
 @fuzz(300)
 @given(CELL)
 def test_cell_readers_return_a_value_or_a_cell_error(value):
-    for reader in (parse_money, lambda v: parse_money(v, negative=True), parse_date, parse_int, parse_id_number,
+    for reader in (parse_money, lambda v: parse_money(v, negative=True), parse_date, parse_int, read_id,
                    parse_card):
         try:
             reader(value if value is not None else "")
@@ -186,7 +191,7 @@ def test_an_integer_cell_of_thousands_of_digits_is_an_error_not_a_value_error():
 
 
 def test_a_card_or_id_cell_holding_a_huge_integer_is_an_error_not_a_value_error():
-    for reader in (parse_card, parse_id_number):
+    for reader in (parse_card, read_id):
         try:
             reader(10 ** 5000)
         except CellError as err:
@@ -196,7 +201,7 @@ def test_a_card_or_id_cell_holding_a_huge_integer_is_an_error_not_a_value_error(
 
 
 def test_datetimes_and_bools_in_text_columns_are_cell_errors():
-    for reader in (parse_id_number, parse_card, parse_int):
+    for reader in (read_id, parse_card, parse_int):
         for value in (datetime(2015, 3, 2), True):
             try:
                 reader(value)

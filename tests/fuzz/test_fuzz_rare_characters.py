@@ -15,6 +15,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aiddesk.core.clock import FixedClock
 from aiddesk.db import open_database
 from aiddesk.exchange.export import export_workbook
 from aiddesk.services.archive import ArchiveService
@@ -35,15 +36,15 @@ def _round_trip(template, tmp_path, actor, make_household, texts: list[str]):
     """Save one household per text (in name, address, note, employer, a member's name), export, import fresh."""
     shutil.copyfile(template, tmp_path / "office.sqlite")
     shutil.copyfile(template, tmp_path / "fresh.sqlite")
-    office = open_database(tmp_path / "office.sqlite")
-    fresh = open_database(tmp_path / "fresh.sqlite")
+    office = open_database(tmp_path / "office.sqlite", clock=FixedClock(date(2026, 11, 26)))
+    fresh = open_database(tmp_path / "fresh.sqlite", clock=FixedClock(date(2026, 11, 26)))
     try:
         service = ArchiveService(office, actor)
         for k, text in enumerate(texts, start=1):
             h = make_household(k, name=("王" + text)[:30], address="海口市" + text, note=text, employer=text,
                                archive_no=f"CM2026{k:03d}", created_date=date(2026, 3, 1))
             h.members[0].name = ("李" + text)[:30]
-            service.save(h, today=date(2026, 11, 26))
+            service.save(h)
         export_workbook(office, tmp_path / "year.xlsx", year=2026, actor=actor)
         report = ExchangeImportService(fresh, actor).import_file(tmp_path / "year.xlsx")
         assert report.errors == [], [e.as_dict() for e in report.errors]

@@ -53,10 +53,13 @@ def approved(db, actor, make_household, tmp_path):
         scan = tmp_path / f"{kind}.pdf"
         scan.write_bytes(f"%PDF-1.4 {kind}".encode())
         PaymentService(db, CLERK).attach_to_line(medical, kind, scan)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    approver.transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    approver.transition(batch_id, "已审批")
     batch = clerk.get(batch_id)
     items = []
     for r in clerk.records(batch_id):
@@ -123,7 +126,8 @@ def test_a_batch_not_yet_approved_leaves_the_approver_blank(db, actor, make_hous
     batch_id = clerk.save_draft(Batch(notice_phone="0898-66123456", name="生活救助", activity="生活救助", year=2026, unit_code="460000",
                                       fund_sources=["省总工会经费"], standard=Decimal("1000.00")))
     clerk.add_line(batch_id, AidRecord(household_id=hid, amount=Decimal("1000.00")))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
     h = archive.get(hid)
     out = tmp_path / "审批表.pdf"
 

@@ -38,7 +38,7 @@ def _item(service, household_id: int) -> ArchiveFormItem:
 
 
 def _save(service, make_household, seq: int, **overrides) -> int:
-    return service.save(make_household(seq, **overrides), today=TODAY).household_id
+    return service.save(make_household(seq, **overrides)).household_id
 
 
 def test_form_shows_the_household(service, make_household, tmp_path):
@@ -126,7 +126,7 @@ def test_many_members_run_over_to_a_second_page(service, make_household, tmp_pat
         h.members.append(Member(name=f"成员{i + 1}", relation="其他",
                                 id_number=make_id("460100", date(1990, 1, 1 + i), 100 + i)))
     h.household_size = 17
-    hid = service.save(h, today=TODAY).household_id
+    hid = service.save(h).household_id
     out = tmp_path / "long.pdf"
     write_archive_forms(out, [_item(service, hid)], office_name="海南省职工服务中心", printed_on=TODAY)
 

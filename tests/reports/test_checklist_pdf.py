@@ -46,15 +46,20 @@ def batch(db, actor, make_household, receive) -> int:
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     with db.transaction() as conn:
         conn.execute("UPDATE aid_records SET sms_status = CASE recipient_name WHEN '李梅' THEN '发送失败' ELSE '已发送' END,"
                      " sms_error = CASE recipient_name WHEN '李梅' THEN '号码为空号' ELSE '' END")
-    ChecklistService(db, APPROVER).waive(batch_id, SMS, "号码为空号，已上门告知本人", today=date(2026, 12, 20))
+    db.clock.set(date(2026, 12, 20))
+    ChecklistService(db, APPROVER).waive(batch_id, SMS, "号码为空号，已上门告知本人")
     return batch_id
 
 

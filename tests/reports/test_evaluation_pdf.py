@@ -74,7 +74,7 @@ def test_a_not_applicable_row_prints_and_the_total_is_rescaled(tmp_path):
     t = small_template()
     result = scored(t, not_applicable={t.rows[3].key})
     out = tmp_path / "自评表.pdf"
-    write_evaluation_pdf(result, t, out, unit_name=UNIT)
+    write_evaluation_pdf(result, t, out, unit_name=UNIT, printed_on=date(2016, 1, 15))
     text = texts(out)[0]
     assert "不适用" in text
     assert result.total == D("97.06")
@@ -121,7 +121,7 @@ def test_a_long_table_breaks_between_pages_with_the_header_repeated_and_no_span_
     assert continued
 
     out = tmp_path / "长表.pdf"
-    write_evaluation_pdf(result, t, out, unit_name=UNIT)
+    write_evaluation_pdf(result, t, out, unit_name=UNIT, printed_on=date(2016, 1, 15))
     pdf = texts(out)
     assert len(pdf) == len(pages)
     for n, (text, page) in enumerate(zip(pdf, pages), start=1):

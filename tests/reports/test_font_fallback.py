@@ -75,7 +75,8 @@ def _fallbacks_restored(monkeypatch):
 
 def _print_form(db, actor, make_household, tmp_path) -> Path:
     h = make_household(1, name="王" + RARE, address="海口市𡘙路" + RARE, archive_no="CM2026001")
-    ArchiveService(db, actor).save(h, today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    ArchiveService(db, actor).save(h)
     out = tmp_path / "form.pdf"
     assert main(["--db", str(db.path), "print", "archive", "--household", "CM2026001", "--out", str(out)]) == 0
     return out

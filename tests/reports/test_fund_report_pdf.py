@@ -45,10 +45,14 @@ def pay_song_nuan(db, unit_code: str, households_of: str, source: str) -> None:
         unit_code=unit_code, fund_sources=[source], standard=Decimal("1000.00"), plan_text="每户慰问1000元",
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会", plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), unit_codes=(households_of,)))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
 
 
@@ -132,7 +136,7 @@ def test_the_summary_paragraph_states_the_reports_figures(year_2026, tmp_path):
                              "其中生活救助1.3万元，帮扶13人次；医疗救助0.5万元，帮扶2人次。")
     assert paragraphs[4] == "按照年度帮扶工作计划，计划帮扶14人次，实际帮扶15人次（含下级单位），完成计划的107.14%。"
     out = tmp_path / "r.pdf"
-    write_fund_report_pdf(year_2026, out)
+    write_fund_report_pdf(year_2026, out, today=date(2027, 1, 15))
     text = "".join(pages(out))
     for p in paragraphs:
         assert p in text
@@ -162,7 +166,7 @@ def test_the_seed_year_prints_the_seeds_figures(db, actor, make_household, tmp_p
 
 def test_the_chinese_font_is_embedded_and_no_other(year_2026, tmp_path):
     out = tmp_path / "r.pdf"
-    write_fund_report_pdf(year_2026, out)
+    write_fund_report_pdf(year_2026, out, today=date(2027, 1, 15))
     fonts = set()
     for page in PdfReader(out).pages:
         for font in page["/Resources"]["/Font"].values():
@@ -193,7 +197,7 @@ def _many_subunits(n: int, *, amount: Decimal = Decimal("1234.56")) -> FundRepor
 def test_a_long_list_of_subunits_runs_over_pages_with_its_header_on_each(tmp_path):
     report = _many_subunits(60)
     out = tmp_path / "long.pdf"
-    write_fund_report_pdf(report, out)
+    write_fund_report_pdf(report, out, today=date(2027, 1, 15))
     texts = pages(out)
     with_units = [t for t in texts if re.search(r"\d+海南某某集团有限公司第\d+分公司工会委员会9,000.00", t)]
     assert len(with_units) >= 3
@@ -213,7 +217,7 @@ def test_a_very_large_amount_shrinks_its_table_rather_than_breaking_the_figure(t
     report = _many_subunits(2, amount=Decimal("9876543210.98"))
     report.spending.add("省总工会经费", "助学救助", Decimal("98765432109.87"), 12345)
     out = tmp_path / "big.pdf"
-    write_fund_report_pdf(report, out)
+    write_fund_report_pdf(report, out, today=date(2027, 1, 15))
     text = "".join(pages(out))
     assert "98,765,432,109.87" in text and "9,876,543,210.98" in text and "9876543.210987" in text
 
@@ -240,5 +244,5 @@ def test_an_old_file_survives_a_failed_write(year_2026, tmp_path, monkeypatch):
 
     monkeypatch.setattr(fund_report_pdf, "draw_footer", boom)  # fails while the document is being written
     with pytest.raises(RuntimeError):
-        write_fund_report_pdf(year_2026, out)
+        write_fund_report_pdf(year_2026, out, today=date(2027, 1, 15))
     assert out.read_bytes() == b"old" and [p.name for p in folder.iterdir()] == ["r.pdf"]

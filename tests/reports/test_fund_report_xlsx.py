@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -112,7 +113,7 @@ def test_a_workbook_open_in_excel_is_refused_in_chinese_and_the_old_file_kept(db
 
     monkeypatch.setattr("aiddesk.atomic.os.replace", locked)
     with pytest.raises(UserError, match="可能正在 Excel 中打开"):
-        write_fund_report_xlsx(fund_report(db, 2015), out)
+        write_fund_report_xlsx(fund_report(db, 2015), out, today=date(2016, 1, 15))
     assert out.read_bytes() == b"old" and [p.name for p in folder.iterdir()] == ["报告.xlsx"]
 
 

@@ -107,15 +107,16 @@ def test_cancel_leaves_no_file(jinqiu, tmp_path):
     batch, items = jinqiu
     out = tmp_path / "金秋助学.pdf"
     with pytest.raises(Cancelled):
-        write_jinqiu_forms(out, batch=batch, office_name="中心", items=items, progress=lambda n: n < 1)
+        write_jinqiu_forms(out, batch=batch, office_name="中心", items=items, progress=lambda n: n < 1,
+                           printed_on=TODAY)
     assert list(tmp_path.glob("*.pdf*")) == []
 
 
 def test_refuses_lines_that_are_not_students(jinqiu, tmp_path):
     batch, items = jinqiu
     with pytest.raises(UserError, match="没有选中"):
-        write_jinqiu_forms(tmp_path / "a.pdf", batch=batch, office_name="中心", items=[])
+        write_jinqiu_forms(tmp_path / "a.pdf", batch=batch, office_name="中心", items=[], printed_on=TODAY)
     plain = JinqiuItem(AidRecord(recipient_name="王五", amount=Decimal("1000.00")), items[0].household)
     with pytest.raises(UserError, match="王五.*新生/在校生"):
-        write_jinqiu_forms(tmp_path / "a.pdf", batch=batch, office_name="中心", items=[plain])
+        write_jinqiu_forms(tmp_path / "a.pdf", batch=batch, office_name="中心", items=[plain], printed_on=TODAY)
     assert not (tmp_path / "a.pdf").exists()

@@ -52,8 +52,9 @@ def noticed(db, actor, make_household):
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(_song_nuan())
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=PERIOD[0])
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=PERIOD[0])
+    db.clock.set(PERIOD[0])
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
     batch = clerk.get(batch_id)
     rows, households = [], []
     for r in clerk.records(batch_id):

@@ -51,7 +51,8 @@ def households(db, actor, make_household) -> list[int]:
 def test_a_visit_form_per_household_pre_filled_from_the_archive(db, households, tmp_path):
     out = tmp_path / "走访登记表.pdf"
     done = []
-    assert print_visit_forms(db, households, out, progress=lambda n: done.append(n), today=date(2026, 11, 26)) == 2
+    db.clock.set(date(2026, 11, 26))
+    assert print_visit_forms(db, households, out, progress=lambda n: done.append(n)) == 2
     assert done[-1] == 2
     first, second = pages(out)
     text = flat(first)
@@ -78,7 +79,8 @@ def test_a_household_with_many_members_continues_on_a_numbered_page(db, actor, m
     h.household_size = 13
     household_id = ArchiveService(db, actor).save(h).household_id
     out = tmp_path / "大家庭.pdf"
-    print_visit_forms(db, [household_id], out, today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    print_visit_forms(db, [household_id], out)
     texts = [flat(t) for t in pages(out)]
     assert len(texts) == 2
     assert "第1页共2页" in texts[0] and "第2页共2页" in texts[1]
@@ -98,7 +100,8 @@ def test_cancelling_a_visit_print_leaves_no_file(db, households, tmp_path):
 
 def test_blank_feedback_forms_carry_the_questions_and_no_one(db, tmp_path):
     out = tmp_path / "反馈表.pdf"
-    assert print_feedback_forms(db, None, out, copies=3, today=date(2026, 11, 26)) == 3
+    db.clock.set(date(2026, 11, 26))
+    assert print_feedback_forms(db, None, out, copies=3) == 3
     texts = [flat(t) for t in pages(out)]
     assert len(texts) == 3
     text = texts[0]
@@ -120,10 +123,14 @@ def test_feedback_forms_pre_filled_with_what_a_household_received(db, households
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), text="张三"))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
 
     out = tmp_path / "反馈表.pdf"

@@ -38,15 +38,15 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly_on_dated_files(tmp_path):
     other.write_bytes(b"x")
     stray = tmp_path / "notes.zip"
     stray.write_bytes(b"x")
-    backups.rotate(tmp_path, "office", COUNTS)
-    kept = sorted(backup_time(p) for p in _backups(tmp_path))
     newest = max(made)  # 2026-05-15 17:00
+    backups.rotate(tmp_path, "office", COUNTS, now=newest)
+    kept = sorted(backup_time(p) for p in _backups(tmp_path))
     days = sorted({t.date() for t in kept}, reverse=True)
     # Every kept file is the last of its day, except that the newest day keeps all; the 7 newest days are there.
     assert all(t.hour == 17 for t in kept if t.date() != newest.date())
     assert newest - timedelta(hours=8) in kept
     assert days[:7] == [newest.date() - timedelta(days=i) for i in range(7)]
-    expected = backups.to_keep(made, **COUNTS)
+    expected = backups.to_keep(made, now=newest, **COUNTS)
     assert set(kept) == expected
     weeks = {t.isocalendar()[:2] for t in kept}
     months = {(t.year, t.month) for t in kept}
@@ -58,9 +58,10 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly_on_dated_files(tmp_path):
 def test_to_keep_counts_only_periods_with_backups():
     times = [datetime(2026, 1, 5, 9), datetime(2026, 1, 5, 18), datetime(2026, 3, 1, 9), datetime(2026, 3, 1, 18)]
     newest_day = {datetime(2026, 3, 1, 9), datetime(2026, 3, 1, 18)}  # the newest day keeps all its backups
-    assert backups.to_keep(times, daily=2, weekly=0, monthly=0) == newest_day | {datetime(2026, 1, 5, 18)}
-    assert backups.to_keep(times, daily=0, weekly=0, monthly=0) == newest_day
-    assert backups.to_keep([], daily=7, weekly=4, monthly=12) == set()
+    now = datetime(2026, 3, 1, 18)
+    assert backups.to_keep(times, now=now, daily=2, weekly=0, monthly=0) == newest_day | {datetime(2026, 1, 5, 18)}
+    assert backups.to_keep(times, now=now, daily=0, weekly=0, monthly=0) == newest_day
+    assert backups.to_keep([], now=now, daily=7, weekly=4, monthly=12) == set()
 
 
 def test_keep_counts_from_settings_else_rules_file(db):
@@ -115,7 +116,8 @@ def test_backup_if_due_once_a_day(db):
     first = backups.backup_if_due(db)
     assert first is not None and first.archive.name.endswith("-每日.zip")
     assert backups.backup_if_due(db) is None
-    assert backups.backup_if_due(db, today=date.today() + timedelta(days=1)) is not None
+    db.clock.advance(timedelta(days=1))
+    assert backups.backup_if_due(db) is not None
     assert backups.backup_on_exit(db).archive.name.endswith("-退出.zip")
 
 
@@ -125,7 +127,7 @@ def test_restore_requires_admin(db, tmp_path):
     db.close()
     before = path.read_bytes()
     with pytest.raises(UserError, match="管理员"):
-        backups.restore(path, archive, Actor("小王", roles=("经办人",)))
+        backups.restore(path, archive, Actor("小王", roles=("经办人",)), db.clock)
     assert path.read_bytes() == before
 
 
@@ -179,13 +181,13 @@ def test_import_makes_a_backup_first(db, actor, tmp_path):
     assert len(made) == 1 and made[0].name.endswith("-导入前.zip")
 
 
-def test_cli_restore_refused_while_another_pc_has_the_database_open(db, tmp_path, capsys):
+def test_cli_restore_refused_while_another_pc_has_the_database_open(db, clock, tmp_path, capsys):
     from aiddesk.db import app_lock
 
     archive = backups.backup_now(db, None, "手动").archive
     path = db.path
     db.close()
-    other = app_lock.acquire(path, "张三", host="PC-02")
+    other = app_lock.acquire(path, "张三", clock=clock, host="PC-02")
     assert other.acquired
     before = path.read_bytes()
     try:
@@ -201,10 +203,65 @@ def test_rotation_by_hand_on_one_backup_a_day_for_a_quarter(tmp_path):
     while day <= date(2026, 3, 31):  # 2026-03-31 is a Tuesday
         (tmp_path / f"office-备份-{day:%Y%m%d}-180000-每日.zip").write_bytes(b"x")
         day += timedelta(days=1)
-    deleted = backups.rotate(tmp_path, "office", COUNTS)
+    deleted = backups.rotate(tmp_path, "office", COUNTS, now=datetime(2026, 3, 31, 18))
     kept = {backup_time(p).date() for p in _backups(tmp_path)}
     daily = {date(2026, 3, d) for d in range(25, 32)}
     weekly = {date(2026, 3, 22), date(2026, 3, 15)}  # Sundays ending the ISO weeks before; 3/29 is already daily
     monthly = {date(2026, 1, 31), date(2026, 2, 28)}  # only three months exist; March's is 3/31
     assert kept == daily | weekly | monthly
     assert len(deleted) == 90 - len(kept)
+
+
+def _good_and_ahead(now: datetime) -> tuple[list[datetime], list[datetime]]:
+    """A month of this PC's backups (start and exit, 导入前 this morning too), and a week of backups named ten years
+    ahead by a PC whose clock was wrong, in the same shared folder."""
+    good = [now.replace(hour=8)]  # this morning's 导入前
+    for day in range(30):
+        for hour in (9, 17):
+            t = (now - timedelta(days=day)).replace(hour=hour)
+            if t <= now:
+                good.append(t)
+    ahead = [datetime(2036, 11, 20, 9) + timedelta(days=d) for d in range(7)]
+    return good, ahead
+
+
+def test_backups_named_years_ahead_take_no_place_of_the_good_ones():
+    now = datetime(2026, 11, 26, 9, 0)
+    good, ahead = _good_and_ahead(now)
+    kept = backups.to_keep(good + ahead, now=now, **COUNTS)
+    assert {now.replace(hour=8), now} <= kept  # today keeps all its backups: it is still "the newest day"
+    days = sorted({t.date() for t in kept if t <= now}, reverse=True)
+    assert days[:7] == [now.date() - timedelta(days=i) for i in range(7)]  # the seven good days, not six
+    assert kept - set(ahead) == backups.to_keep(good, now=now, **COUNTS)  # as if the wrong ones were not there
+    assert set(ahead) <= kept  # and those are not thrown away: they may hold that PC's latest work
+
+
+def test_backups_named_ahead_are_rotated_among_themselves():
+    now = datetime(2026, 11, 26, 9, 0)
+    ahead = [datetime(2036, 1, 1, 9) + timedelta(days=d) for d in range(400)]
+    kept = backups.to_keep(ahead + [now], now=now, **COUNTS)
+    assert now in kept
+    assert 12 <= len(kept - {now}) <= 1 + 7 + 4 + 12 and max(ahead) in kept
+
+
+def test_rotation_after_a_backup_keeps_today_and_the_file_named_ahead(db):
+    folder = backups.default_folder(db)
+    folder.mkdir()
+    wrong = folder / "office-备份-20361126-090000-每日.zip"
+    morning = folder / "office-备份-20261126-080000-导入前.zip"
+    for p in (wrong, morning):
+        p.write_bytes(b"x")
+    result = backups.backup_now(db, None, "手动")
+    assert backup_time(result.archive) == datetime(2026, 11, 26, 9, 0)
+    assert wrong.exists() and morning.exists() and result.archive.exists()
+
+
+def test_a_backup_named_later_today_does_not_make_the_daily_one(db):
+    folder = backups.default_folder(db)
+    folder.mkdir()
+    later = folder / "office-备份-20261126-230000-退出.zip"  # a PC fourteen hours ahead, last night
+    later.write_bytes(b"x")
+    assert backups.backup_due(db)  # the test clock says 09:00
+    earlier = folder / "office-备份-20261126-081500-退出.zip"
+    earlier.write_bytes(b"x")
+    assert not backups.backup_due(db)

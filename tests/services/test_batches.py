@@ -93,23 +93,28 @@ def test_three_people_take_a_batch_from_draft_to_paid(db, households):
     clerk, reviewer, approver = BatchService(db, CLERK), BatchService(db, REVIEWER), BatchService(db, APPROVER)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
     with pytest.raises(UserError, match="审核人"):
         BatchService(db, Actor("jingban", "界面", ("经办人", "审核人"))).transition(batch_id, "公示中")
-    reviewer.transition(batch_id, "公示中", today=date(2026, 11, 26))
+    reviewer.transition(batch_id, "公示中")
     b = clerk.get(batch_id)
     # five working days from Thursday 26 November: 26, 27, 30 Nov, 1, 2 Dec
     assert b.reviewer == "shenhe" and b.notice_start == date(2026, 11, 26) and b.notice_end == date(2026, 12, 2)
+    db.clock.set(date(2026, 12, 2))
     with pytest.raises(UserError):
-        clerk.transition(batch_id, "待审批", today=date(2026, 12, 2))  # the last notice day is not over
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
+        clerk.transition(batch_id, "待审批")  # the last notice day is not over
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
     with pytest.raises(UserError, match="审批人"):
         BatchService(db, Actor("shenhe", "界面", ("审核人", "审批人"))).transition(batch_id, "已审批")
-    approver.transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 12, 4))
+    approver.transition(batch_id, "已审批")
     with pytest.raises(UserError, match="锁定"):
         clerk.add_from_filter(batch_id, ALL)
+    db.clock.set(date(2026, 12, 8))
     with pytest.raises(UserError, match="未登记发放"):
-        clerk.transition(batch_id, "已发放", today=date(2026, 12, 8))
+        clerk.transition(batch_id, "已发放")
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     b = clerk.get(batch_id)
     assert (b.status, b.approver, b.approved_on, b.paid_on) == ("已发放", "shenpi", date(2026, 12, 4), date(2026, 12, 8))
@@ -181,19 +186,24 @@ def test_second_notice_holds_payment_until_it_is_over(db, households):
     clerk, reviewer, approver = BatchService(db, CLERK), BatchService(db, REVIEWER), BatchService(db, APPROVER)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "审核中", today=date(2026, 9, 21))
-    reviewer.transition(batch_id, "公示中", today=date(2026, 9, 21))
+    db.clock.set(date(2026, 9, 21))
+    clerk.transition(batch_id, "审核中")
+    reviewer.transition(batch_id, "公示中")
     with pytest.raises(UserError, match="再公示在审批通过后"):
         clerk.start_second_notice(batch_id, start=date(2026, 9, 22))
     # 21–24 September, then 中秋 (25–27 off), then Monday 28: five working days
     assert clerk.get(batch_id).notice_end == date(2026, 9, 28)
-    clerk.transition(batch_id, "待审批", today=date(2026, 9, 29))
-    approver.transition(batch_id, "已审批", today=date(2026, 9, 30))
+    db.clock.set(date(2026, 9, 29))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 9, 30))
+    approver.transition(batch_id, "已审批")
     clerk.start_second_notice(batch_id, start=date(2026, 9, 30))
     # 30 September, then 国庆 (1–7 October off), 8, 9, Saturday 10 (worked), Monday 12
     assert clerk.get(batch_id).second_notice_end == date(2026, 10, 12)
+    db.clock.set(date(2026, 10, 12))
     with pytest.raises(UserError, match="再公示"):
         PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 12))
+    db.clock.set(date(2026, 10, 13))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 13))
     assert clerk.get(batch_id).status == "已发放"
 
@@ -202,12 +212,15 @@ def test_an_approved_line_is_corrected_by_a_new_line_never_edited(db, households
     clerk, reviewer, approver = BatchService(db, CLERK), BatchService(db, REVIEWER), BatchService(db, APPROVER)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 2))
-    reviewer.transition(batch_id, "公示中", today=date(2026, 11, 2))
-    clerk.transition(batch_id, "待审批", today=date(2026, 11, 9))
+    db.clock.set(date(2026, 11, 2))
+    clerk.transition(batch_id, "审核中")
+    reviewer.transition(batch_id, "公示中")
+    db.clock.set(date(2026, 11, 9))
+    clerk.transition(batch_id, "待审批")
     with pytest.raises(UserError, match="审批后才用更正明细"):
         approver.correct_line(clerk.records(batch_id)[0].id, amount=Decimal("800.00"), reason="按家庭人口调整")
-    approver.transition(batch_id, "已审批", today=date(2026, 11, 10))
+    db.clock.set(date(2026, 11, 10))
+    approver.transition(batch_id, "已审批")
     first = clerk.records(batch_id)[0]
     with pytest.raises(UserError, match="审批人"):
         clerk.correct_line(first.id, amount=Decimal("800.00"), reason="按家庭人口调整")

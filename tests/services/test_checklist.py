@@ -54,10 +54,13 @@ def draft(db, **kw) -> int:
 
 def approve(db, batch_id: int, *, submitter: Actor = CLERK, reviewer: Actor = REVIEWER) -> None:
     """Noticed 26 November – 2 December 2026, approved 4 December."""
-    BatchService(db, submitter).transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, reviewer).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    BatchService(db, CLERK).transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    BatchService(db, submitter).transition(batch_id, "审核中")
+    BatchService(db, reviewer).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    BatchService(db, CLERK).transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
 
 
 def lines(db, batch_id) -> dict[str, int]:
@@ -92,6 +95,7 @@ def open_problem(db, batch_id, record_id, kind="金额不符") -> int:
 def paid(db, households) -> int:
     batch_id = draft(db)
     approve(db, batch_id)
+    db.clock.set(PAID_ON)
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=PAID_ON)
     return batch_id
 
@@ -101,7 +105,8 @@ def verified(db, paid) -> int:
     """Paid, every SMS delivered, one of three lines reached by phone, entered in the national system."""
     sms(db, paid)
     call(db, lines(db, paid)["张三"])
-    ChecklistService(db, CLERK).tick_national(paid, date(2026, 12, 12), today=LATER)
+    db.clock.set(LATER)
+    ChecklistService(db, CLERK).tick_national(paid, date(2026, 12, 12))
     return paid
 
 
@@ -125,7 +130,8 @@ def test_a_verified_batch_passes_every_item_and_becomes_checked(db, verified):
     assert c.item(PAID_ON_TIME).evidence == ("审批（2026-12-04）后30天内、即 2027-01-03 前应发放；3 人均按期发放"
                                              "（最晚 2026-12-08）")
     assert c.item(SPOT_CHECK).evidence.startswith("已接通核实 1/3 人（33.3%），要求至少5%（1 人）")
-    service.complete(verified, today=LATER)
+    db.clock.set(LATER)
+    service.complete(verified)
     b = BatchService(db, CLERK).get(verified)
     assert b.status == "已核查"
     assert db.conn.execute("SELECT from_status, to_status, user FROM batch_transitions WHERE batch_id = ?"
@@ -135,8 +141,9 @@ def test_a_verified_batch_passes_every_item_and_becomes_checked(db, verified):
 
 
 def test_checked_is_refused_listing_the_failing_items(db, paid):
+    db.clock.set(LATER)
     with pytest.raises(UserError) as info:
-        BatchService(db, CLERK).transition(paid, "已核查", today=LATER)
+        BatchService(db, CLERK).transition(paid, "已核查")
     message = str(info.value)
     assert message.startswith("核查清单还有 3 项不符合")
     assert "短信通知全覆盖（已发送 0/3 人，未发送 3 人）" in message
@@ -149,15 +156,20 @@ def test_checked_is_refused_listing_the_failing_items(db, paid):
 def test_an_archive_closed_before_approval_fails_the_first_item(db, actor, verified, households):
     assert statuses(db, verified)[ARCHIVE_VALID] == PASSED
     # found out afterwards: 王五 had left the archive on 1 December, before the approval on 4 December
-    ArchiveService(db, actor).change_status(households[2], "脱困", exit_date=date(2026, 12, 1), reason="脱困",
-                                            today=LATER)
+    db.clock.set(LATER)
+    ArchiveService(db, actor).change_status(households[2], "脱困", on=date(2026, 12, 1), reason="脱困")
     item = ChecklistService(db, CLERK).checklist(verified).item(ARCHIVE_VALID)
     assert item.status == FAILED
     assert [(o.name, o.detail) for o in item.offenders] == [("王五", "审批时档案为“脱困”")]
-    # one who left only after the approval was on file when it counted
-    ArchiveService(db, actor).change_status(households[2], "在档", today=LATER)
-    ArchiveService(db, actor).change_status(households[1], "脱困", exit_date=date(2026, 12, 5), reason="脱困",
-                                            today=LATER)
+    # reopened on 20 December: 王五 was still out of the archive on the approval day
+    ArchiveService(db, actor).change_status(households[2], "在档")
+    assert statuses(db, verified)[ARCHIVE_VALID] == FAILED
+    # the exit was a mistake: undone, it never happened; one who left only after the approval was on file then
+    archive = ArchiveService(db, actor)
+    archive.undo_status_change(households[2], "误操作：重新启用前应撤销误办的脱困")
+    archive.undo_status_change(households[2], "王五并未脱困，脱困系误点")
+    assert [(p.status, p.valid_to) for p in archive.status_periods(households[2])] == [("在档", None)]
+    archive.change_status(households[1], "脱困", on=date(2026, 12, 5), reason="脱困")
     assert ChecklistService(db, CLERK).checklist(verified).item(ARCHIVE_VALID).status == PASSED
 
 
@@ -195,6 +207,7 @@ def test_cash_needs_its_signed_list_and_a_card_line_its_number(db, households, t
     scan = tmp_path / "李梅签领表.jpg"
     scan.write_bytes(b"signed")
     pay.attach_to_line(by_name["李梅"], "实名制签领表", scan)
+    db.clock.set(PAID_ON)
     pay.mark_paid(batch_id, paid_on=PAID_ON)
     item = ChecklistService(db, CLERK).checklist(batch_id).item(PAYMENT_METHOD)
     assert item.status == PASSED
@@ -214,8 +227,10 @@ def test_a_line_paid_late_fails_paid_on_time(db, households, receive):
     approve(db, batch_id)
     pay = PaymentService(db, CLERK)
     by_name = lines(db, batch_id)
+    db.clock.set(PAID_ON)
     pay.mark_paid(batch_id, paid_on=PAID_ON, record_ids=[by_name["张三"], by_name["李梅"]])
     assert statuses(db, batch_id)[PAID_ON_TIME] == FAILED  # 王五 not paid yet
+    db.clock.set(date(2027, 1, 6))
     pay.mark_paid(batch_id, paid_on=date(2027, 1, 6))
     item = ChecklistService(db, CLERK).checklist(batch_id).item(PAID_ON_TIME)
     assert item.status == FAILED
@@ -232,7 +247,8 @@ def test_an_sms_marked_failed_fails_the_sms_item(db, verified):
 
 def test_only_calls_that_got_through_count_and_an_open_problem_blocks_until_resolved(db, paid):
     sms(db, paid)
-    ChecklistService(db, CLERK).tick_national(paid, today=LATER)
+    db.clock.set(LATER)
+    ChecklistService(db, CLERK).tick_national(paid)
     by_name = lines(db, paid)
     call(db, by_name["张三"], "未接通")
     call(db, by_name["李梅"], "号码错误")
@@ -244,10 +260,10 @@ def test_only_calls_that_got_through_count_and_an_open_problem_blocks_until_reso
     assert item.status == FAILED and "已接通核实 1/3 人" in item.evidence
     assert [(o.name, o.detail) for o in item.offenders] == [("王五", "金额不符（2026-12-10发现，未处理）")]
     with pytest.raises(UserError, match="电话抽查发现的问题 1 个未处理"):
-        ChecklistService(db, CLERK).complete(paid, today=LATER)
+        ChecklistService(db, CLERK).complete(paid)
     ProblemService(db, CLERK).resolve(problem, "已核实：系少发200元，已于12月15日补发", on=date(2026, 12, 15))
     assert ChecklistService(db, CLERK).checklist(paid).complete
-    ChecklistService(db, CLERK).complete(paid, today=LATER)
+    ChecklistService(db, CLERK).complete(paid)
     assert BatchService(db, CLERK).get(paid).status == "已核查"
 
 
@@ -256,18 +272,19 @@ def test_only_calls_that_got_through_count_and_an_open_problem_blocks_until_reso
 def test_the_national_tick_keeps_who_and_when_and_can_be_taken_back(db, paid):
     service = ChecklistService(db, CLERK)
     assert statuses(db, paid)[NATIONAL_SYSTEM] == FAILED
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="不能早于审批日期 2026-12-04"):
-        service.tick_national(paid, date(2026, 12, 1), today=LATER)
+        service.tick_national(paid, date(2026, 12, 1))
     with pytest.raises(UserError, match="不能晚于今天"):
-        service.tick_national(paid, date(2026, 12, 21), today=LATER)
+        service.tick_national(paid, date(2026, 12, 21))
     with pytest.raises(UserError, match="没有此权限"):
-        ChecklistService(db, APPROVER).tick_national(paid, today=LATER)
-    service.tick_national(paid, date(2026, 12, 12), today=LATER)
+        ChecklistService(db, APPROVER).tick_national(paid)
+    service.tick_national(paid, date(2026, 12, 12))
     c = service.checklist(paid)
     assert (c.national.by, c.national.on) == ("jingban", date(2026, 12, 12))
     assert c.item(NATIONAL_SYSTEM).evidence == "jingban确认已于 2026-12-12 录入"
     with pytest.raises(UserError, match="已由jingban确认于 2026-12-12 录入"):
-        service.tick_national(paid, today=LATER)
+        service.tick_national(paid)
     ChecklistService(db, REVIEWER).untick_national(paid)
     assert service.checklist(paid).national is None
     assert audit(db) == [
@@ -281,14 +298,15 @@ def test_the_national_tick_keeps_who_and_when_and_can_be_taken_back(db, paid):
 
 def test_an_approver_waives_a_failing_item_with_a_reason_a_clerk_cannot(db, verified):
     sms(db, verified, "发送失败", "号码已停机", names={"王五"})
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="没有此权限"):
-        ChecklistService(db, CLERK).waive(verified, SMS, "已上门通知本人", today=LATER)
+        ChecklistService(db, CLERK).waive(verified, SMS, "已上门通知本人")
     approver = ChecklistService(db, APPROVER)
     with pytest.raises(UserError, match="理由"):
-        approver.waive(verified, SMS, "无", today=LATER)
+        approver.waive(verified, SMS, "无")
     with pytest.raises(UserError, match="已符合，无需豁免"):
-        approver.waive(verified, PAID_ON_TIME, "没有什么理由", today=LATER)
-    approver.waive(verified, SMS, "号码已停机，已于12月11日上门告知本人", today=LATER)
+        approver.waive(verified, PAID_ON_TIME, "没有什么理由")
+    approver.waive(verified, SMS, "号码已停机，已于12月11日上门告知本人")
     item = approver.checklist(verified).item(SMS)
     assert item.status == WAIVED and item.waiver_text() == "审批人shenpi于2026-12-20豁免，理由：号码已停机，已于12月11日上门告知本人"
     assert audit(db)[-1] == ("shenpi", "insert", {}, {"item": "短信通知全覆盖", "mark": "豁免",
@@ -298,7 +316,7 @@ def test_an_approver_waives_a_failing_item_with_a_reason_a_clerk_cannot(db, veri
     sms(db, verified, names={"王五"})
     assert statuses(db, verified)[SMS] == PASSED
     sms(db, verified, "发送失败", "号码已停机", names={"王五"})
-    ChecklistService(db, CLERK).complete(verified, today=LATER)
+    ChecklistService(db, CLERK).complete(verified)
     assert BatchService(db, CLERK).get(verified).status == "已核查"
     with pytest.raises(UserError, match="已完成核查"):
         approver.unwaive(verified, SMS)
@@ -307,7 +325,8 @@ def test_an_approver_waives_a_failing_item_with_a_reason_a_clerk_cannot(db, veri
 def test_a_withdrawn_waiver_blocks_again(db, verified):
     sms(db, verified, "未发送", names={"张三"})
     approver = ChecklistService(db, APPROVER)
-    approver.waive(verified, SMS, "本人无手机，已当面告知", today=LATER)
+    db.clock.set(LATER)
+    approver.waive(verified, SMS, "本人无手机，已当面告知")
     assert approver.checklist(verified).complete
     with pytest.raises(UserError, match="没有此权限"):
         ChecklistService(db, CLERK).unwaive(verified, SMS)
@@ -315,11 +334,12 @@ def test_a_withdrawn_waiver_blocks_again(db, verified):
     assert statuses(db, verified)[SMS] == FAILED
     assert audit(db)[-1][:2] == ("shenpi", "delete")
     with pytest.raises(UserError, match="短信通知全覆盖"):
-        ChecklistService(db, CLERK).complete(verified, today=LATER)
+        ChecklistService(db, CLERK).complete(verified)
 
 
 def test_waivers_wait_until_the_batch_is_paid(db, households):
     batch_id = draft(db)
     approve(db, batch_id)
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="发放完成"):
-        ChecklistService(db, APPROVER).waive(batch_id, SMS, "尚未发放但想先豁免", today=LATER)
+        ChecklistService(db, APPROVER).waive(batch_id, SMS, "尚未发放但想先豁免")

@@ -53,14 +53,16 @@ def new_batch(db, name: str, flt: HouseholdFilter, *, activity: str = "送温暖
 
 
 def to_notice(db, batch_id: int, on: date) -> None:
-    BatchService(db, CLERK).transition(batch_id, "审核中", today=on)
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=on)
+    db.clock.set(on)
+    BatchService(db, CLERK).transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
 
 
 def approve(db, batch_id: int, *, noticed: date = date(2026, 11, 26), on: date = date(2026, 12, 4)) -> None:
     to_notice(db, batch_id, noticed)
-    BatchService(db, CLERK).transition(batch_id, "待审批", today=on)
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=on)
+    db.clock.set(on)
+    BatchService(db, CLERK).transition(batch_id, "待审批")
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
 
 
 def by_name(d):
@@ -77,6 +79,7 @@ def test_balances_and_spending_follow_the_ledger_and_the_paid_lines(db, actor, h
                                                kind="下拨下级", amount=Decimal("50000.00"), counterpart_code="460001"))
     batch_id = new_batch(db, "2026年两节送温暖", HouseholdFilter(statuses=("在档",), category="低保户"))
     approve(db, batch_id)
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
 
     d = dashboard(db, today=date(2026, 12, 10))
@@ -172,6 +175,7 @@ def test_an_approved_batch_is_due_for_payment_within_the_rules_days(db, househol
 
     # two people paid, three still waiting: the batch stays, overdue, and says how far it got
     lines = {r.recipient_name: r.id for r in BatchService(db, CLERK).records(batch_id)}
+    db.clock.set(date(2026, 12, 30))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 30),
                                         record_ids=[lines["张三"], lines["李梅"]])
     d = dashboard(db, today=date(2027, 1, 5))
@@ -201,14 +205,15 @@ def test_batches_waiting_for_people_and_their_objections(db, households, receive
     receive(db)
     draft = new_batch(db, "生活救助草稿", HouseholdFilter(category="低保边缘户"), activity="生活救助")
     review = new_batch(db, "待审核的批次", HouseholdFilter(statuses=("在档",), category="低保边缘户"))
-    BatchService(db, CLERK).transition(review, "审核中", today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    BatchService(db, CLERK).transition(review, "审核中")
     noticed = new_batch(db, "公示中的批次", HouseholdFilter(statuses=("在档",), category="低保户"))
     to_notice(db, noticed, date(2026, 11, 26))
     line = BatchService(db, CLERK).records(noticed)[0]
     PaymentService(db, CLERK).record_objection(noticed, received_on=date(2026, 11, 27), content="反映家中有车",
                                                record_id=line.id)
     voided = new_batch(db, "作废的批次", ALL)
-    BatchService(db, CLERK).transition(voided, "已作废", reason="误建", today=date(2026, 11, 26))
+    BatchService(db, CLERK).transition(voided, "已作废", reason="误建")
 
     d = dashboard(db, today=date(2026, 11, 27))
     # dated steps first; then the rest, furthest along first
@@ -229,8 +234,9 @@ def test_batches_waiting_for_people_and_their_objections(db, households, receive
 
 
 def test_archives_by_category_and_status_with_the_filter_behind_each_count(db, households, actor):
-    ArchiveService(db, actor).change_status(households[1], "脱困", exit_date=date(2026, 11, 20),
-                                            reason="脱困", today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    ArchiveService(db, actor).change_status(households[1], "脱困", on=date(2026, 11, 20),
+                                            reason="脱困")
     a = dashboard(db, today=date(2026, 11, 26)).archives
     assert a.statuses == ("在档", "临时", "脱困", "注销")
     assert a.categories == ("低保户", "低保边缘户")  # categories nobody is in are left out
@@ -270,6 +276,7 @@ def test_open_verification_problems_and_failed_sms_are_to_dos_until_dealt_with(d
     receive(db, 2026, "省总工会经费", "1000000.00")
     batch_id = new_batch(db, "2026年两节送温暖", HouseholdFilter())
     approve(db, batch_id)
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     line, other = BatchService(db, CLERK).records(batch_id)[:2]
     with db.transaction() as conn:
@@ -281,6 +288,7 @@ def test_open_verification_problems_and_failed_sms_are_to_dos_until_dealt_with(d
     assert todos["核查问题"].batch_id == batch_id and todos["核查问题"].count == 1
     assert todos["核查问题"].text == f"2026年两节送温暖：1个核查问题待处理（{line.recipient_name}：金额不符）"
     assert todos["短信发送失败"].text == "2026年两节送温暖：1人短信发送失败，请核对手机号后重发"
+    db.clock.set(date(2026, 12, 12))
     ProblemService(db, CLERK).resolve(problem, "核实系记错金额，本人确认收到1000元", on=date(2026, 12, 12))
     assert "核查问题" not in {t.kind for t in dashboard(db, today=date(2026, 12, 12)).todos}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 
+from aiddesk.core.clock import FixedClock
 from aiddesk.core.codes import code_groups
 from aiddesk.core.errors import UserError
 from aiddesk.core.idcard import parse_id
@@ -22,8 +23,12 @@ TODAY = date(2026, 11, 26)
 HOUSEHOLDS = 60
 
 
+def _clock() -> FixedClock:
+    return FixedClock(datetime.combine(TODAY, time(9, 0)))
+
+
 def _build(path, seed: int = 7):
-    db = open_database(path)
+    db = open_database(path, clock=_clock())
     calls = []
     summary = build_demo(db, households=HOUSEHOLDS, seed=seed, today=TODAY,
                          progress=lambda done, total: calls.append((done, total)))
@@ -45,12 +50,19 @@ def _archive(db) -> list[tuple]:
     return [tuple(r) for r in heads] + [tuple(r) for r in members]
 
 
+def _last_entry(db) -> tuple:
+    """The audit log's length and last hash: the same only if everything was recorded alike, times included."""
+    return tuple(db.conn.execute("SELECT count(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1)"
+                                 " FROM audit_log").fetchone())
+
+
 def test_same_seed_same_office(demo, tmp_path):
     db, _, _ = demo
     again, _, _ = _build(tmp_path / "again.sqlite")
     other, _, _ = _build(tmp_path / "other.sqlite", seed=8)
     try:
         assert _archive(again) == _archive(db)
+        assert _last_entry(again) == _last_entry(db)
         assert _archive(other) != _archive(db)
     finally:
         again.close()
@@ -99,7 +111,7 @@ def test_category_mostly_as_suggested(demo):
     db, _, _ = demo
     service = ArchiveService(db, Actor("测试员"))
     ids = [r[0] for r in db.conn.execute("SELECT id FROM households")]
-    same = sum(service.suggest(service.get(i), today=TODAY).category == service.get(i).hardship_category
+    same = sum(service.suggest(service.get(i)).category == service.get(i).hardship_category
                for i in ids)
     assert same >= 0.8 * len(ids)
 
@@ -167,8 +179,8 @@ def test_refused_on_a_database_with_data(demo, db):
 
 def test_no_attachments_option(tmp_path):
     """Without proof files (for benchmarks): the same archive, every proof listed as missing."""
-    db = open_database(tmp_path / "bare.sqlite")
-    full = open_database(tmp_path / "full.sqlite")
+    db = open_database(tmp_path / "bare.sqlite", clock=_clock())
+    full = open_database(tmp_path / "full.sqlite", clock=_clock())
     try:
         summary = build_demo(db, households=12, seed=3, today=TODAY, attachments=False)
         assert summary.attachments == 0
@@ -183,17 +195,14 @@ def test_no_attachments_option(tmp_path):
 
 
 def test_demo_has_a_year_of_batches_in_every_state(tmp_path):
-    from aiddesk.db import open_database
-    from aiddesk.services.demo import build_demo
-
-    db = open_database(tmp_path / "demo.sqlite")
+    db = open_database(tmp_path / "demo.sqlite", clock=_clock())
     try:
-        build_demo(db, households=300, seed=11)
+        build_demo(db, households=300, seed=11)  # today: the database clock's
         states = {r[0]: r[1] for r in db.conn.execute(
             "SELECT b.status, count(r.id) FROM batches b LEFT JOIN aid_records r ON r.batch_id = b.id"
             " GROUP BY b.status")}
-        assert {"已发放", "已审批", "待审批", "公示中", "草稿", "已作废"} <= set(states)
-        assert states["已发放"] > 0 and states["已作废"] == 0
+        assert {"已核查", "已发放", "已审批", "待审批", "公示中", "草稿", "已作废"} <= set(states)
+        assert states["已核查"] > 0 and states["已发放"] > 0 and states["已作废"] == 0
         users = {r[0] for r in db.conn.execute("SELECT DISTINCT user FROM batch_transitions")}
         assert users == {"jingban", "shenhe", "shenpi"}
     finally:
@@ -207,7 +216,7 @@ def test_the_demo_year_has_a_ledger_that_covers_its_batches(demo):
     db, _, _ = demo
     report = fund_report(db, TODAY.year)
     paid = db.conn.execute("SELECT coalesce(sum(amount_fen), 0), count(*) FROM aid_records"
-                           " WHERE state = '有效' AND paid_on IS NOT NULL").fetchone()
+                           " WHERE state = '有效' AND substr(paid_on, 1, 4) = ?", (str(TODAY.year),)).fetchone()
     assert report.spending.total.count == paid[1] > 0
     assert report.spending.total.amount * 100 == paid[0]
     # 专款专用: every source covers what was paid from it, something is left to carry over.
@@ -226,7 +235,7 @@ def test_the_demo_has_verification_records_with_a_few_open_problems(demo):
     from aiddesk.services.verification_figures import verification_figures
 
     db, _, _ = demo
-    figures = verification_figures(db, TODAY.year, today=TODAY)
+    figures = verification_figures(db, TODAY.year)
     assert figures.sms.denominator > 0 and figures.sms.numerator > 0
     assert figures.spot_check.numerator > 0 and figures.home_visits.numerator > 0
     assert figures.satisfaction.numerator > 0

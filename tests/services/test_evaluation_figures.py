@@ -46,16 +46,21 @@ def paid_batch(db, name: str, flt: HouseholdFilter, *, approved: date, paid: dat
         plan_approved_on=date(2026, 11, 1)))
     clerk.add_from_filter(batch_id, flt)
     start = date.fromordinal(approved.toordinal() - 9)
-    clerk.transition(batch_id, "审核中", today=start)
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=start)
-    clerk.transition(batch_id, "待审批", today=date.fromordinal(approved.toordinal() - 1))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=approved)
+    db.clock.set(start)
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date.fromordinal(approved.toordinal() - 1))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(approved)
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(paid)
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=paid)
     return batch_id
 
 
 def test_every_key_is_there_and_says_why_when_there_is_nothing_to_count(db):
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert set(f) == KEYS
     assert all(v.value is None and v.basis for v in f.values())
     assert f["arrival_rate"].basis == "2026年没有录入预算"
@@ -70,7 +75,8 @@ def test_every_key_is_there_and_says_why_when_there_is_nothing_to_count(db):
 def test_the_seed_years_money_figures(db, actor, people):
     build_seed_2015(db, actor, people)
     FundService(db, actor).set_plans(2015, [Plan("生活救助", 1385), Plan("医疗救助", 129), Plan("助学救助", 530)])
-    f = evaluation_figures(db, 2015, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2015)
     assert f["arrival_rate"].value == Decimal("1.0000")
     assert f["arrival_rate"].basis == "到位资金447.0716万元 ÷ 预算447.0716万元 = 100.00%"
     assert f["balance_share"].value == Decimal("0.0338")
@@ -88,7 +94,8 @@ def test_the_seed_years_money_figures(db, actor, people):
 def test_the_seed_years_batches_were_noticed_approved_and_paid_on_time(db, actor, people):
     """The seed's batches: a 5-working-day 公示 9–13 November, approval on 20 November, paid 15 December."""
     build_seed_2015(db, actor, people)
-    f = evaluation_figures(db, 2015, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2015)
     assert f["card_payment_share"].value == Decimal("1.0000")
     assert f["card_payment_share"].basis == "会员服务卡、银行卡发放2059人次 ÷ 发放2059人次 = 100.00%"
     assert f["paid_on_time_share"].value == Decimal("1.0000")
@@ -107,24 +114,29 @@ def test_card_payment_on_time_and_notice_over_the_years_paid_lines(db, actor, pe
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会", plan_approved_on=date(2026, 9, 1)))
     clerk = BatchService(db, CLERK)
     clerk.add_from_filter(late, HouseholdFilter(statuses=()))
-    clerk.transition(late, "审核中", today=date(2026, 9, 14))
-    BatchService(db, REVIEWER).transition(late, "公示中", today=date(2026, 9, 14))
-    clerk.transition(late, "待审批", today=date(2026, 9, 22))
-    BatchService(db, APPROVER).transition(late, "已审批", today=date(2026, 9, 23))
+    db.clock.set(date(2026, 9, 14))
+    clerk.transition(late, "审核中")
+    BatchService(db, REVIEWER).transition(late, "公示中")
+    db.clock.set(date(2026, 9, 22))
+    clerk.transition(late, "待审批")
+    db.clock.set(date(2026, 9, 23))
+    BatchService(db, APPROVER).transition(late, "已审批")
     lines = clerk.records(late)
     PaymentService(db, CLERK).set_payment_method(lines[0].id, "现金")
     signed = tmp_path / "签领表.pdf"
     signed.write_bytes(b"%PDF-1.4 signed")
     PaymentService(db, CLERK).attach_to_line(lines[0].id, SIGNED_LIST, signed)
+    db.clock.set(date(2026, 11, 2))
     PaymentService(db, CLERK).mark_paid(late, paid_on=date(2026, 11, 2))   # 40 days after approval
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["card_payment_share"].value == Decimal("0.8750")          # 7 of 8 lines by card
     assert f["paid_on_time_share"].value == Decimal("0.5000")          # the 4 lines of the first batch
     assert f["paid_on_time_share"].basis == "审批（或再公示结束）后30天内发放4人次 ÷ 发放8人次 = 50.00%"
     assert f["notice_before_approval_share"].value == Decimal("1.0000")
     assert f["notice_before_approval_share"].basis == "公示期满后审批的批次2个 ÷ 当年发放的批次2个 = 100.00%"
     # Another year's payments are not this year's.
-    assert evaluation_figures(db, 2025, today=END_2026)["card_payment_share"].value is None
+    assert evaluation_figures(db, 2025)["card_payment_share"].value is None
     assert on_time
 
 
@@ -135,7 +147,8 @@ def test_a_notice_that_did_not_run_its_days_counts_against_it_as_in_the_checklis
     # A holiday entered later: the notice recorded to 1 December ran a working day short (the checklist's ✗ too).
     db.conn.execute("INSERT INTO calendar_days (day, kind, note) VALUES ('2026-11-27', '休息日', '调休')")
     db.conn.commit()
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["notice_before_approval_share"].value == Decimal("0.0000")
     assert first
 
@@ -147,31 +160,38 @@ def test_budget_execution_counts_what_was_passed_to_sub_units(db, actor, people,
                                                counterpart_code="460001"))
     paid_batch(db, "2026年两节送温暖", HouseholdFilter(statuses=()), approved=date(2026, 12, 4),
                paid=date(2026, 12, 8))                                  # 4 × 500 元
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["budget_execution"].value == Decimal("0.2200")
     assert f["budget_execution"].basis == "支出0.2万元 + 下拨下级2万元 ÷ 年度收入10万元 = 22.00%"
     assert f["balance_share"].value == Decimal("0.7800")
     assert f["arrival_rate"].value is None                             # no budget entered
 
 
-def test_archive_completeness_and_updates_within_the_year(db, actor, people, tmp_path):
+def test_archive_completeness_and_updates_within_the_year(db, actor, people, tmp_path, make_household):
     archive = ArchiveService(db, actor)
     proof = tmp_path / "证明.pdf"
     proof.write_bytes(b"%PDF-1.4 proof")
     for hid in people[:3]:
         for kind in archive.get(hid).missing_docs:
             archive.add_attachment(hid, kind, proof)
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["archive_completeness"].value == Decimal("0.7500")
     assert f["archive_completeness"].basis == "资料齐全的档案3户 ÷ 在档、临时档案4户 = 75.00%（按当前档案）"
-    # 动态管理: one archive last touched in mid-2025 was not updated within a year of 2026's end.
-    db.conn.execute("UPDATE households SET updated_at = '2025-06-01T10:00:00' WHERE id = ?", (people[3],))
-    db.conn.commit()
-    f = evaluation_figures(db, 2026, today=END_2026)
-    assert f["archives_updated_share"].value == Decimal("0.7500")
-    assert f["archives_updated_share"].basis == ("截至2026-12-31一年内更新过的在档档案3户 ÷ 在档档案4户 = 75.00%")
+    # 动态管理: an archive filed in mid-2025 and not touched since was not updated within a year of 2026's end.
+    db.clock.set(date(2025, 6, 1))
+    ArchiveService(db, actor).save(make_household(9, name="林海", created_date=date(2025, 6, 1)))
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
+    assert f["archives_updated_share"].value == Decimal("0.8000")
+    assert f["archives_updated_share"].basis == ("截至2026-12-31一年内更新过的在档档案4户 ÷ 当日在档档案5户 = 80.00%")
+    # A past year counts the archives 在档 at its end: at the end of 2025, only 林海, then up to date.
+    assert evaluation_figures(db, 2025)["archives_updated_share"].basis == (
+        "截至2025-12-31一年内更新过的在档档案1户 ÷ 当日在档档案1户 = 100.00%")
     # The year is counted up to today while it runs.
-    assert evaluation_figures(db, 2026, today=date(2026, 5, 1))["archives_updated_share"].value == Decimal("1.0000")
+    db.clock.set(date(2026, 12, 10))
+    assert evaluation_figures(db, 2026)["archives_updated_share"].basis.startswith("截至2026-12-10一年内更新过")
 
 
 def test_sms_spot_checks_and_satisfaction_come_from_the_verification_figures(db, actor, people, receive):
@@ -187,8 +207,10 @@ def test_sms_spot_checks_and_satisfaction_come_from_the_verification_figures(db,
                          " VALUES (?, '2026-12-10', ?, 'jingban', '2026-12-10T15:00:00')", (line.id, result))
     feedback = FeedbackService(db, actor)
     for hid, answer in zip(people, ("满意", "基本满意", "满意", "不满意")):
-        feedback.record(hid, answered_on=date(2026, 12, 20), answer=answer, batch_id=batch, today=END_2026)
-    f = evaluation_figures(db, 2026, today=END_2026)
+        db.clock.set(END_2026)
+        feedback.record(hid, answered_on=date(2026, 12, 20), answer=answer, batch_id=batch)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["sms_coverage"].value == Decimal("0.7500")
     assert f["sms_coverage"].basis == "已发送短信3人次 ÷ 发放4人次 = 75.00%"
     assert f["spot_check_discrepancy_rate"].value == Decimal("0.3333")   # 1 of the 3 reached
@@ -205,6 +227,7 @@ def test_a_sub_units_own_batches_are_not_the_offices(db, actor, people, receive)
                                                counterpart_code="460001"))
     paid_batch(db, "省财贸工会送温暖", HouseholdFilter(statuses=()), approved=date(2026, 12, 4),
                paid=date(2026, 12, 8), unit="460001")
-    f = evaluation_figures(db, 2026, today=END_2026)
+    db.clock.set(END_2026)
+    f = evaluation_figures(db, 2026)
     assert f["card_payment_share"].value is None and f["paid_on_time_share"].value is None
 

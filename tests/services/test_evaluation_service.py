@@ -72,7 +72,8 @@ def test_the_default_is_the_hainan_table_until_the_office_chooses(db, service, c
     assert service.default_template_name() == HAINAN
     service.set_default_template(copy)
     assert service.default_template_name() == copy
-    assert service.evaluate(2026, today=END_2026).template == copy
+    service.db.clock.set(END_2026)
+    assert service.evaluate(2026).template == copy
     service.set_default_template("national_2020")
     assert service.default_template_name() == NATIONAL
     assert audit(db, "settings")[-1][0] == "update"
@@ -144,7 +145,8 @@ def test_who_may_edit_templates_and_who_may_score(db, copy):
     reviewer.set_score(2026, copy, "管理 / 制度 / 制度健全", "40", "制度汇编")   # a reviewer scores
     with pytest.raises(UserError, match="没有此权限"):
         approver.set_score(2026, copy, "管理 / 制度 / 制度健全", "40", "")
-    assert approver.evaluate(2026, copy, today=END_2026).items[0].score == Decimal(40)   # anyone reads
+    db.clock.set(END_2026)
+    assert approver.evaluate(2026, copy).items[0].score == Decimal(40)   # anyone reads
     assert not approver.may_score() and reviewer.may_score() and not reviewer.may_edit_templates()
 
 
@@ -163,18 +165,19 @@ def test_manual_scores_are_checked_against_the_weight(service, copy):
 def test_scores_make_the_total_and_say_where_they_came_from(db, service, copy, receive):
     receive(db, 2026, amount="100000.00")          # nothing spent: all kept, balance share 100% (limit 10%)
     service.set_score(2026, copy, "管理 / 制度 / 制度健全", "36.5", "制度汇编第3页缺审批")
-    result = service.evaluate(2026, copy, today=END_2026)
+    service.db.clock.set(END_2026)
+    result = service.evaluate(2026, copy)
     assert result.missing == ("管理 / 制度 / 金秋助学登记表齐全",)
     auto = result.items[2]
     assert auto.score == Decimal(4)                # 10% ÷ 100% × 40
     assert auto.basis.startswith("年末结余10万元 ÷ 年度收入10万元 = 100.00%；得分 = 目标10.00% ÷ 实际100.00%")
     service.set_score(2026, copy, "管理 / 制度 / 金秋助学登记表齐全", Decimal(20), "登记表齐全")
-    result = service.evaluate(2026, copy, today=END_2026)
+    result = service.evaluate(2026, copy)
     assert result.total == Decimal("60.50") and result.grade == "中" and not result.missing
     assert result.items[0].basis == "制度汇编第3页缺审批"
     # Clearing a score leaves the row to be scored again.
     service.set_score(2026, copy, "管理 / 制度 / 金秋助学登记表齐全", None)
-    assert service.evaluate(2026, copy, today=END_2026).missing == ("管理 / 制度 / 金秋助学登记表齐全",)
+    assert service.evaluate(2026, copy).missing == ("管理 / 制度 / 金秋助学登记表齐全",)
     assert [a for a, _, _ in audit(db, "evaluation_scores")] == ["insert", "insert", "update"]
 
 
@@ -186,7 +189,8 @@ def test_a_row_not_applicable_is_dropped_and_the_total_rescaled_to_100(db, servi
         service.set_not_applicable(2026, copy, "效益 / 资金 / 结余率", True, "")
     assert "请写明不适用的理由" in no_reason.value.problems["reason"]
     service.set_not_applicable(2026, copy, "效益 / 资金 / 结余率", True, "本年度资金由上级统一核算")
-    result = service.evaluate(2026, copy, today=END_2026)
+    service.db.clock.set(END_2026)
+    result = service.evaluate(2026, copy)
     assert result.applicable_weight == Decimal(60) and result.raw_total == Decimal(56)
     assert result.total == Decimal("93.33") and result.grade == "优"      # 56 ÷ 60 × 100
     item = result.items[2]
@@ -196,7 +200,7 @@ def test_a_row_not_applicable_is_dropped_and_the_total_rescaled_to_100(db, servi
     with pytest.raises(UserError, match="已标记为不适用"):
         service.set_score(2026, copy, "效益 / 资金 / 结余率", "40", "")
     service.set_not_applicable(2026, copy, "效益 / 资金 / 结余率", False)
-    assert service.evaluate(2026, copy, today=END_2026).total == Decimal("60.00")   # 36 + 20 + 4
+    assert service.evaluate(2026, copy).total == Decimal("60.00")   # 36 + 20 + 4
 
 
 def test_evidence_files_are_copied_in_and_named_in_the_basis(db, service, copy, tmp_path):
@@ -209,7 +213,8 @@ def test_evidence_files_are_copied_in_and_named_in_the_basis(db, service, copy, 
     assert att.sha256 == hashlib.sha256(b"%PDF-1.4 rules").hexdigest() and att.size == 14
     stored = service.attachment_path(att)
     assert stored.read_bytes() == b"%PDF-1.4 rules" and stored.is_relative_to(db.attachment_dir)
-    basis = service.evaluate(2026, copy, today=END_2026).items[0].basis
+    service.db.clock.set(END_2026)
+    basis = service.evaluate(2026, copy).items[0].basis
     assert basis == "制度汇编；证明材料：制度汇编.pdf"
     with pytest.raises(UserError, match="找不到文件"):
         service.attach_evidence(2026, copy, "管理 / 制度 / 制度健全", tmp_path / "没有.pdf")
@@ -220,7 +225,8 @@ def test_evidence_files_are_copied_in_and_named_in_the_basis(db, service, copy, 
 
 def test_the_json_form_has_decimal_strings(service, copy):
     service.set_score(2026, copy, "管理 / 制度 / 制度健全", "36.5", "制度汇编")
-    data = result_to_json(service.evaluate(2026, copy, today=END_2026))
+    service.db.clock.set(END_2026)
+    data = result_to_json(service.evaluate(2026, copy))
     assert (data["year"], data["template"], data["total"], data["grade"]) == (2026, copy, "36.50", "差")
     assert data["items"][0] == {"path": ["管理", "制度", "制度健全"], "weight": "40.00", "score": "36.50",
                                 "rule": "manual", "basis": "制度汇编"}
@@ -235,13 +241,15 @@ def seed_year(db, actor, make_household, tmp_path):
     """The seed's 2015 records, with what its report says of them: 公示 before approval, paid in time, plans,
     complete archives, and the surveyed households satisfied."""
     archive = ArchiveService(db, actor)
-    people = [archive.save(make_household(i, name=n)).household_id
+    db.clock.set(date(2015, 3, 2))  # the archive was filed, and its proofs gathered, early in 2015
+    people = [archive.save(make_household(i, name=n, created_date=date(2015, 3, 2))).household_id
               for i, n in enumerate(["张三", "李梅", "王海", "陈芳", "吴强", "林静", "黄伟", "符兰"], start=1)]
     proof = tmp_path / "证明.pdf"
     proof.write_bytes(b"%PDF-1.4 proof")
     for hid in people:
         for kind in archive.get(hid).missing_docs:
             archive.add_attachment(hid, kind, proof)
+    db.clock.set(date(2026, 11, 26))  # the rest is entered now, from the 2015 books
     add_subunits(db, actor)
     record_ledger(db, actor)
     seed = approved_batches(db, people)
@@ -254,7 +262,8 @@ def seed_year(db, actor, make_household, tmp_path):
     FundService(db, actor).set_plans(2015, [Plan("生活救助", 1385), Plan("医疗救助", 129), Plan("助学救助", 530)])
     feedback = FeedbackService(db, actor)
     for hid in people:
-        feedback.record(hid, answered_on=date(2015, 12, 20), answer="满意", today=END_2026)
+        db.clock.set(END_2026)
+        feedback.record(hid, answered_on=date(2015, 12, 20), answer="满意")
     return people
 
 
@@ -267,7 +276,8 @@ def test_the_seed_year_with_the_seeds_manual_scores_gives_98_and_优(db, service
         service.set_score(2015, HAINAN, key, entry["score"], entry["evidence"])
     for key in data.get("not_applicable", []):
         service.set_not_applicable(2015, HAINAN, key, True, "原表不适用")
-    result = service.evaluate(2015, HAINAN, today=END_2026)
+    service.db.clock.set(END_2026)
+    result = service.evaluate(2015, HAINAN)
     assert not result.missing
     auto = [i for i in result.items if i.row.rule.kind == AUTO]
     assert auto and all(i.score == i.row.weight for i in auto), [(i.row.key, i.basis) for i in auto
@@ -276,4 +286,4 @@ def test_the_seed_year_with_the_seeds_manual_scores_gives_98_and_优(db, service
     assert by_indicator["arrival_rate"].startswith("到位资金447.0716万元 ÷ 预算447.0716万元 = 100.00%")
     assert by_indicator["plan_achievement"].startswith("实际救助2443人次 ÷ 计划2044人次")
     assert (result.total, result.grade) == (Decimal("98.00"), "优")
-    assert service.evaluate(2015, today=END_2026).total == Decimal("98.00")   # the default template
+    assert service.evaluate(2015).total == Decimal("98.00")   # the default template

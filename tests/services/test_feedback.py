@@ -35,10 +35,13 @@ def approved_batch(db, *, names=None, activity="送温暖", name="2026年两节�
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(batch(activity, name))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), text=names or ""))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
     return batch_id
 
 
@@ -54,6 +57,7 @@ def households(db, actor, make_household, receive) -> dict[str, int]:
 @pytest.fixture
 def paid(db, households) -> int:
     batch_id = approved_batch(db)
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     return batch_id
 
@@ -64,12 +68,13 @@ def test_the_rate_is_satisfied_and_fairly_satisfied_over_all_answers(db, actor, 
     service = FeedbackService(db, actor)
     assert service.rate(2026) == (0, 0, None) and service.rate(batch_id=paid) == (0, 0, None)
     for name, answer in zip(NAMES, ("满意", "基本满意", "不满意")):
-        service.record(households[name], answered_on=date(2026, 12, 15), answer=answer, batch_id=paid, today=LATER)
+        db.clock.set(LATER)
+        service.record(households[name], answered_on=date(2026, 12, 15), answer=answer, batch_id=paid)
     assert service.rate(batch_id=paid) == (2, 3, Decimal("0.6667"))
     assert percent(service.rate(batch_id=paid)[2]) == "66.7%"
     # An answer about the year's work in general counts for the year, not for the batch.
-    service.record(households["赵六"], answered_on=date(2026, 12, 16), answer="满意", comment="希望多组织技能培训",
-                   today=LATER)
+    db.clock.set(LATER)
+    service.record(households["赵六"], answered_on=date(2026, 12, 16), answer="满意", comment="希望多组织技能培训")
     assert service.rate(2026) == (3, 4, Decimal("0.75"))
     assert service.rate(batch_id=paid) == (2, 3, Decimal("0.6667"))
     assert service.rate(2026, batch_id=paid) == (2, 3, Decimal("0.6667"))
@@ -80,9 +85,10 @@ def test_the_rate_is_satisfied_and_fairly_satisfied_over_all_answers(db, actor, 
 
 def test_an_answer_counts_in_the_year_it_was_given(db, actor, households, paid):
     service = FeedbackService(db, actor)
-    service.record(households["张三"], answered_on=date(2026, 12, 18), answer="满意", batch_id=paid, today=LATER)
-    service.record(households["李梅"], answered_on=date(2027, 1, 6), answer="不满意", batch_id=paid,
-                   today=date(2027, 1, 6))
+    db.clock.set(LATER)
+    service.record(households["张三"], answered_on=date(2026, 12, 18), answer="满意", batch_id=paid)
+    db.clock.set(date(2027, 1, 6))
+    service.record(households["李梅"], answered_on=date(2027, 1, 6), answer="不满意", batch_id=paid)
     assert service.rate(2026) == (1, 1, Decimal("1"))
     assert service.rate(2027) == (0, 1, Decimal("0"))
     assert service.rate(2027, batch_id=paid) == (0, 1, Decimal("0"))
@@ -91,9 +97,10 @@ def test_an_answer_counts_in_the_year_it_was_given(db, actor, households, paid):
 
 def test_answers_list_who_said_what_about_which_batch(db, actor, households, paid):
     service = FeedbackService(db, actor)
+    db.clock.set(LATER)
     service.record(households["李梅"], answered_on=date(2026, 12, 15), answer="基本满意", comment=" 到账及时 ",
-                   batch_id=paid, today=LATER)
-    service.record(households["张三"], answered_on=date(2026, 12, 18), answer="满意", today=LATER)
+                   batch_id=paid)
+    service.record(households["张三"], answered_on=date(2026, 12, 18), answer="满意")
     newest, older = service.answers(2026)
     assert (newest.name, newest.batch_id, newest.answer) == ("张三", None, "满意")
     assert (older.name, older.batch_name, older.comment, older.recorded_by) == (
@@ -110,40 +117,40 @@ def test_answers_list_who_said_what_about_which_batch(db, actor, households, pai
 
 def test_an_answer_needs_a_date_and_an_answer_from_the_code_list(db, actor, households):
     service = FeedbackService(db, actor)
+    db.clock.set(LATER)
     with pytest.raises(ValidationError) as err:
-        service.record(households["张三"], answered_on=date(2026, 12, 21), answer="非常满意", today=LATER)
+        service.record(households["张三"], answered_on=date(2026, 12, 21), answer="非常满意")
     assert set(err.value.problems) == {"answered_on", "answer"}
     assert "满意、基本满意、不满意" in err.value.problems["answer"]
-    service.record(households["张三"], answered_on=date(2026, 12, 10), answer="满意", today=LATER)
+    service.record(households["张三"], answered_on=date(2026, 12, 10), answer="满意")
     with pytest.raises(UserError, match="已经登记过"):
-        service.record(households["张三"], answered_on=date(2026, 12, 10), answer="不满意", today=LATER)
+        service.record(households["张三"], answered_on=date(2026, 12, 10), answer="不满意")
     assert service.rate(2026) == (1, 1, Decimal("1"))
 
 
 def test_an_answer_about_a_batch_comes_from_a_household_paid_in_it(db, actor, households, make_household):
     service = FeedbackService(db, actor)
     batch_id = approved_batch(db, names="张三")
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="尚未登记发放"):
-        service.record(households["张三"], answered_on=date(2026, 12, 10), answer="满意", batch_id=batch_id,
-                       today=LATER)
+        service.record(households["张三"], answered_on=date(2026, 12, 10), answer="满意", batch_id=batch_id)
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="李梅.*没有有效的帮扶明细"):
-        service.record(households["李梅"], answered_on=date(2026, 12, 10), answer="满意", batch_id=batch_id,
-                       today=LATER)
+        service.record(households["李梅"], answered_on=date(2026, 12, 10), answer="满意", batch_id=batch_id)
     with pytest.raises(UserError, match="早于发放日期 2026-12-08"):
-        service.record(households["张三"], answered_on=date(2026, 12, 7), answer="满意", batch_id=batch_id,
-                       today=LATER)
-    service.record(households["张三"], answered_on=date(2026, 12, 9), answer="满意", batch_id=batch_id, today=LATER)
+        service.record(households["张三"], answered_on=date(2026, 12, 7), answer="满意", batch_id=batch_id)
+    service.record(households["张三"], answered_on=date(2026, 12, 9), answer="满意", batch_id=batch_id)
     with pytest.raises(UserError, match="已经登记过"):
-        service.record(households["张三"], answered_on=date(2026, 12, 12), answer="满意", batch_id=batch_id,
-                       today=LATER)
+        service.record(households["张三"], answered_on=date(2026, 12, 12), answer="满意", batch_id=batch_id)
     assert service.rate(batch_id=batch_id) == (1, 1, Decimal("1"))
 
 
 def test_an_approver_does_not_record_answers(db, households):
+    db.clock.set(LATER)
     with pytest.raises(UserError, match="没有此权限"):
-        FeedbackService(db, APPROVER).record(households["张三"], answered_on=date(2026, 12, 10), answer="满意",
-                                             today=LATER)
+        FeedbackService(db, APPROVER).record(households["张三"], answered_on=date(2026, 12, 10), answer="满意")
 
 
 # ---- what the view offers -----------------------------------------------------------------------

@@ -73,6 +73,7 @@ def test_paying_beyond_the_balance_is_refused_until_the_adjustment_is_recorded(d
     union = [k for k in SPENDING if k[0] == "省总工会经费"]
     pay_all(db, Seed({k: v for k, v in seed.batches.items() if k not in union}))
     pay = PaymentService(db, actor)
+    db.clock.set(date(2015, 12, 15))
     pay.mark_paid(seed.batches[union[0]], paid_on=date(2015, 12, 15))
     pay.mark_paid(seed.batches[union[2]], paid_on=date(2015, 12, 15))
     with pytest.raises(UserError) as refused:
@@ -160,8 +161,10 @@ def test_a_subunit_with_its_own_records_is_counted_by_them_never_also_by_its_tot
     batch_id = clerk.save_draft(Batch(name="省旅游工会2015年生活救助", activity="生活救助", year=2015,
                                       unit_code="460002", fund_sources=["省总工会经费"], standard=Decimal("500"),
                                       notice_phone="0898-66123456"))
-    clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()), today=date(2015, 11, 1))
+    db.clock.set(date(2015, 11, 1))
+    clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
     db.conn.execute("UPDATE batches SET status = '已审批', approved_on = '2015-11-20' WHERE id = ?", (batch_id,))
+    db.clock.set(date(2015, 12, 1))
     PaymentService(db, actor).mark_paid(batch_id, paid_on=date(2015, 12, 1))  # within 省旅游工会's 1.5万元
     r = fund_report(db, 2015)
     travel = next(u for u in r.subunits if u.code == "460002")

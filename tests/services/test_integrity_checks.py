@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
 from aiddesk.cli import main
 from aiddesk.db import open_database
+from aiddesk.db.connection import CURRENT_VERSION
 from aiddesk.db.audit import first_broken_entry, record
 from aiddesk.services import integrity
 from aiddesk.services.archive import ArchiveService
@@ -92,7 +94,7 @@ def test_check_command_on_a_demo_database_passes_and_then_catches_tampering(tmp_
     capsys.readouterr()
     assert main(["--db", str(path), "check"]) == 0
     out = capsys.readouterr().out
-    assert out.count("通过") == 6 and "问题" not in out
+    assert out.count("通过") == 7 and "问题" not in out
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE audit_log SET new_values = '{}' WHERE id = 7")
     conn.close()
@@ -108,14 +110,16 @@ def test_an_older_database_gets_its_log_chained_on_upgrade(tmp_path, db):
     shutil.copyfile(db.path, old)
     conn = sqlite3.connect(old, isolation_level=None)
     conn.execute("UPDATE audit_log SET prev_hash = '', hash = ''")
-    for sql in ("ALTER TABLE audit_log DROP COLUMN hash", "ALTER TABLE audit_log DROP COLUMN prev_hash",
+    for sql in ("DROP TABLE archive_status_periods", "DROP TABLE calendar_years",  # version 8 taken away too
+                "ALTER TABLE audit_log DROP COLUMN effective_date",
+                "ALTER TABLE audit_log DROP COLUMN hash", "ALTER TABLE audit_log DROP COLUMN prev_hash",
                 "ALTER TABLE users DROP COLUMN locked_until", "ALTER TABLE users DROP COLUMN failed_logins",
                 "PRAGMA user_version = 6"):
         conn.execute(sql)
     conn.close()
     upgraded = open_database(old)
     try:
-        assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
         assert upgraded.conn.execute("SELECT count(*) FROM audit_log WHERE hash = ''").fetchone()[0] == 0
         assert first_broken_entry(upgraded.conn) is None
     finally:
@@ -164,23 +168,21 @@ def test_a_log_rewritten_and_chained_afresh_differs_from_the_backup(filed, actor
 
 
 def test_backups_of_a_timeline_given_up_by_a_restore_are_not_held_against_the_log(filed, actor, make_household,
-                                                                                  tmp_path):
-    import time
-
+                                                                                  tmp_path, clock):
     from aiddesk.services.backups import restore
 
     older = _backup(filed, actor)
-    time.sleep(1.1)  # backups and restores are told apart by the second
+    clock.advance(timedelta(minutes=5))  # backups and restores are told apart by their times
     ArchiveService(filed, actor).save(make_household(9))
     _backup(filed, actor)  # holds entries the restore below gives up
     path = filed.path
     filed.close()
-    time.sleep(1.1)
-    restore(path, older, actor)
-    db = open_database(path)
+    clock.advance(timedelta(minutes=5))
+    restore(path, older, actor, clock)
+    db = open_database(path, clock=clock)
     try:
         assert integrity.run_checks(db) == []
-        time.sleep(1.1)
+        clock.advance(timedelta(minutes=5))
         _backup(db, actor)  # the new timeline goes on being anchored
         assert integrity.run_checks(db) == []
         # Hiding the restore would bring the given-up backup back into the comparison, which then tells.

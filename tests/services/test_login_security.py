@@ -20,6 +20,12 @@ def admin(db):
     return accounts.create_first_admin(db, username="admin", display_name="王主任", password=PASSWORD)
 
 
+def login_at(at: datetime, db, username: str, password: str):
+    """Log in with the database's clock showing ``at``."""
+    db.clock.set(at)
+    return accounts.login(db, username, password)
+
+
 def rules():
     return accounts.security_rules()
 
@@ -28,7 +34,7 @@ def fail(db, times: int, at: datetime) -> list[str]:
     messages = []
     for _ in range(times):
         with pytest.raises(UserError) as info:
-            accounts.login(db, "admin", "wrong-password", now=at)
+            login_at(at, db, "admin", "wrong-password")
         messages.append(str(info.value))
     return messages
 
@@ -47,9 +53,9 @@ def test_too_many_wrong_passwords_lock_the_account_even_for_the_right_one(db, ad
     assert stored.locked_until == (T0 + timedelta(minutes=minutes)).isoformat()
     # Ten minutes later the right password is still refused, with the time left.
     with pytest.raises(UserError, match="请 5 分钟后"):
-        accounts.login(db, "admin", PASSWORD, now=T0 + timedelta(minutes=10))
+        login_at(T0 + timedelta(minutes=10), db, "admin", PASSWORD)
     # After the lockout the right password works and the count starts afresh.
-    assert accounts.login(db, "admin", PASSWORD, now=T0 + timedelta(minutes=minutes, seconds=1)).id == admin.id
+    assert login_at(T0 + timedelta(minutes=minutes, seconds=1), db, "admin", PASSWORD).id == admin.id
     stored = repo.find_user(db.conn, "admin")
     assert (stored.failed_logins, stored.locked_until) == (0, None)
     logged = db.conn.execute("SELECT action, new_values FROM audit_log WHERE action = 'lock'").fetchall()
@@ -60,7 +66,7 @@ def test_a_good_login_resets_the_count(db, admin):
     n = rules()["max_failed_logins"]
     fail(db, n - 1, T0)
     assert repo.find_user(db.conn, "admin").failed_logins == n - 1
-    accounts.login(db, "admin", PASSWORD, now=T0)
+    login_at(T0, db, "admin", PASSWORD)
     assert repo.find_user(db.conn, "admin").failed_logins == 0
     assert fail(db, n - 1, T0) == ["用户名或密码不正确"] * (n - 1)  # not locked: the count began again
 
@@ -68,19 +74,19 @@ def test_a_good_login_resets_the_count(db, admin):
 def test_an_unknown_user_locks_nothing(db, admin):
     for _ in range(rules()["max_failed_logins"] + 1):
         with pytest.raises(UserError, match="用户名或密码不正确"):
-            accounts.login(db, "nobody", "x", now=T0)
-    assert accounts.login(db, "admin", PASSWORD, now=T0).id == admin.id
+            login_at(T0, db, "nobody", "x")
+    assert login_at(T0, db, "admin", PASSWORD).id == admin.id
 
 
 def test_an_administrators_reset_lifts_the_lockout(db, admin, actor):
     accounts.add_user(db, actor, username="clerk", display_name="李经办", password="clerk-pass", roles=("经办人",))
     for _ in range(rules()["max_failed_logins"]):
         with pytest.raises(UserError):
-            accounts.login(db, "clerk", "bad", now=T0)
+            login_at(T0, db, "clerk", "bad")
     with pytest.raises(UserError, match="已锁定"):
-        accounts.login(db, "clerk", "clerk-pass", now=T0)
+        login_at(T0, db, "clerk", "clerk-pass")
     accounts.change_password(db, actor, repo.find_user(db.conn, "clerk").id, "new-clerk-pass")
-    assert accounts.login(db, "clerk", "new-clerk-pass", now=T0).username == "clerk"
+    assert login_at(T0, db, "clerk", "new-clerk-pass").username == "clerk"
 
 
 def test_a_short_password_is_refused_saying_how_long_it_must_be(db, admin, actor):

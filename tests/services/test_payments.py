@@ -48,14 +48,17 @@ def noticed(db, households) -> int:
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
     return batch_id
 
 
 def approve(db, batch_id: int) -> None:
-    BatchService(db, CLERK).transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 12, 3))
+    BatchService(db, CLERK).transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
 
 
 @pytest.fixture
@@ -81,6 +84,7 @@ def test_cash_is_paid_only_against_a_signed_list(db, approved, tmp_path):
     pay = PaymentService(db, CLERK)
     cash = lines(db, approved)["李梅"]
     pay.set_payment_method(cash.id, "现金")
+    db.clock.set(date(2026, 12, 8))
     with pytest.raises(UserError, match="李梅") as info:
         pay.mark_paid(approved, paid_on=date(2026, 12, 8))
     assert "实名制签领表" in str(info.value) and "张三" not in str(info.value)
@@ -109,9 +113,11 @@ def test_lines_paid_in_turn_finish_the_batch_with_the_last(db, approved, tmp_pat
     pay = PaymentService(db, CLERK)
     by_name = lines(db, approved)
     pay.set_payment_method(by_name["王五"].id, "现金")
+    db.clock.set(date(2026, 12, 7))
     first = pay.mark_paid(approved, paid_on=date(2026, 12, 7), record_ids=[by_name["张三"].id])
     assert (first.marked, first.remaining, first.finished) == (1, 2, False)
     assert BatchService(db, CLERK).get(approved).status == "已审批"
+    db.clock.set(date(2026, 12, 8))
     with pytest.raises(UserError, match="已登记发放"):
         pay.mark_paid(approved, paid_on=date(2026, 12, 8), record_ids=[by_name["张三"].id])
     with pytest.raises(UserError, match="王五"):
@@ -119,6 +125,7 @@ def test_lines_paid_in_turn_finish_the_batch_with_the_last(db, approved, tmp_pat
     # the signed list of this one person, on their own line, is enough for them
     pay.attach_to_line(by_name["王五"].id, "实名制签领表", scan(tmp_path, "王五签领.jpg"))
     assert [a.aid_record_id for a in pay.attachments(approved, record_id=by_name["王五"].id)] == [by_name["王五"].id]
+    db.clock.set(date(2026, 12, 9))
     last = pay.mark_paid(approved, paid_on=date(2026, 12, 9))
     assert (last.marked, last.finished) == (2, True)
     b = BatchService(db, CLERK).get(approved)
@@ -127,15 +134,18 @@ def test_lines_paid_in_turn_finish_the_batch_with_the_last(db, approved, tmp_pat
     assert paid == {"张三": date(2026, 12, 7), "李梅": date(2026, 12, 9), "王五": date(2026, 12, 9)}
     with pytest.raises(UserError, match="已.*发放"):
         pay.set_payment_method(by_name["李梅"].id, "现金")
+    db.clock.set(date(2026, 12, 10))
     with pytest.raises(UserError, match="全部发放"):
         pay.mark_paid(approved, paid_on=date(2026, 12, 10))
 
 
 def test_nothing_is_paid_before_approval_or_dated_before_it(db, noticed):
     pay = PaymentService(db, CLERK)
+    db.clock.set(date(2026, 12, 8))
     with pytest.raises(UserError, match="审批通过后"):
         pay.mark_paid(noticed, paid_on=date(2026, 12, 8))
     approve(db, noticed)
+    db.clock.set(date(2026, 12, 1))
     with pytest.raises(UserError, match="早于审批日期"):
         pay.mark_paid(noticed, paid_on=date(2026, 12, 1))
 
@@ -286,6 +296,7 @@ def test_objections_during_the_second_notice_and_payment_after_it(db, approved):
     pay = PaymentService(db, CLERK)
     BatchService(db, CLERK).start_second_notice(approved, start=date(2026, 12, 7))
     end = BatchService(db, CLERK).get(approved).second_notice_end
+    db.clock.set(end)
     with pytest.raises(UserError, match="再公示"):
         pay.mark_paid(approved, paid_on=end)
     with pytest.raises(UserError, match="按“再公示”"):
@@ -296,6 +307,7 @@ def test_objections_during_the_second_notice_and_payment_after_it(db, approved):
     # the approved list is locked: an upheld objection cannot quietly drop a line
     with pytest.raises(UserError, match="锁定"):
         pay.resolve_objection(upheld, "异议成立，移出名单", "核实属实")
+    db.clock.set(date(2026, 12, 31))
     with pytest.raises(UserError, match="再公示期间收到的异议还有 1 条未处理"):
         pay.mark_paid(approved, paid_on=date(2026, 12, 31))
     pay.resolve_objection(upheld, "异议不成立，维持原名单", "再就业为临时工作，收入仍低于标准")
@@ -322,9 +334,11 @@ def test_roles(db, noticed, tmp_path):
             service.attach_to_line(line.id, "实名制签领表", scan(tmp_path, "a.jpg"))
         with pytest.raises(UserError, match="权限"):
             service.set_payment_method(line.id, "现金")
+        service.db.clock.set(date(2026, 12, 8))
         with pytest.raises(UserError, match="权限"):
             service.mark_paid(noticed, paid_on=date(2026, 12, 8))
         with pytest.raises(UserError, match="权限"):
             service.bank_file(noticed, tmp_path / "代发.xlsx")
     admin = PaymentService(db, Actor("admin", "界面", ("管理员",)))
+    db.clock.set(date(2026, 12, 8))
     assert admin.mark_paid(noticed, paid_on=date(2026, 12, 8)).finished

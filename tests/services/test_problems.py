@@ -16,6 +16,7 @@ from aiddesk.services.problems import ProblemService
 @pytest.fixture
 def problem(db, actor, make_household) -> int:
     household = ArchiveService(db, actor).save(make_household(1, name="张三")).household_id
+    db.clock.set(date(2026, 12, 5))  # the problem is followed up in December
     with db.transaction() as conn:
         return insert_problem(conn, source="入户走访", kind="情况变化", description="已再就业，月收入3000元",
                               opened_on=date(2026, 12, 1), opened_by="jingban", household_id=household)

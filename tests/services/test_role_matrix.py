@@ -48,21 +48,25 @@ def office(db, actor, make_household, receive):
 
 def to_awaiting_approval(db, batch_id: int) -> None:
     clerk = BatchService(db, CLERK)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 2))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 2))
-    clerk.transition(batch_id, "待审批", today=date(2026, 11, 9))
+    db.clock.set(date(2026, 11, 2))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 11, 9))
+    clerk.transition(batch_id, "待审批")
 
 
 def to_approved(db, batch_id: int) -> None:
     to_awaiting_approval(db, batch_id)
-    BatchService(db, Actor("shenpi", "界面", ("审批人",))).transition(batch_id, "已审批", today=date(2026, 11, 10))
+    db.clock.set(date(2026, 11, 10))
+    BatchService(db, Actor("shenpi", "界面", ("审批人",))).transition(batch_id, "已审批")
 
 
 # ---- the actions: (set-up on the office, the action done as ``who``) ----------------------------
 
 def approve(db, office, who):
     to_awaiting_approval(db, office[1])
-    return lambda: BatchService(db, who).transition(office[1], "已审批", today=date(2026, 11, 10))
+    db.clock.set(date(2026, 11, 10))
+    return lambda: BatchService(db, who).transition(office[1], "已审批")
 
 
 def override_a_check(db, office, who):
@@ -95,7 +99,7 @@ def change_settings(db, office, who):
 def restore_a_backup(db, office, who):
     # A real backup, so only the role check can refuse; the admin's restore is tests/services/test_backups.py's.
     archive = backups.backup_now(db, Actor("操作员", "命令行")).archive
-    return lambda: backups.restore(db.path, archive, who)
+    return lambda: backups.restore(db.path, archive, who, db.clock)
 
 
 MATRIX = {

@@ -56,10 +56,13 @@ def approved_batch(db) -> int:
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
     return batch_id
 
 
@@ -71,6 +74,7 @@ def approved(db, households, receive) -> int:
 
 @pytest.fixture
 def paid(db, approved) -> int:
+    db.clock.set(PAID_ON)
     PaymentService(db, CLERK).mark_paid(approved, paid_on=PAID_ON)
     return approved
 

@@ -43,10 +43,13 @@ def make_batch(db, name: str = "2026年国庆生活救助") -> int:
 
 def take_to_approved(db, batch_id: int) -> None:
     """公示 12–16 October 2026, approved on the 20th."""
-    BatchService(db, CLERK).transition(batch_id, "审核中", today=date(2026, 10, 12))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 10, 12))
-    BatchService(db, CLERK).transition(batch_id, "待审批", today=date(2026, 10, 19))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 10, 20))
+    db.clock.set(date(2026, 10, 12))
+    BatchService(db, CLERK).transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 10, 19))
+    BatchService(db, CLERK).transition(batch_id, "待审批")
+    db.clock.set(date(2026, 10, 20))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
 
 
 @pytest.fixture
@@ -61,6 +64,7 @@ def paid(db, households) -> int:
     batch_id = make_batch(db)
     BatchService(db, CLERK).add_from_filter(batch_id, ALL)
     take_to_approved(db, batch_id)
+    db.clock.set(PAID_ON)
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=PAID_ON)
     return batch_id
 
@@ -74,7 +78,8 @@ def names(service: SpotCheckService, draw_id: int) -> list[str]:
 
 def test_a_draw_is_stratified_by_unit_and_kept(db, paid):
     service = SpotCheckService(db, CLERK)
-    result = service.draw(paid, count=6, seed="5EED0001", today=date(2026, 10, 25))
+    db.clock.set(date(2026, 10, 25))
+    result = service.draw(paid, count=6, seed="5EED0001")
 
     d = result.draw
     assert (d.seed, d.method, d.amount, d.population, d.size, d.round_no) == ("5EED0001", "人数", "6", 30, 6, 1)
@@ -246,6 +251,7 @@ def test_a_wrong_amount_opens_one_problem_until_resolved(db, paid, drawn):
     assert service.discrepancies(paid) == 1        # lines, not calls or problems
     assert service.discrepancies_of_year(2026) == 1
 
+    problems.db.clock.set(date(2026, 11, 2))
     with pytest.raises(ValidationError, match="处理结果"):
         problems.resolve(first.problem_id, "已处理", on=date(2026, 11, 2))
     assert problems.get(first.problem_id).is_open
@@ -318,7 +324,8 @@ def test_the_approver_reads_but_does_not_draw_or_call(db, paid, drawn):
 
 def test_the_call_sheet_data_and_export_is_audited(db, paid, drawn, tmp_path):
     service = SpotCheckService(db, CLERK)
-    sheet = service.call_sheet(drawn.draw.id, today=date(2026, 10, 25))
+    db.clock.set(date(2026, 10, 25))
+    sheet = service.call_sheet(drawn.draw.id)
     assert (sheet.office_name, sheet.seed, sheet.round_no, sheet.population, sheet.method) == (
         "海南省职工服务中心", "CA11CA11", 1, 30, "按人数 4 人")
     assert [r.name for r in sheet.rows] == names(service, drawn.draw.id)

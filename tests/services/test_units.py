@@ -130,7 +130,7 @@ def test_edit_keeps_own_flag_and_logs_change(db, actor):
 
 
 def test_delete_refused_when_in_use(db, actor, make_household):
-    ArchiveService(db, actor).save(make_household(1, unit_code="460002"), today=TODAY)
+    ArchiveService(db, actor).save(make_household(1, unit_code="460002"))
     units.save_unit(db, actor, Unit("460011", "某基层工会", "基层", "460001"), new=True)
     with pytest.raises(UserError, match="档案或下级单位"):
         units.delete_unit(db, actor, "460002")  # has an archive

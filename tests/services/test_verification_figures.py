@@ -72,10 +72,14 @@ def paid_batch(db, name: str, activity: str, flt: HouseholdFilter, paid_on: date
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, flt)
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(paid_on)
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=paid_on)
     return batch_id
 
@@ -88,7 +92,8 @@ def test_ratio_keeps_its_parts_and_rounds_the_rate():
 
 
 def test_year_figures(db, year):
-    f = verification_figures(db, 2026, today=date(2027, 1, 5))
+    db.clock.set(date(2027, 1, 5))
+    f = verification_figures(db, 2026)
     assert f.paid_lines == 5
     assert f.sms == (4, 5, Decimal("0.8000"))
     assert f.spot_check == (4, 5, Decimal("0.8000"))         # 张三, 李梅, 王五 and 赵六 were called
@@ -97,20 +102,22 @@ def test_year_figures(db, year):
     assert f.home_visits == (2, 4, Decimal("0.5000"))        # 张三 (twice) and 钱七, of four 在档 (钱七 is 临时)
     assert f.satisfaction == (3, 4, Decimal("0.7500"))       # 2025's answer left out
     assert (f.problems, f.open_problems) == (2, 1)
-    empty = verification_figures(db, 2025, today=date(2027, 1, 5))
+    empty = verification_figures(db, 2025)
     assert (empty.paid_lines, empty.sms, empty.discrepancy) == (0, (0, 0, None), (0, 0, None))
     assert empty.satisfaction == (0, 1, Decimal("0.0000")) and empty.problems == 1
 
 
 def test_home_visit_coverage_counts_archives_on_file_at_the_years_end(db, actor, year):
-    ArchiveService(db, actor).change_status(year["王五"], "脱困", exit_date=date(2026, 12, 20), reason="脱困",
-                                            today=date(2026, 12, 21))
+    db.clock.set(date(2026, 12, 21))
+    ArchiveService(db, actor).change_status(year["王五"], "脱困", on=date(2026, 12, 20), reason="脱困")
     assert archives_on_file(db, date(2026, 12, 19)) == 4
     assert archives_on_file(db, date(2026, 12, 31)) == 3
     assert archives_on_file(db, date(2026, 2, 28)) == 0       # before any archive was opened
-    assert verification_figures(db, 2026, today=date(2027, 1, 5)).home_visits == (2, 3, Decimal("0.6667"))
+    db.clock.set(date(2027, 1, 5))
+    assert verification_figures(db, 2026).home_visits == (2, 3, Decimal("0.6667"))
     # this year's figure is counted up to today
-    assert verification_figures(db, 2026, today=date(2026, 12, 19)).home_visits == (2, 4, Decimal("0.5000"))
+    db.clock.set(date(2026, 12, 19))
+    assert verification_figures(db, 2026).home_visits == (2, 4, Decimal("0.5000"))
 
 
 def test_batch_figures(db, year):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QLabel
 
 from aiddesk.core.household import Member
 from aiddesk.core.idcard import make_id
@@ -158,3 +159,41 @@ def test_changing_the_id_number_updates_sex_and_birth_date(window, qtbot, make_h
     assert form.try_save(), form.summary.text()
     h = window.archive.get(saved.household_id)
     assert h.id_number == new_id and h.birth_date == date(1980, 1, 5) and h.gender == "女"
+
+
+def test_the_status_dialog_shows_the_history_and_tells_undo_from_reopening(window, qtbot, make_household, tmp_path):
+    archive = window.archive
+    hid = archive.save(make_household(4, name="周海燕")).household_id
+    archive.change_status(hid, "脱困", on=date(2026, 9, 30), reason="脱困", note="子女就业")
+    dialog = StatusDialog(service=archive, household=archive.get(hid), parent=window)
+    qtbot.addWidget(dialog)
+    cells = [[dialog.history.item(r, c).text() for c in range(3)] for r in range(dialog.history.rowCount())]
+    assert cells == [["在档", "2026-03-01", "2026-09-30"], ["脱困", "2026-09-30", "至今"]]
+    assert dialog.target.itemText(0) == "重新启用（恢复在档）"
+    assert "撤销后它从状态记录中删除" in dialog.undo_box.findChildren(QLabel)[0].text()
+    dialog.resize(640, dialog.sizeHint().height())
+    dialog.grab().save(str(tmp_path / "status_dialog.png"))
+    # reopening: a new period from its own date, the exit kept
+    dialog.target.setCurrentIndex(dialog.target.findData("在档"))
+    assert dialog.on_label.text() == "生效日期"
+    dialog.on.setDate(QDate(2026, 11, 2))
+    assert dialog.try_accept(), dialog.error_label.text()
+    assert [p.status for p in archive.status_periods(hid)] == ["在档", "脱困", "在档"]
+    # undoing: the reopening was a mistake after all — it goes, and the archive is 脱困 again since 30 September
+    again = StatusDialog(service=archive, household=archive.get(hid), parent=window)
+    qtbot.addWidget(again)
+    assert not again.undo()
+    assert "撤销的原因" in again.error_label.text()
+    again.undo_reason.setText("重新启用办错了户")
+    assert again.undo()
+    h = archive.get(hid)
+    assert (h.archive_status, h.exit_date) == ("脱困", date(2026, 9, 30))
+    assert [p.status for p in archive.status_periods(hid)] == ["在档", "脱困"]
+
+
+def test_an_archive_never_changed_has_nothing_to_undo(window, qtbot, make_household):
+    hid = window.archive.save(make_household(5, name="吴刚")).household_id
+    dialog = StatusDialog(service=window.archive, household=window.archive.get(hid), parent=window)
+    qtbot.addWidget(dialog)
+    assert not dialog.undo_button.isEnabled()
+    assert "没有可以撤销的操作" in dialog.undo_box.findChildren(QLabel)[0].text()

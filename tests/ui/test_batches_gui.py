@@ -40,10 +40,13 @@ def song_nuan_draft(clerk: BatchService) -> int:
 
 def approve(db, batch_id: int) -> None:
     """Review, a notice from Monday 2 November, and approval, each by the right person."""
-    BatchService(db, CLERK).transition(batch_id, "审核中", today=date(2026, 11, 2))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 2))
-    BatchService(db, CLERK).transition(batch_id, "待审批", today=date(2026, 11, 9))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 11, 10))
+    db.clock.set(date(2026, 11, 2))
+    BatchService(db, CLERK).transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 11, 9))
+    BatchService(db, CLERK).transition(batch_id, "待审批")
+    db.clock.set(date(2026, 11, 10))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
 
 
 def dialog_for(db, actor, batch_id=None) -> BatchDialog:
@@ -187,6 +190,7 @@ def test_cash_needs_the_signed_list_attached_before_paying(app, qtbot, db, actor
     scan.write_bytes(b"%PDF-1.4 signed list scan")
     assert dialog.attach("实名制签领表", scan)
     dialog.paid_on.setText("2026-11-12")
+    db.clock.set(date(2026, 11, 13))  # the clerk enters yesterday's payment
     dialog.action_buttons["确认发放"].click()
     assert "已发放" in dialog.header.text()
     assert BatchService(db, CLERK).get(batch_id).paid_on == day(2026, 11, 12)
@@ -230,6 +234,7 @@ def test_lines_are_marked_paid_person_by_person(app, qtbot, db, actor, make_hous
     dialog = dialog_for(db, CLERK, batch_id)
     qtbot.addWidget(dialog)
     receive(db, 2026, "省财政", "1500.00")
+    db.clock.set(day(2026, 11, 13))
     assert dialog.mark_paid([dialog._line_ids[0]], day(2026, 11, 12))
     assert "还有 1 人未登记" in said[-1][1] and "已审批" in dialog.header.text()
     # 专款专用: the second 1000元 is 500元 beyond what 省财政 has left.

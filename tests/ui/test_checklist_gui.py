@@ -43,10 +43,14 @@ def batch(db, actor, make_household, receive) -> int:
         fund_sources=["省总工会经费"], standard=Decimal("800.00"), plan_text="中秋前慰问在档困难职工",
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第9次）", plan_approved_on=date(2026, 8, 25)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=date(2026, 9, 1))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 9, 1))
-    clerk.transition(batch_id, "待审批", today=date(2026, 9, 8))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 9, 9))
+    db.clock.set(date(2026, 9, 1))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 9, 8))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 9, 9))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 9, 10))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 9, 10))
     with db.transaction() as conn:
         conn.execute("UPDATE aid_records SET sms_status = CASE recipient_name WHEN '李梅' THEN '发送失败' ELSE '已发送' END,"
@@ -97,8 +101,8 @@ def test_the_national_tick_records_who_and_when(qtbot, db, batch, said):
     panel.changed.connect(lambda: changed.append(True))
     qtbot.mouseClick(panel.national, Qt.LeftButton)
     mark = ChecklistService(db, CLERK).checklist(batch).national
-    assert (mark.by, mark.on) == ("jingban", date.today())
-    assert panel.national.isChecked() and panel.national_note.text() == f"jingban确认已于 {date.today()} 录入"
+    assert (mark.by, mark.on) == ("jingban", db.clock.today())
+    assert panel.national.isChecked() and panel.national_note.text() == f"jingban确认已于 {db.clock.today()} 录入"
     assert results(panel)[NATIONAL_SYSTEM] == "✓" and changed == [True]
     assert not panel.national_date.isEnabled()
     qtbot.mouseClick(panel.national, Qt.LeftButton)  # take it back: asks first (the test answers yes)
@@ -134,7 +138,7 @@ def test_an_approver_waives_and_the_clerk_completes(qtbot, db, actor, batch, sai
     qtbot.mouseClick(approver.waive_button, Qt.LeftButton)
     row = approver.item_rows()[ROWS[SMS]]
     assert row[1] == "豁免"
-    assert row[2] == (f"已发送 2/3 人，发送失败 1 人\n审批人陈志强（shenpi）于{date.today()}豁免，理由：号码为空号，"
+    assert row[2] == (f"已发送 2/3 人，发送失败 1 人\n审批人陈志强（shenpi）于{approver.service.db.clock.today()}豁免，理由：号码为空号，"
                       "已于9月12日电话联系其配偶转告")
     assert approver.unwaive_button.isEnabled()
     assert not approver.complete_button.isEnabled()         # 核查完成 is the staff's step, not the approver's

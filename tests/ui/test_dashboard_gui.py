@@ -43,21 +43,27 @@ def office(db, actor, make_household, receive):
         service.save(make_household(i, name=name))
     service.save(make_household(4, name="赵六", hardship_category="低保边缘户"))
     paid = draft(db, "2026年两节送温暖", HouseholdFilter(category="低保户"))
-    BatchService(db, CLERK).transition(paid, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(paid, "公示中", today=date(2026, 11, 26))
-    BatchService(db, CLERK).transition(paid, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(paid, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    BatchService(db, CLERK).transition(paid, "审核中")
+    BatchService(db, REVIEWER).transition(paid, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    BatchService(db, CLERK).transition(paid, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(paid, "已审批")
+    db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(paid, paid_on=date(2026, 12, 8))
     noticed = draft(db, "2026年生活救助（第二批）", HouseholdFilter(category="低保边缘户"), activity="生活救助")
-    BatchService(db, CLERK).transition(noticed, "审核中", today=date(2026, 12, 9))
-    BatchService(db, REVIEWER).transition(noticed, "公示中", today=date(2026, 12, 9))
+    db.clock.set(date(2026, 12, 9))
+    BatchService(db, CLERK).transition(noticed, "审核中")
+    BatchService(db, REVIEWER).transition(noticed, "公示中")
     return {"paid": paid, "noticed": noticed}
 
 
 @pytest.fixture
 def page(qtbot, db, admin, office):
     _, actor = admin
-    home = HomePage(db=db, actor=actor, today=TODAY)
+    db.clock.set(TODAY)
+    home = HomePage(db=db, actor=actor)
     qtbot.addWidget(home)
     home.resize(1280, 760)
     home.show()
@@ -189,7 +195,8 @@ def test_a_broken_rules_file_is_reported_on_the_page_not_raised(qtbot, db, admin
         raise UserError("公示规则文件 resources/rules/notice.json 有误：应发放天数（payment_due_days）应为正整数，请改正后重启程序")
 
     monkeypatch.setattr(dashboard_module, "load_deadline_rules", broken)
-    home = HomePage(db=db, actor=admin[1], today=TODAY)
+    db.clock.set(TODAY)
+    home = HomePage(db=db, actor=admin[1])
     qtbot.addWidget(home)
     assert home.data is None
     assert "payment_due_days" in home.problem_label.text()

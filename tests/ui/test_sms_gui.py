@@ -35,11 +35,15 @@ def make_batch(db, *, pay: bool = True) -> int:
         standard=Decimal("1000.00"), plan_text="方案", plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
         plan_approved_on=date(2026, 11, 20), notice_phone="0898-66120000"))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=date(2026, 11, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 11, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 12, 3))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 12, 4))
+    db.clock.set(date(2026, 11, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 12, 3))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 12, 4))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
     if pay:
+        db.clock.set(date(2026, 12, 8))
         PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     return batch_id
 

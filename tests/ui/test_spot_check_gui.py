@@ -40,11 +40,16 @@ def paid(db, actor, make_household, receive) -> int:
                                       year=2026, unit_code="460000", fund_sources=["省总工会经费"],
                                       standard=Decimal("800.00")))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=date(2026, 10, 12))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 10, 12))
-    clerk.transition(batch_id, "待审批", today=date(2026, 10, 19))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 10, 20))
+    db.clock.set(date(2026, 10, 12))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 10, 19))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 10, 20))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 10, 22))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 22))
+    db.clock.set(date(2026, 11, 26))  # the calls and their follow-up are done in the weeks after
     return batch_id
 
 

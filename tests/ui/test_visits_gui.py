@@ -103,7 +103,7 @@ def test_a_draw_by_count_and_a_draw_refused_beside_the_controls(qtbot, db, actor
     assert len(visits.household_rows()) == 5
     assert visits.draw_rows()[0][1] == "人数 5 户" and len(visits.draw_rows()[0][2]) == 8  # a fresh seed
     for household_id in db.conn.execute("SELECT id FROM households WHERE archive_status = '在档'"):
-        ArchiveService(db, actor).change_status(household_id[0], "注销", exit_date=date(2026, 11, 1), reason="退休")
+        ArchiveService(db, actor).change_status(household_id[0], "注销", on=date(2026, 11, 1), reason="退休")
     assert not visits.draw()
     assert not visits.error.isHidden() and "没有“在档”的档案" in visits.error.text()
     assert len(visits.draw_rows()) == 1
@@ -202,11 +202,16 @@ def paid(db, receive, households) -> int:
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 10, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    clerk.transition(batch_id, "审核中", today=date(2026, 10, 26))
-    BatchService(db, REVIEWER).transition(batch_id, "公示中", today=date(2026, 10, 26))
-    clerk.transition(batch_id, "待审批", today=date(2026, 11, 10))
-    BatchService(db, APPROVER).transition(batch_id, "已审批", today=date(2026, 11, 11))
+    db.clock.set(date(2026, 10, 26))
+    clerk.transition(batch_id, "审核中")
+    BatchService(db, REVIEWER).transition(batch_id, "公示中")
+    db.clock.set(date(2026, 11, 10))
+    clerk.transition(batch_id, "待审批")
+    db.clock.set(date(2026, 11, 11))
+    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    db.clock.set(date(2026, 11, 12))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 11, 12))
+    db.clock.set(date(2026, 11, 26))  # the answers come in two weeks later
     return batch_id
 
 

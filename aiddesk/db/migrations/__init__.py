@@ -11,6 +11,7 @@ archive of the database and its attachments (reason 升级前) was written.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -44,6 +45,14 @@ def _security(conn: sqlite3.Connection) -> None:
     seal_chain(conn)
 
 
+def _history(conn: sqlite3.Connection) -> None:
+    """Version 8: the new tables and column, then each archive's status history read from the audit log."""
+    from ..status_history import fill_from_audit_log
+
+    sql_step("v0008_history.sql")(conn)
+    fill_from_audit_log(conn)
+
+
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
@@ -51,6 +60,7 @@ STEPS: dict[int, Step] = {
     5: sql_step("v0005_evaluation.sql"),
     6: sql_step("v0006_exchange.sql"),
     7: _security,
+    8: _history,
 }
 
 
@@ -65,7 +75,7 @@ class _Closed:
 
 
 def upgrade(conn: sqlite3.Connection, path: Path, current: int, target: int,
-            steps: Mapping[int, Step] = STEPS) -> Path:
+            steps: Mapping[int, Step] = STEPS, *, now: datetime) -> Path:
     """Back up the database, then apply each step from ``current`` to ``target``.
 
     The backup is an ordinary archive in the database's backup folder, so 从备份恢复 can take the office back to
@@ -77,7 +87,7 @@ def upgrade(conn: sqlite3.Connection, path: Path, current: int, target: int,
         raise RuntimeError(f"no migration step to version {missing[0]}")
     from ..backup import folder_beside, make_backup  # not at the top: backup imports connection, which imports us
 
-    backup = make_backup(_Closed(path), folder_beside(path), reason=f"升级前v{current}")
+    backup = make_backup(_Closed(path), folder_beside(path), reason=f"升级前v{current}", now=now)
     for version in range(current + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -43,7 +42,7 @@ class DibaoDialog(QDialog):
         self.area_code.setPlaceholderText("6位行政区划代码，例如 460100")
         self.year = QSpinBox()
         self.year.setRange(settings_service.YEAR_MIN, settings_service.YEAR_MAX)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self.db.clock.today().year)
         self.year.setSuffix(" 年")
         self.line = QLineEdit()
         self.line.setPlaceholderText("例如 700 或 700.50")

@@ -21,6 +21,8 @@ def describe(entry: AuditEntry) -> str:
                 lines.append(f"{label(key)}：{new}")
         else:
             lines.append(f"{label(key)}：{old if old not in (None, '') else '（空）'} → {new if new not in (None, '') else '（空）'}")
+    if entry.effective is not None and entry.action != "insert":
+        lines.append(f"生效日期：{entry.effective.isoformat()}")
     return "\n".join(lines)
 
 

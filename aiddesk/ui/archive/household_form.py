@@ -66,7 +66,7 @@ class HouseholdDialog(QDialog):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
-        self.original = household or Household(archive_status="临时", created_date=date.today(),
+        self.original = household or Household(archive_status="临时", created_date=service.db.clock.today(),
                                                created_by=service.actor.username,
                                                unit_code=units[0].code if units else "")
         self.pending: list[tuple[str, Path]] = []
@@ -294,7 +294,7 @@ class HouseholdDialog(QDialog):
         _set_combo(f["archive_status"], h.archive_status)
         f["archive_status"].setEnabled(h.id is None)
         f["archive_status"].setToolTip("已建档案的状态请在列表中用“脱困/注销/转为在档”办理")
-        created = h.created_date or date.today()
+        created = h.created_date or self.service.db.clock.today()
         f["created_date"].setDate(QDate(created.year, created.month, created.day))
         f["union_opinion"].setPlainText(h.union_opinion or "")
         f["note"].setPlainText(h.note or "")
@@ -405,7 +405,7 @@ class HouseholdDialog(QDialog):
         if not text:
             return
         try:
-            info = parse_id(text)
+            info = parse_id(text, today=self.service.db.clock.today())
         except UserError as err:
             self._show_errors({"id_number": err.message})
             return

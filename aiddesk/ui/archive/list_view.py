@@ -109,6 +109,7 @@ class ArchiveListView(QWidget):
             cause="" if self.cause_box.currentText() == ALL else self.cause_box.currentText(),
             migrant=migrant, text=self.search.text(),
             stale=self.stale_check.isChecked(), incomplete=self.incomplete_check.isChecked(),
+            today=self._db.clock.today(),
         )
 
     def show_filter(self, flt: HouseholdFilter) -> None:

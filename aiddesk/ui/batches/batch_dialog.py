@@ -78,7 +78,7 @@ class BatchDialog(QDialog):
         self.activity.addItems(code_list("activity"))
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self.service.db.clock.today().year)
         self.unit = QComboBox()
         for unit in self.units:
             self.unit.addItem(f"{unit.name}（{unit.code}）", unit.code)
@@ -393,7 +393,7 @@ class BatchDialog(QDialog):
         b = self.service.get(self.batch_id)
         try:
             PaymentService(self.service.db, self.service.actor).record_objection(
-                self.batch_id, received_on=date.today(), content=content, record_id=record_id,
+                self.batch_id, received_on=self.service.db.clock.today(), content=content, record_id=record_id,
                 notice="公示" if b.status == "公示中" else "再公示")
         except UserError as err:
             messages.error(self, err.message)
@@ -466,7 +466,7 @@ class BatchDialog(QDialog):
         self.mark_paid([self._line_ids[r] for r in rows], paid_on)
 
     def paid_date(self) -> date:
-        return _parse_date(self.paid_on.text(), "发放日期") or date.today()
+        return _parse_date(self.paid_on.text(), "发放日期") or self.service.db.clock.today()
 
     def mark_paid(self, record_ids: list[int], paid_on: date) -> bool:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
@@ -30,7 +29,7 @@ class BatchListView(QWidget):
         self._statuses: list[str] = []
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.year.setSuffix(" 年")
         self.year.valueChanged.connect(self.reload)
         self.new_button = QPushButton("新建批次")

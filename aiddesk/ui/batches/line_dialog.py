@@ -38,7 +38,7 @@ class LineDialog(QDialog):
         self.payment.addItems(code_list("payment_method"))
         self.source = QComboBox()
         self.source.addItems(batch.fund_sources)
-        self.applied_on = QLineEdit(date.today().isoformat())
+        self.applied_on = QLineEdit(self.service.db.clock.today().isoformat())
         self.override = QLineEdit()
         self.override.setPlaceholderText("仅审批人特批超标或重复帮扶时填写理由")
         top = QHBoxLayout()
@@ -84,7 +84,7 @@ class LineDialog(QDialog):
         self.kind.addItems(code_list("student_kind"))
         self.enrolled = QSpinBox()
         self.enrolled.setRange(2000, 2100)
-        self.enrolled.setValue(self.batch.year or date.today().year)
+        self.enrolled.setValue(self.batch.year or self.service.db.clock.today().year)
         for label, widget in (("学生", self.student_member), ("学校", self.school), ("专业", self.major),
                               ("学历层次", self.level), ("新生/在校生", self.kind), ("入学年份", self.enrolled)):
             form.addRow(label, widget)

@@ -5,7 +5,6 @@ Every figure is a link: to the archive list, a batch, the ledger, or the paid li
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtCore import QMargins, Qt, QTimer, Signal
@@ -51,11 +50,10 @@ class HomePage(QWidget):
     batch_requested = Signal(int)
     ledger_requested = Signal(str)
 
-    def __init__(self, *, db: Database, actor: Actor, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, *, db: Database, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self.actor = actor
-        self._today = today  # fixed in tests; otherwise the day of each reload
         self.data: Dashboard | None = None
         self.records_dialog: AidRecordsDialog | None = None
         self.chart = None  # the spending chart (a QChart) once there is something to draw
@@ -95,7 +93,7 @@ class HomePage(QWidget):
 
     def reload(self) -> None:
         """Read the figures again and rebuild the page, keeping the scroll position."""
-        today = self._today or date.today()
+        today = self._db.clock.today()
         problem = ""
         try:
             self.data = dashboard(self._db, today=today)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -167,7 +166,7 @@ class EvaluationPage(QWidget):
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
         self.year.setSuffix(" 年")
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.year.valueChanged.connect(self._year_changed)
         self.template_box = QComboBox()
         self.template_box.setMinimumContentsLength(24)
@@ -708,5 +707,6 @@ def _write_pdf(db: Database, actor: Actor, year: int, template: str, out: Path) 
     service = EvaluationService(db, actor)
     result = service.evaluate(year, template)
     unit = own_unit(db.conn)
-    write_evaluation_pdf(result, service.template(template), out, unit_name=unit.name if unit else "")
+    write_evaluation_pdf(result, service.template(template), out, unit_name=unit.name if unit else "",
+                         printed_on=db.clock.today())
     return result

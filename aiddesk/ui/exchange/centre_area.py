@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -27,7 +26,7 @@ class ConsolidatedView(QWidget):
         self._db = db
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.year.setSuffix(" 年")
         self.year.valueChanged.connect(self.reload)
         self.table = pick_table(COLUMNS, stretch=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -33,7 +32,7 @@ class DuplicatesView(QWidget):
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
         self.year.setSuffix(" 年")
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.kind = QComboBox()
         self.kind.addItems([ALL, IN_ARCHIVES, AIDED_TWICE])
         self.kind.setToolTip("在档重复：同一身份证号在两个单位的档案中都是在档或临时（户主或家庭成员）\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFormLayout, QLabel, QLineEdit,
@@ -30,7 +29,7 @@ class ExportDialog(QDialog):
         self.result = None
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.year.setSuffix(" 年")
         self.year.valueChanged.connect(self._suggest_name)
         self.path = QLineEdit()

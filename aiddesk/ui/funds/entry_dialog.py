@@ -63,9 +63,8 @@ def hint_label() -> QLabel:
     return label
 
 
-def default_day(year: int | None) -> date:
+def default_day(year: int | None, today: date) -> date:
     """Today, or the nearest day of ``year`` when the ledger shows another year."""
-    today = date.today()
     if year is None or year == today.year:
         return today
     return date(year, 12, 31) if year < today.year else date(year, 1, 1)
@@ -84,7 +83,7 @@ class EntryDialog(QDialog):
         self.setWindowTitle("登记收支")
         self.setMinimumWidth(520)
 
-        self.entry_date = date_edit(default_day(year))
+        self.entry_date = date_edit(default_day(year, service.db.clock.today()))
         self.fund_source = QComboBox()
         self.fund_source.addItems(service.sources())
         if fund_source:

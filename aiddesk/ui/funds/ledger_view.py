@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
@@ -62,7 +61,7 @@ class LedgerView(QWidget):
 
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(service.db.clock.today().year)
         self.year.setSuffix(" 年")
         self.source_filter = QComboBox()
         self.source_filter.setMinimumContentsLength(8)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any, Callable
@@ -36,7 +35,7 @@ class FundReportPage(QWidget):
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
         self.year.setSuffix(" 年")
-        self.year.setValue(date.today().year)
+        self.year.setValue(self._db.clock.today().year)
         self.year.valueChanged.connect(self.reload)
         self.copy_button = QPushButton("复制文字")
         self.copy_button.setToolTip("复制“情况概述”，粘贴到年终工作报告中")

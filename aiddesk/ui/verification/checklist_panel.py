@@ -62,7 +62,8 @@ class ChecklistPanel(QWidget):
         self.table.cellClicked.connect(self._cell_clicked)
 
         self.national = QCheckBox("已录入全国工会帮扶管理系统")
-        self.national_date = QDateEdit(QDate.currentDate())
+        today = service.db.clock.today()
+        self.national_date = QDateEdit(QDate(today.year, today.month, today.day))
         self.national_date.setCalendarPopup(True)
         self.national_date.setDisplayFormat("yyyy-MM-dd")
         self.national_date.setToolTip("在全国工会帮扶管理系统中录入本批次的日期")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -62,7 +61,7 @@ class FeedbackDialog(QDialog):
             form.addRow("档案编号 *", self.archive_no)
             form.addRow("", self.who)
             household_field = self.archive_no
-        self.answered_on = date_edit(default_day(year))
+        self.answered_on = date_edit(default_day(year, service.db.clock.today()))
         self.answer = QComboBox()
         self.answer.addItems(code_list("satisfaction"))
         self.comment = QPlainTextEdit()
@@ -134,7 +133,7 @@ class FeedbackView(QWidget):
 
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(service.db.clock.today().year)
         self.year.setSuffix(" 年")
         self.batch = QComboBox()
         self.batch.setSizeAdjustPolicy(QComboBox.AdjustToContents)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
@@ -49,7 +48,7 @@ class FiguresView(QWidget):
         self._batch_ids: list[int] = []
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(self.db.clock.today().year)
         self.year.setSuffix(" 年")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("年度"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -49,7 +48,7 @@ class ResolveDialog(QDialog):
         self.resolution = QPlainTextEdit()
         self.resolution.setPlaceholderText("写明核实情况和处理结果，例如：经核实系银行扣除年费，已协调退回，"
                                            "本人确认收到全额")
-        self.resolved_on = date_edit(date.today())
+        self.resolved_on = date_edit(service.db.clock.today())
         self.error = error_label()
         form = QFormLayout()
         form.addRow("处理结果", self.resolution)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -138,7 +137,7 @@ class SpotCheckPanel(QWidget):
         self.note = QLineEdit()
         self.note.setPlaceholderText("备注：对方所述情况（金额不符、未收到时请写明）")
         self.note.setMaxLength(500)
-        self.called_on = date_edit(date.today())
+        self.called_on = date_edit(service.db.clock.today())
         self.record_button = QPushButton("登记结果")
         self.record_button.clicked.connect(self.record_current)
         enter = _EnterRecords(self)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,7 +62,7 @@ class VisitDialog(QDialog):
 
         who = QLabel(f"{household.name}（档案编号 {household.archive_no}，{household.unit_name}）")
         who.setWordWrap(True)
-        self.visited_on = date_edit(default_day(year))
+        self.visited_on = date_edit(default_day(year, service.db.clock.today()))
         self.visitors = QLineEdit()
         self.visitors.setPlaceholderText("多人用顿号分隔，如：王芳、李强")
         self.outcome = QComboBox()
@@ -124,7 +123,7 @@ class VisitsView(QWidget):
 
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(service.db.clock.today().year)
         self.year.setSuffix(" 年")
         self.method = QComboBox()
         self.method.addItems([BY_SHARE, BY_COUNT])
