@@ -19,6 +19,7 @@ from aiddesk.reports.common import Cancelled, yuan_in_words
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
 from aiddesk.services.payments import PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -53,13 +54,8 @@ def approved(db, actor, make_household, tmp_path):
         scan = tmp_path / f"{kind}.pdf"
         scan.write_bytes(f"%PDF-1.4 {kind}".encode())
         PaymentService(db, CLERK).attach_to_line(medical, kind, scan)
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    approver.transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=approver.actor,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     batch = clerk.get(batch_id)
     items = []
     for r in clerk.records(batch_id):

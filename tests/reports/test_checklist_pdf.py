@@ -20,6 +20,7 @@ from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
 from aiddesk.services.checklist import ChecklistService
 from aiddesk.services.payments import PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -46,13 +47,8 @@ def batch(db, actor, make_household, receive) -> int:
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
     with db.transaction() as conn:

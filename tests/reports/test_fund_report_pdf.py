@@ -24,6 +24,7 @@ from aiddesk.services.fund_report import fund_report
 from aiddesk.services.fund_report_output import print_fund_report
 from aiddesk.services.funds import FundService
 from aiddesk.services.payments import PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -45,13 +46,8 @@ def pay_song_nuan(db, unit_code: str, households_of: str, source: str) -> None:
         unit_code=unit_code, fund_sources=[source], standard=Decimal("1000.00"), plan_text="每户慰问1000元",
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会", plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), unit_codes=(households_of,)))
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
 

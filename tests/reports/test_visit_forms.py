@@ -20,6 +20,7 @@ from aiddesk.services.batches import BatchService
 from aiddesk.services.feedback import print_feedback_forms
 from aiddesk.services.home_visits import print_visit_forms
 from aiddesk.services.payments import PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -123,13 +124,8 @@ def test_feedback_forms_pre_filled_with_what_a_household_received(db, households
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 11, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), text="张三"))
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))
 

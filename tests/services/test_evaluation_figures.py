@@ -19,6 +19,7 @@ from aiddesk.services.evaluation_figures import evaluation_figures, indicator_ke
 from aiddesk.services.feedback import FeedbackService
 from aiddesk.services.funds import FundService
 from aiddesk.services.payments import SIGNED_LIST, PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -114,13 +115,8 @@ def test_card_payment_on_time_and_notice_over_the_years_paid_lines(db, actor, pe
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会", plan_approved_on=date(2026, 9, 1)))
     clerk = BatchService(db, CLERK)
     clerk.add_from_filter(late, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 9, 14))
-    clerk.transition(late, "审核中")
-    BatchService(db, REVIEWER).transition(late, "公示中")
-    db.clock.set(date(2026, 9, 22))
-    clerk.transition(late, "待审批")
-    db.clock.set(date(2026, 9, 23))
-    BatchService(db, APPROVER).transition(late, "已审批")
+    approve_batch(db, late, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 9, 14), ended=date(2026, 9, 22), approved=date(2026, 9, 23))
     lines = clerk.records(late)
     PaymentService(db, CLERK).set_payment_method(lines[0].id, "现金")
     signed = tmp_path / "签领表.pdf"

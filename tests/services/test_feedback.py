@@ -15,6 +15,7 @@ from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
 from aiddesk.services.feedback import FeedbackService, percent
 from aiddesk.services.payments import PaymentService
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -35,13 +36,8 @@ def approved_batch(db, *, names=None, activity="送温暖", name="2026年两节�
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(batch(activity, name))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=(), text=names or ""))
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     return batch_id
 
 

@@ -20,6 +20,7 @@ from aiddesk.services.batches import BatchService
 from aiddesk.services.payments import PaymentService
 from aiddesk.services.sms import (LIST_HEADERS, LIST_SHEET, NO_MOBILE_SHEET, REPORT_KIND, FileExportSender,
                                   SendResult, SmsService, no_mobile_path)
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -56,13 +57,8 @@ def approved_batch(db) -> int:
     clerk = BatchService(db, CLERK)
     batch_id = clerk.save_draft(song_nuan())
     clerk.add_from_filter(batch_id, ALL)
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     return batch_id
 
 

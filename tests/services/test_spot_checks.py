@@ -18,6 +18,7 @@ from aiddesk.services.batches import BatchService
 from aiddesk.services.payments import PaymentService
 from aiddesk.services.problems import ProblemService
 from aiddesk.services.spot_checks import SpotCheckService, method_text, results, strata_text
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -43,13 +44,8 @@ def make_batch(db, name: str = "2026年国庆生活救助") -> int:
 
 def take_to_approved(db, batch_id: int) -> None:
     """公示 12–16 October 2026, approved on the 20th."""
-    db.clock.set(date(2026, 10, 12))
-    BatchService(db, CLERK).transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 10, 19))
-    BatchService(db, CLERK).transition(batch_id, "待审批")
-    db.clock.set(date(2026, 10, 20))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=CLERK, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 10, 12), ended=date(2026, 10, 19), approved=date(2026, 10, 20))
 
 
 @pytest.fixture

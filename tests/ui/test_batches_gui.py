@@ -14,6 +14,7 @@ from aiddesk.db.units import all_units
 from aiddesk.services.archive import ArchiveService
 from aiddesk.services.batches import BatchService
 from aiddesk.ui.batches.batch_dialog import BatchDialog
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -40,13 +41,8 @@ def song_nuan_draft(clerk: BatchService) -> int:
 
 def approve(db, batch_id: int) -> None:
     """Review, a notice from Monday 2 November, and approval, each by the right person."""
-    db.clock.set(date(2026, 11, 2))
-    BatchService(db, CLERK).transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 11, 9))
-    BatchService(db, CLERK).transition(batch_id, "待审批")
-    db.clock.set(date(2026, 11, 10))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=CLERK, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 2), ended=date(2026, 11, 9), approved=date(2026, 11, 10))
 
 
 def dialog_for(db, actor, batch_id=None) -> BatchDialog:

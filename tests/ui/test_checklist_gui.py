@@ -21,6 +21,7 @@ from aiddesk.services.checklist import ChecklistService
 from aiddesk.services.payments import PaymentService
 from aiddesk.ui.verification.checklist_panel import ChecklistPanel, WaiveDialog
 from aiddesk.ui.verification.figures_view import FiguresView
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -43,13 +44,8 @@ def batch(db, actor, make_household, receive) -> int:
         fund_sources=["省总工会经费"], standard=Decimal("800.00"), plan_text="中秋前慰问在档困难职工",
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第9次）", plan_approved_on=date(2026, 8, 25)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 9, 1))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 9, 8))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 9, 9))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 9, 1), ended=date(2026, 9, 8), approved=date(2026, 9, 9))
     db.clock.set(date(2026, 9, 10))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 9, 10))
     with db.transaction() as conn:

@@ -17,6 +17,7 @@ from aiddesk.services.batches import BatchService
 from aiddesk.services.payments import PaymentService
 from aiddesk.ui.archive.list_view import ArchiveListView
 from aiddesk.ui.dashboard.home_page import HomePage
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -43,13 +44,8 @@ def office(db, actor, make_household, receive):
         service.save(make_household(i, name=name))
     service.save(make_household(4, name="赵六", hardship_category="低保边缘户"))
     paid = draft(db, "2026年两节送温暖", HouseholdFilter(category="低保户"))
-    db.clock.set(date(2026, 11, 26))
-    BatchService(db, CLERK).transition(paid, "审核中")
-    BatchService(db, REVIEWER).transition(paid, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    BatchService(db, CLERK).transition(paid, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(paid, "已审批")
+    approve_batch(db, paid, clerk=CLERK, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     db.clock.set(date(2026, 12, 8))
     PaymentService(db, CLERK).mark_paid(paid, paid_on=date(2026, 12, 8))
     noticed = draft(db, "2026年生活救助（第二批）", HouseholdFilter(category="低保边缘户"), activity="生活救助")

@@ -20,6 +20,7 @@ from aiddesk.services.sms import LIST_SHEET, SmsService
 from aiddesk.ui.verification.column_mapping_dialog import ColumnMappingDialog
 from aiddesk.ui.verification.sms_panel import FAILED_BACKGROUND, SmsPanel
 from aiddesk.ui.verification.template_dialog import TemplateDialog
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -35,13 +36,8 @@ def make_batch(db, *, pay: bool = True) -> int:
         standard=Decimal("1000.00"), plan_text="方案", plan_approval_kind="主席办公会", plan_approved_by="主席办公会",
         plan_approved_on=date(2026, 11, 20), notice_phone="0898-66120000"))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 11, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 12, 3))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 12, 4))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 11, 26), ended=date(2026, 12, 3), approved=date(2026, 12, 4))
     if pay:
         db.clock.set(date(2026, 12, 8))
         PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 12, 8))

@@ -15,6 +15,7 @@ from aiddesk.services.batches import BatchService
 from aiddesk.services.payments import PaymentService
 from aiddesk.ui.main_window import VERIFY
 from aiddesk.ui.verification.batch_verification import BatchVerificationDialog
+from workflow_steps import approve_batch
 
 CLERK = Actor("jingban", "界面", ("经办人",))
 REVIEWER = Actor("shenhe", "界面", ("审核人",))
@@ -31,13 +32,8 @@ def paid(db, actor, make_household, receive) -> int:
                                       year=2026, unit_code="460000", fund_sources=["省总工会经费"],
                                       standard=Decimal("800.00")))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 10, 12))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 10, 19))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 10, 20))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 10, 12), ended=date(2026, 10, 19), approved=date(2026, 10, 20))
     db.clock.set(date(2026, 10, 22))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 10, 22))
     return batch_id

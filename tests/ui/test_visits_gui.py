@@ -20,6 +20,7 @@ from aiddesk.services.payments import PaymentService
 from aiddesk.ui import messages
 from aiddesk.ui.verification.feedback_view import FeedbackDialog, FeedbackView
 from aiddesk.ui.verification.visits_view import VisitDialog, VisitsView
+from workflow_steps import approve_batch
 
 YEAR = 2026
 CLERK = Actor("jingban", "界面", ("经办人",))
@@ -202,13 +203,8 @@ def paid(db, receive, households) -> int:
         plan_approval_kind="主席办公会", plan_approved_by="主席办公会（2026年第12次）",
         plan_approved_on=date(2026, 10, 20)))
     clerk.add_from_filter(batch_id, HouseholdFilter(statuses=()))
-    db.clock.set(date(2026, 10, 26))
-    clerk.transition(batch_id, "审核中")
-    BatchService(db, REVIEWER).transition(batch_id, "公示中")
-    db.clock.set(date(2026, 11, 10))
-    clerk.transition(batch_id, "待审批")
-    db.clock.set(date(2026, 11, 11))
-    BatchService(db, APPROVER).transition(batch_id, "已审批")
+    approve_batch(db, batch_id, clerk=clerk.actor, reviewer=REVIEWER, approver=APPROVER,
+                  noticed=date(2026, 10, 26), ended=date(2026, 11, 10), approved=date(2026, 11, 11))
     db.clock.set(date(2026, 11, 12))
     PaymentService(db, CLERK).mark_paid(batch_id, paid_on=date(2026, 11, 12))
     db.clock.set(date(2026, 11, 26))  # the answers come in two weeks later
