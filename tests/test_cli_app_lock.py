@@ -14,6 +14,10 @@ from aiddesk.cli import main
 from aiddesk.core.clock import SystemClock
 from aiddesk.db import app_lock, open_database
 
+# The day of the tests' databases (tests/conftest.py), so the command line does not warn that this PC's clock
+# is wrong whichever day the suite runs on.
+ON_THE_DAY = ["--today", "2026-11-26"]
+
 
 class _User:
     username, display_name = "zhangsan", "张三"
@@ -44,7 +48,7 @@ def held(db):
 
 
 def test_import_is_refused_while_another_pc_has_the_database(held, workbook, capsys):
-    assert main(["--db", str(held), "import", str(workbook)]) == 1
+    assert main(["--db", str(held), *ON_THE_DAY, "import", str(workbook)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：数据库正由 张三（电脑 PC-B，自 ")
     assert "命令行现在不能导入，没有写入任何内容" in err and "请等对方关闭程序后再执行" in err and "--force" in err
@@ -52,14 +56,14 @@ def test_import_is_refused_while_another_pc_has_the_database(held, workbook, cap
 
 
 def test_force_imports_anyway_with_the_warning(held, workbook, capsys):
-    assert main(["--db", str(held), "import", str(workbook), "--force"]) == 0
+    assert main(["--db", str(held), *ON_THE_DAY, "import", str(workbook), "--force"]) == 0
     captured = capsys.readouterr()
     assert captured.err.startswith("警告：数据库正由 张三（电脑 PC-B") and "已导入" in captured.out
     assert count(held, "households") == 1
 
 
 def test_a_dry_run_only_warns(held, workbook, capsys):
-    assert main(["--db", str(held), "import", str(workbook), "--dry-run"]) == 0
+    assert main(["--db", str(held), *ON_THE_DAY, "import", str(workbook), "--dry-run"]) == 0
     captured = capsys.readouterr()
     assert captured.err.startswith("警告：数据库正由 张三") and "检查通过，未写入" in captured.out
 
@@ -67,12 +71,12 @@ def test_a_dry_run_only_warns(held, workbook, capsys):
 def test_reading_commands_warn_and_go_on(held, tmp_path, capsys):
     for args in (["check"], ["report", "funds", "--year", "2026"], ["evaluate", "--year", "2026"],
                  ["export", str(tmp_path / "out.xlsx"), "--year", "2026"]):
-        assert main(["--db", str(held)] + args) == 0, args
+        assert main(["--db", str(held), *ON_THE_DAY] + args) == 0, args
         assert capsys.readouterr().err.startswith("警告：数据库正由 张三（电脑 PC-B"), args
 
 
 def test_backup_neither_warns_nor_refuses(held, tmp_path, capsys):
-    assert main(["--db", str(held), "backup", "--to", str(tmp_path / "备份")]) == 0
+    assert main(["--db", str(held), *ON_THE_DAY, "backup", "--to", str(tmp_path / "备份")]) == 0
     assert "警告" not in capsys.readouterr().err
 
 
@@ -80,11 +84,11 @@ def test_demo_is_refused_too(tmp_path, capsys):
     path = tmp_path / "demo.sqlite"
     taken = app_lock.acquire(path, _User(), clock=SystemClock(), host="PC-B")
     try:
-        assert main(["--db", str(path), "demo", "--households", "3"]) == 1
+        assert main(["--db", str(path), *ON_THE_DAY, "demo", "--households", "3"]) == 1
         err = capsys.readouterr().err
         assert "命令行现在不能生成演示数据" in err and "--force" in err
         assert not path.exists()  # refused before the database is even opened
-        assert main(["--db", str(path), "demo", "--households", "3", "--force"]) == 0
+        assert main(["--db", str(path), *ON_THE_DAY, "demo", "--households", "3", "--force"]) == 0
         assert count(path, "households") == 3
     finally:
         taken.lock.release()
@@ -94,7 +98,7 @@ def test_no_holder_or_this_process_no_warning(db, workbook, capsys):
     db.close()
     mine = app_lock.acquire(db.path, _User(), clock=SystemClock())  # this very process: not "another program"
     try:
-        assert main(["--db", str(db.path), "import", str(workbook)]) == 0
+        assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(workbook)]) == 0
     finally:
         mine.lock.release()
     assert "警告" not in capsys.readouterr().err
@@ -113,13 +117,13 @@ def test_a_lock_left_by_a_crashed_pc_still_refuses_and_says_what_to_do(db, workb
     lock_file.write_text(json.dumps({"username": "wangwu", "display_name": "王五", "host": "PC-坏了", "pid": 99,
                                      "started": "2016-01-04T08:00:00", "heartbeat": "2016-01-04T08:30:00"},
                                     ensure_ascii=False), encoding="utf-8")
-    assert main(["--db", str(db.path), "import", str(workbook)]) == 1
+    assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(workbook)]) == 1
     err = capsys.readouterr().err
     assert "王五（电脑 PC-坏了，自 2016年1月4日 08:00 起）" in err
     assert "请在本机打开工作台" in err and "自动接管" in err and "--force" in err
     assert count(db.path, "households") == 0
-    assert main(["--db", str(db.path), "backup", "--to", str(tmp_path)]) == 0
+    assert main(["--db", str(db.path), *ON_THE_DAY, "backup", "--to", str(tmp_path)]) == 0
     archive = next(tmp_path.glob("office-备份-*.zip"))
-    assert main(["--db", str(db.path), "restore", str(archive)]) == 1
+    assert main(["--db", str(db.path), *ON_THE_DAY, "restore", str(archive)]) == 1
     err = capsys.readouterr().err
     assert "现在不能恢复" in err and "从备份恢复" in err and lock_file.exists()

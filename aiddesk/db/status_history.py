@@ -1,4 +1,4 @@
-"""Each archive's status history as periods (archive_status_periods): written by every status change, read for "在档 on a day".
+"""Each archive's status history as periods: written by every status change, read for "在档 on a day".
 
 A period is the status a household held from ``valid_from`` up to, not including, ``valid_to`` (the next
 period's start); the open period (``valid_to`` NULL) is the present status, the one ``households.archive_status``
@@ -188,7 +188,7 @@ def kept_up(conn: sqlite3.Connection, day: date, since: date) -> tuple[int, int]
 
 
 def mismatches(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """Archives whose present period disagrees with their status (archive_no, what is wrong): for the integrity check."""
+    """Archives whose present period disagrees with their status (archive_no, what is wrong): the integrity check."""
     rows = conn.execute(
         "SELECT h.archive_no, h.archive_status, (SELECT group_concat(p.status, '、') FROM archive_status_periods p"
         " WHERE p.household_id = h.id AND p.valid_to IS NULL) AS present FROM households h"

@@ -186,7 +186,8 @@ class Importer:
             member_counts[no] = member_counts.get(no, 0) + 1
         tree = self._subtree() if existing else set()
         inserts, updates, new = [], [], set()
-        status_at = [_HOUSEHOLD_COLUMNS.index(c) for c in ("archive_status", "created_date", "exit_date", "exit_reason")]
+        status_at = [_HOUSEHOLD_COLUMNS.index(c)
+                     for c in ("archive_status", "created_date", "exit_date", "exit_reason")]
         statuses: dict[str, tuple] = {}  # archive no → (status, 建档日期, 退出日期, 退出原因) of the archives to follow
         changed: list[status_history.Imported] = []
         for done, row in enumerate(rows, start=1):

@@ -13,6 +13,10 @@ from aiddesk.exchange.export import encrypt_in_place
 from aiddesk.exchange.sheet_reader import PasswordRequired, Unreadable, WrongPassword, read_workbook
 from aiddesk.services.exchange_import import ExchangeImportService
 
+# The day of the tests' databases (tests/conftest.py), so the command line does not warn that this PC's clock
+# is wrong whichever day the suite runs on.
+ON_THE_DAY = ["--today", "2026-11-26"]
+
 PASSWORD = "报送-2026-Kl"
 
 
@@ -134,20 +138,21 @@ def test_cli_imports_with_a_password_file(db, locked, tmp_path, capsys):
 
 def test_cli_without_or_with_a_wrong_password(db, locked, tmp_path, capsys):
     db.close()
-    assert main(["--db", str(db.path), "import", str(locked)]) == 2
+    assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(locked)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：文件已加密，请先输入密码") and "--password-file" in err
-    assert main(["--db", str(db.path), "import", str(locked), "--json"]) == 2
+    assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(locked), "--json"]) == 2
     out = json.loads(capsys.readouterr().out)
     assert out["imported"] == {} and "--password-file" in out["errors"][0]["message"]
     wrong = tmp_path / "错.txt"
     wrong.write_text("mima\n", encoding="utf-8")
-    assert main(["--db", str(db.path), "import", str(locked), "--password-file", str(wrong), "--dry-run"]) == 2
+    assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(locked), "--password-file", str(wrong),
+                 "--dry-run"]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("错误：密码不对") and "请向发送单位核对密码" in captured.err
     assert "mima" not in captured.err and "Traceback" not in captured.err
     wrong.write_text("\n", encoding="utf-8")
-    assert main(["--db", str(db.path), "import", str(locked), "--password-file", str(wrong)]) == 1
+    assert main(["--db", str(db.path), *ON_THE_DAY, "import", str(locked), "--password-file", str(wrong)]) == 1
     assert "第一行是空的" in capsys.readouterr().err
     office = open_database(db.path)
     try:
