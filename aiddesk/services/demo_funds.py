@@ -90,7 +90,10 @@ class DemoLedger:
         self.funds.set_budgets(year, {"中央财政": state["central"] + Decimal(100000), "省财政": state["provincial"],
                                       "省总工会经费": UNION + Decimal(100000), "本级工会经费": Decimal(50000)})
         self.office.step()
-        self.funds.set_plans(year, [Plan("生活救助", poor + edge + 250, (poor + edge) * Decimal(1000)),
+        # The year's 生活救助 as planned: 送温暖 for the 低保户, each round (and the late one) for the 边缘户, and
+        # 临时救助 — so the plan is not yet used up in December, as in a real office's year.
+        living = poor + edge * (LIVING_ROUNDS + 1) + 20
+        self.funds.set_plans(year, [Plan("生活救助", living, living * Decimal(1000)),
                                     Plan("医疗救助", 20, Decimal(100000)), Plan("助学救助", 30, Decimal(75000))])
 
     def _union_money(self, year: int, on: date) -> None:
