@@ -260,6 +260,8 @@ class SpotCheckService:
         if len(note) > NOTE_MAX:
             raise UserError(f"备注最多{NOTE_MAX}字，请精简", field="note")
         called_on = called_on or self.db.clock.today()
+        if called_on > self.db.clock.today():
+            raise UserError(f"通话日期 {called_on.isoformat()} 晚于今天，请核对", field="called_on")
         rules = load_verification_rules()
         with self.db.transaction() as conn:
             line = batch_repo.get_record(conn, record_id)

@@ -175,7 +175,9 @@ def test_a_checked_batch_may_still_be_drawn_again(db, paid):
 
 @pytest.fixture
 def drawn(db, paid):
-    return SpotCheckService(db, CLERK).draw(paid, count=4, seed="CA11CA11")
+    result = SpotCheckService(db, CLERK).draw(paid, count=4, seed="CA11CA11")
+    db.clock.set(date(2026, 11, 26))  # the calls are logged over the weeks that follow
+    return result
 
 
 def test_a_call_is_logged_and_sets_the_lines_status(db, paid, drawn):
@@ -257,6 +259,7 @@ def test_a_wrong_amount_opens_one_problem_until_resolved(db, paid, drawn):
     assert [p.kind for p in problems.problems(open_only=True, batch_id=paid)] == ["本人未收到"]
 
     # once resolved, the same finding again is a new problem to follow up
+    db.clock.set(date(2026, 11, 9))
     fresh = service.record_call(line, result="金额不符", called_on=date(2026, 11, 5))
     assert fresh.problem_opened and fresh.problem_id != first.problem_id
     # a discrepancy put right stays found
@@ -277,12 +280,15 @@ def test_what_a_call_may_record(db, paid, drawn, households):
     not_drawn = next(r.id for r in BatchService(db, CLERK).records(paid) if r.id not in drawn.record_ids)
     with pytest.raises(UserError, match="不在所选的抽查名单中"):
         service.record_call(not_drawn, result="核实一致", called_on=CALLED_ON, draw_id=drawn.draw.id)
+    with pytest.raises(UserError, match="晚于今天"):
+        service.record_call(not_drawn, result="核实一致", called_on=date(2026, 11, 27))
     # a line may still be called outside a draw (a follow-up call)
     service.record_call(not_drawn, result="核实一致", called_on=CALLED_ON)
 
     unpaid = make_batch(db, "2026年第二批生活救助")
     BatchService(db, CLERK).add_from_filter(unpaid, ALL)
     take_to_approved(db, unpaid)
+    db.clock.set(date(2026, 11, 26))
     with pytest.raises(UserError, match="尚未发放"):
         service.record_call(BatchService(db, CLERK).records(unpaid)[0].id, result="核实一致", called_on=CALLED_ON)
     assert db.conn.execute("SELECT count(*) FROM phone_calls").fetchone()[0] == 1
@@ -296,6 +302,7 @@ def test_staff_draw_and_call(db, paid, who):
     service = SpotCheckService(db, who)
     assert service.may_check
     d = service.draw(paid, count=3)
+    db.clock.set(CALLED_ON)
     service.record_call(d.record_ids[0], result="核实一致", called_on=CALLED_ON, draw_id=d.draw.id)
     assert service.calls(d.record_ids[0])[0].called_by == who.username
 
