@@ -1,7 +1,7 @@
 -- The schema of a new AidDesk database, at the current version.
 -- Older databases are upgraded by aiddesk/db/migrations; keep the two in step.
 PRAGMA application_id = 1095320644;  -- 0x41494444 'AIDD': tells our files from other SQLite files
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -576,3 +576,14 @@ CREATE TABLE exchange_imports (
     rows           TEXT NOT NULL DEFAULT '{}'          -- JSON: sheet → rows imported
 );
 CREATE INDEX exchange_imports_unit ON exchange_imports(unit_code, year, id);
+
+-- ---- version 9: an index on every foreign key (deleting or replacing rows never scans a table per row) ----
+CREATE INDEX batches_unit ON batches(unit_code);
+CREATE INDEX aid_records_corrects ON aid_records(corrects_id);
+CREATE INDEX aid_attachments_batch ON aid_attachments(batch_id);
+CREATE INDEX objections_record ON objections(aid_record_id);
+CREATE INDEX phone_calls_draw ON phone_calls(draw_id);
+CREATE INDEX home_visits_draw ON home_visits(draw_id);
+CREATE INDEX feedback_household ON feedback(household_id);
+CREATE INDEX problems_household ON problems(household_id);
+CREATE INDEX problems_batch ON problems(batch_id);

@@ -61,6 +61,7 @@ STEPS: dict[int, Step] = {
     6: sql_step("v0006_exchange.sql"),
     7: _security,
     8: _history,
+    9: sql_step("v0009_integrity.sql"),
 }
 
 
