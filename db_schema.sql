@@ -587,3 +587,16 @@ CREATE INDEX home_visits_draw ON home_visits(draw_id);
 CREATE INDEX feedback_household ON feedback(household_id);
 CREATE INDEX problems_household ON problems(household_id);
 CREATE INDEX problems_batch ON problems(batch_id);
+
+-- ---- version 9: the digest of each protected record, vouched for by the audit log (aiddesk/db/row_digests.py) ----
+-- Each household with its members, aid record, batch and fund ledger entry gets a digest of its fields whenever
+-- the program writes it; the audit entry written next vouches for the digests (rows_hash, a chained field).
+ALTER TABLE audit_log ADD COLUMN rows_hash TEXT;
+CREATE TABLE row_states (
+    seq      INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL,   -- the audit entry that vouches for it: the next one after it was appended
+    tbl      TEXT NOT NULL,      -- households (members included), aid_records, batches, fund_entries
+    row_id   INTEGER NOT NULL,
+    digest   BLOB                -- 16 bytes of SHA-256 over the record's fields; NULL: the record was deleted
+);
+CREATE INDEX row_states_row ON row_states(tbl, row_id);

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .core.errors import UserError
 
@@ -31,3 +33,18 @@ def write_atomically(path: str | os.PathLike, build: Callable[[str], None], *, o
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def private_folder(prefix: str = "aiddesk-") -> Iterator[Path]:
+    """A new folder in this PC's own temporary directory that only the current user may open (mode 0700).
+
+    For a plaintext that must never reach the target's folder (a USB stick, a share): e.g. a workbook
+    before it is encrypted. Removed with everything in it when the block ends, normally or by an error;
+    only a killed process leaves it, and then on the local disk, in the user's own temporary folder.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))  # mkdtemp: owner-only permissions
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
+import os
+import sqlite3
 import sys
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +24,10 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"命令行参数有误：{cli_words.in_chinese(message)}\n请用 aiddesk --help 查看用法。\n")
+        message = _visible(cli_words.in_chinese(message))
+        if message.rstrip().endswith(("：", ":")):  # the word argparse names is an empty one ("")
+            message = message.rstrip() + "“”（一个空白的参数）"
+        sys.stderr.write(f"命令行参数有误：{message}\n请用 aiddesk --help 查看用法。\n")
         sys.exit(EXIT_UNREADABLE)
 
 
@@ -29,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="aiddesk", description="工会帮扶工作台。不带命令时打开程序窗口。")
     p.add_argument("--version", action="version", version=f"工会帮扶工作台 AidDesk {__version__}",
                    help="显示版本号后退出")
-    p.add_argument("--db", metavar="PATH", help=f"数据库文件（默认：{default_database()}）；不存在时新建")
+    p.add_argument("--db", metavar="PATH", help=f"数据库文件（默认：{default_database()}）；不存在时，导入、导出、备份和"
+                                                "生成演示数据会新建，查看、统计、打印和检查则提示找不到")
     p.add_argument("--today", type=_day_argument, metavar="YYYY-MM-DD",
                    help="本机日期不对时，按这一天作为今天执行本次命令（新记录、备份文件名的日期按它记下，"
                         "时间仍按本机时钟）；写在命令之前，如 aiddesk --today 2026-11-26 import 交换表.xlsx")
@@ -41,20 +49,21 @@ def _parser() -> argparse.ArgumentParser:
              "默认拒绝。请先确认对方不会同时修改")
     demo = sub.add_parser("demo", help="生成演示数据库（单位、档案、账号）")
     demo.add_argument("--force", action="store_true", help=force)
-    demo.add_argument("--households", type=int, default=1431, metavar="N", help="档案户数（默认1431）")
+    demo.add_argument("--households", type=_households_argument, default=1431, metavar="N",
+                      help=f"档案户数（默认1431，最多{DEMO_MAX:,}）")
     demo.add_argument("--seed", type=int, default=2015, metavar="S", help="随机种子，相同种子生成相同数据")
     prn = sub.add_parser("print", help="打印表格为 PDF")
-    what = prn.add_subparsers(dest="form", metavar="表格")
+    what = prn.add_subparsers(dest="form", metavar="表格", required=True)
     arc = what.add_parser("archive", help="困难职工档案登记表")
     arc.add_argument("--household", required=True, action="append", metavar="档案编号或身份证号",
                      help="要打印的档案；可重复多次，合并为一个 PDF")
-    arc.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    arc.add_argument("--out", required=True, type=_output(".pdf"), metavar="FILE.pdf", help="输出的 PDF 文件")
     from .services.printing import BATCH_FORMS
 
     for form, title in BATCH_FORMS.items():
         one = what.add_parser(form, help=f"帮扶批次的{title}")
         one.add_argument("--batch", required=True, metavar="批次编号", help="要打印的批次")
-        one.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+        one.add_argument("--out", required=True, type=_output(".pdf"), metavar="FILE.pdf", help="输出的 PDF 文件")
     imp = sub.add_parser("import", help="导入交换表或旧台账（全部导入或全部不导入）")
     imp.add_argument("file", metavar="FILE.xlsx", help="下级单位导出的交换表，或本单位的旧 Excel 台账")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
@@ -63,27 +72,27 @@ def _parser() -> argparse.ArgumentParser:
                      help="工作簿设置了打开密码时：写有密码的文本文件（密码为第一行）")
     imp.add_argument("--force", action="store_true", help=force)
     exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
-    exp.add_argument("file", metavar="FILE.xlsx", help="输出的 Excel 工作簿")
-    exp.add_argument("--year", required=True, type=int, metavar="年度")
+    exp.add_argument("file", type=_output(".xlsx"), metavar="FILE.xlsx", help="输出的 Excel 工作簿")
+    exp.add_argument("--year", required=True, type=_year_argument, metavar="年度")
     exp.add_argument("--password-file", metavar="FILE", help="给导出的工作簿设置打开密码（密码为该文本文件的第一行）")
     rep = sub.add_parser("report", help="统计报表")
-    kinds = rep.add_subparsers(dest="report", metavar="报表")
+    kinds = rep.add_subparsers(dest="report", metavar="报表", required=True)
     funds = kinds.add_parser("funds", help="年度帮扶资金使用情况（资金来源、支出、结余、下级单位）")
-    funds.add_argument("--year", required=True, type=int, metavar="年度")
+    funds.add_argument("--year", required=True, type=_year_argument, metavar="年度")
     funds.add_argument("--unit", metavar="单位代码", help="统计哪个单位（默认本单位）")
     funds.add_argument("--json", action="store_true", help="以 JSON 输出（格式见 EXCHANGE.md）")
-    funds.add_argument("--pdf", metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
-    funds.add_argument("--xlsx", metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
+    funds.add_argument("--pdf", type=_output(".pdf"), metavar="FILE.pdf", help="同时生成可打印的 PDF 报告")
+    funds.add_argument("--xlsx", type=_output(".xlsx"), metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
     dup = kinds.add_parser("duplicates", help="跨单位重复：同一身份证号在两个单位在档，或同年同救助类别由两个单位救助")
-    dup.add_argument("--year", required=True, type=int, metavar="年度")
+    dup.add_argument("--year", required=True, type=_year_argument, metavar="年度")
     dup.add_argument("--json", action="store_true", help="以 JSON 输出（id_number、kind、entries）")
     sa = kinds.add_parser("self-assessment", help="起草年度自检报告（Word 文档和 PDF，数字取自记录，文字部分留待填写）")
-    sa.add_argument("--year", required=True, type=int, metavar="年度")
-    sa.add_argument("--docx", metavar="FILE.docx", help="输出的 Word 文档（可用 Word 或 WPS 编辑）")
-    sa.add_argument("--pdf", metavar="FILE.pdf", help="输出的 PDF")
+    sa.add_argument("--year", required=True, type=_year_argument, metavar="年度")
+    sa.add_argument("--docx", type=_output(".docx"), metavar="FILE.docx", help="输出的 Word 文档（可用 Word 或 WPS 编辑）")
+    sa.add_argument("--pdf", type=_output(".pdf"), metavar="FILE.pdf", help="输出的 PDF")
     sa.add_argument("--template", metavar="模板名称", help="引用哪个绩效自评表的得分（默认本单位选用的模板）")
     ev = sub.add_parser("evaluate", help="年度绩效自评表：按记录自动计分，加上已录入的手工评分")
-    ev.add_argument("--year", required=True, type=int, metavar="年度")
+    ev.add_argument("--year", required=True, type=_year_argument, metavar="年度")
     ev.add_argument("--template", metavar="模板名称", help="评价模板（默认：本单位选定的模板）")
     ev.add_argument("--json", action="store_true", help="以 JSON 输出各行得分及其依据")
     bak = sub.add_parser("backup", help="立即备份数据库和附件（默认备份到数据库旁的“<名称>_备份”文件夹）")
@@ -99,6 +108,51 @@ def _day_argument(text: str) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 年-月-日，如 2026-11-26") from None
+
+
+def _year_argument(text: str) -> int:
+    """A year the records can be of: 2000–2100, as the windows' year boxes allow (one rule for every command)."""
+    from .services.settings import YEAR_MAX, YEAR_MIN
+
+    try:
+        year = int(text)  # also the full-width digits a Chinese input method may type
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是年度，请写阿拉伯数字的年份，如 2026") from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise argparse.ArgumentTypeError(f"年度“{text}”超出范围，请写 {YEAR_MIN} 至 {YEAR_MAX} 之间的年份，如 2026")
+    return year
+
+
+DEMO_MAX = 100_000  # a demo office far larger than any real one; a bigger number would build for days
+
+
+def _households_argument(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是户数，请写一个整数，如 200") from None
+    if not 0 <= n <= DEMO_MAX:
+        raise argparse.ArgumentTypeError(f"演示档案户数“{text}”超出范围，请写 0 至 {DEMO_MAX} 之间的整数")
+    return n
+
+
+_KINDS = {".pdf": "PDF 文件", ".xlsx": "Excel 工作簿", ".docx": "Word 文档"}
+
+
+def _output(suffix: str):
+    """An argument type: the name of a file to write as ``suffix`` (a PDF saved as 报告.xlsx opens in nothing)."""
+
+    def output_file(text: str) -> str:
+        if Path(text).suffix.lower() != suffix:
+            try:
+                example = Path(text).with_suffix(suffix).name
+            except ValueError:  # no file name at all
+                example = f"输出{suffix}"
+            raise argparse.ArgumentTypeError(f"这里生成的是{_KINDS[suffix]}，文件名应以 {suffix} 结尾，"
+                                             f"“{text}”不是；请改为如 {example}")
+        return text
+
+    return output_file
 
 
 def _clock(args: argparse.Namespace):
@@ -139,12 +193,71 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(db_path)
     try:
         return _run_command(command, args, db_path)
+    except _FileUnreadable as err:
+        _say(err.message)
+        return EXIT_UNREADABLE
     except UserError as err:
-        sys.stderr.write(f"错误：{err.message}\n")
+        _say(err.message)
         return EXIT_REFUSED
     except OSError as err:
-        sys.stderr.write(f"错误：无法读写文件（{err.strerror or err}）：{err.filename or ''}\n")
+        _say(_file_problem(err))
         return EXIT_UNREADABLE
+    except sqlite3.Error as err:
+        _say(_database_problem(err, db_path))
+        return EXIT_REFUSED
+    except Exception as err:  # never a traceback in front of a user: what happened, and whom to tell
+        _say(f"程序内部出错，命令没有完成（{type(err).__name__}：{err}）。请把这一行和所执行的命令告诉技术支持")
+        return EXIT_REFUSED
+
+
+class _FileUnreadable(UserError):
+    """A file named on the command line cannot be read as what it should be: exit code 2, like a missing one."""
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters (a user's argument may hold any) written out, so one line stays one line."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+
+
+def _say(message: str) -> None:
+    """One error line on stderr; it always says something."""
+    text = " ".join(_visible(line.strip()) for line in str(message).split("\n") if line.strip())
+    text = text or "命令没有完成，原因不明。请把所执行的命令告诉技术支持"
+    sys.stderr.write(f"错误：{text}\n")
+
+
+# What the operating system's errors mean, in words an office reads (its own text is English on many PCs).
+_OS_REASONS = {
+    errno.ENOENT: "找不到这个文件或文件夹", errno.EACCES: "没有读写权限", errno.EPERM: "没有读写权限",
+    errno.ENOSPC: "磁盘已满", errno.EDQUOT: "超出了磁盘配额", errno.EROFS: "磁盘是只读的",
+    errno.EISDIR: "这是一个文件夹，不是文件", errno.ENOTDIR: "路径中有一级不是文件夹", errno.EEXIST: "文件已存在",
+    errno.ENAMETOOLONG: "文件名或路径太长", errno.EINVAL: "文件名无效", errno.EBUSY: "文件正被其他程序使用",
+    errno.EIO: "磁盘读写出错（U盘或网络盘可能已断开）", errno.ENXIO: "设备不存在",
+}
+
+
+def _file_problem(err: OSError) -> str:
+    reason = _OS_REASONS.get(err.errno) or f"系统提示：{err.strerror or err}"
+    where = f"“{err.filename}”" if err.filename else ""
+    return f"无法读写文件{where}（{reason}）。请检查文件名、所在文件夹和读写权限后重试"
+
+
+def _database_problem(err: sqlite3.Error, db_path: Path) -> str:
+    """An SQLite error no layer below turned into a message of its own (a damaged page read mid-command, …)."""
+    code = (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF
+    name = db_path.name
+    if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return (f"数据库“{name}”已损坏，命令没有完成。请运行 aiddesk --db {db_path} check 查看，"
+                "并从最近的备份恢复")
+    if code in (10, 13):  # SQLITE_IOERR, SQLITE_FULL
+        return f"读写数据库“{name}”时磁盘出错（磁盘可能已满，或U盘、网络盘已断开），命令没有完成。请检查磁盘后重试"
+    if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+        return f"数据库“{name}”正被另一台电脑或另一个程序使用，命令没有完成。请稍后再试"
+    if code == 8:  # SQLITE_READONLY
+        return f"数据库“{name}”或其所在文件夹是只读的，命令没有完成。请把文件复制到有写权限的文件夹后再试"
+    if code == 14:  # SQLITE_CANTOPEN
+        return f"无法打开数据库文件“{db_path}”（路径不对或没有读写权限）。请检查 --db 后面的路径"
+    return f"数据库“{name}”出错（{err}），命令没有完成。请运行 aiddesk --db {db_path} check 检查数据库"
 
 
 # Commands that change the database's records, and what the refusal says is not done. backup only copies
@@ -156,27 +269,63 @@ NOT_JUDGED = ("backup", "restore")
 DATED = ("import", "demo", "backup", "export")
 
 
-def _respect_app_lock(command: str, args: argparse.Namespace, db_path: Path, today: date) -> None:
-    """Refuse a writing command while another program holds the application lock, unless ``--force``; warn otherwise.
+def _respect_app_lock(command: str, args: argparse.Namespace, db_path: Path, clock):
+    """Take the application lock for a writing command (``import`` but --dry-run, ``demo``); warn or refuse beside
+    another holder. Returns an ``app_lock.Holding``: release it when the command ends, also on an error.
 
-    The GUI holding the lock keeps its own view of the data and its own transactions: records written
-    under it would surprise its user, and its checks (a duplicate, a fund balance) would be judged on stale data.
-    A command-line run cannot watch the lock for minutes to see it go stale: any lock counts (see live_holder).
+    A writer holds the lock for as long as it writes, so a ``restore`` (here or on another PC) sees it and refuses
+    rather than swap the database under the import. The GUI holding the lock keeps its own view of the data and its
+    own transactions: records written under it would surprise its user, and its checks (a duplicate, a fund
+    balance) would be judged on stale data; so a writer is refused unless ``--force``. With ``--force`` it goes on
+    beside the holder without taking the lock over (that would turn the holder's window read-only mid-work): the
+    holder's lock still keeps a restore out meanwhile. A command-line run cannot watch the lock for minutes to see
+    it go stale: any lock counts (see live_holder).
     """
+    import socket
+
     from .db import app_lock
 
+    nothing = app_lock.Holding(None)
     if command in NOT_JUDGED:
-        return
+        return nothing
+    today = clock.today()
+    if command in WRITING and not (command == "import" and args.dry_run):
+        path = db_path.expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)  # as opening (creating) the database would
+        taken = app_lock.acquire(path, _lock_user(WRITING[command]), clock=clock)
+        if taken.acquired:
+            return app_lock.Holding(taken.lock)
+        holder = taken.holder
+        if (holder.host, holder.pid) == (socket.gethostname(), os.getpid()):
+            return nothing  # this very process holds it already (the lock is not "another program")
+        if not args.force:
+            raise UserError(f"数据库正由 {_in_use(holder, today)}，"
+                            f"命令行现在不能{WRITING[command]}，没有写入任何内容。"
+                            f"请等对方关闭程序或命令执行完毕后再执行；{_CRASHED_HOLDER}；"
+                            "确认对方不会同时修改时，可加 --force 照样执行")
+        sys.stderr.write(app_lock.warning_for(holder, today) + "\n")
+        return nothing
     holder = app_lock.live_holder(db_path)
-    if holder is None:
-        return
-    writes = command in WRITING and not (command == "import" and args.dry_run)
-    if writes and not args.force:
-        raise UserError(f"数据库正由 {holder.describe(today)}在工作台中使用，"
-                        f"命令行现在不能{WRITING[command]}，没有写入任何内容。"
-                        f"请等对方关闭程序后再执行；{_CRASHED_HOLDER}；"
-                        "确认对方不会同时修改时，可加 --force 照样执行")
-    sys.stderr.write(app_lock.warning_for(holder, today) + "\n")
+    if holder is not None:
+        sys.stderr.write(app_lock.warning_for(holder, today) + "\n")
+    return nothing
+
+
+# How a command-line writer names itself in the lock file: the window of another PC shows who has the database.
+_CLI_MARK = "（命令行"
+
+
+def _lock_user(doing: str):
+    from types import SimpleNamespace
+
+    user = _cli_actor().username
+    return SimpleNamespace(username=user, display_name=f"{user}{_CLI_MARK}{doing}）")
+
+
+def _in_use(holder, today: date) -> str:
+    """张三（电脑 PC-B，自 10:02 起）在工作台中使用; a command-line holder says what it is doing itself."""
+    where = "使用" if _CLI_MARK in holder.display_name else "在工作台中使用"
+    return f"{holder.describe(today)}{where}"
 
 
 # What to do about a lock whose program crashed on another PC: the command line cannot tell it from a live one.
@@ -196,14 +345,48 @@ def _warn_if_clock_wrong(conn, clock) -> None:
                          "请先改正本机日期，或在命令前加 --today 实际日期（如 aiddesk --today YYYY-MM-DD …）再执行。\n")
 
 
-def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
+# Commands that only read the database (and import --dry-run): they never create one (where --db names none, that
+# is a mistyped path, whose empty database would tell nothing), and open one this user may only read (a read-only
+# file, folder or disk) read-only instead of refusing it.
+READING = ("print", "report", "evaluate", "check")
+
+
+def _only_reads(command: str, args: argparse.Namespace) -> bool:
+    return command in READING or (command == "import" and args.dry_run)
+
+
+def _may_write(path: Path) -> bool:
+    """Whether this user may change the file and make its journal beside it (the file's and folder's modes count
+    even for an administrator, as open_database judges them)."""
+    try:
+        return all(p.stat().st_mode & 0o222 and os.access(p, os.W_OK) for p in (path, path.parent))
+    except OSError:
+        return False
+
+
+def _open(db_path: Path, clock, *, only_reads: bool):
     from .db import open_database
 
+    if not only_reads:
+        return open_database(db_path, clock=clock)
+    path = db_path.expanduser()
+    if not path.exists():
+        raise UserError(f"找不到数据库文件“{db_path}”。请检查 --db 后面的路径是否写对"
+                        "（查看、统计、打印和检查不会新建数据库）")
+    return open_database(path, create=False, read_only=not _may_write(path), clock=clock,
+                         read_only_reason="数据库文件或其所在文件夹是只读的")
+
+
+def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
     clock = _clock(args)
     if command == "restore":  # the database must not be open while it is replaced
         return _restore(db_path, args, clock)
-    _respect_app_lock(command, args, db_path, clock.today())
-    db = open_database(db_path, clock=clock)
+    writer = _respect_app_lock(command, args, db_path, clock)  # import and demo hold the lock while they write
+    try:
+        db = _open(db_path, clock, only_reads=_only_reads(command, args))
+    except BaseException:
+        writer.release()
+        raise
     if command in ("print", "report", "evaluate"):  # PDFs: fonts dropped beside the database draw rare characters
         from .reports.glyphs import set_database_folder
 
@@ -237,16 +420,41 @@ def _run_command(command: str, args: argparse.Namespace, db_path: Path) -> int:
         return EXIT_UNREADABLE
     finally:
         db.close()
+        writer.release()
 
 
 def _read_password_file(name: str) -> str:
     """The first line of a text file: a file, not an argument, because command lines show up in process lists
-    and shell history."""
-    lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+    and shell history. UTF-8 or, as Notepad saves "ANSI" on a Chinese Windows, GBK."""
+    with open(name, "rb") as f:
+        data = f.read(_PASSWORD_FILE_LIMIT + 1)
+    text = _decode_text(data) if len(data) <= _PASSWORD_FILE_LIMIT else None
+    if text is None:
+        raise _FileUnreadable(f"密码文件“{name}”不是只写了一行密码的文本文件，读不出密码。请用记事本打开它，"
+                              "第一行只写密码，另存为 UTF-8 编码后重试")
+    lines = text.splitlines()
     password = lines[0] if lines else ""
     if not password:
         raise UserError(f"密码文件“{name}”的第一行是空的，请写入打开密码")
     return password
+
+
+_PASSWORD_FILE_LIMIT = 64 * 1024  # a password file is a line; more is some other file named by mistake
+
+
+def _decode_text(data: bytes) -> str | None:
+    """Text as Windows and Linux editors save it (UTF-8 with or without BOM, UTF-16 with BOM, GBK); None if not text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return None if "\x00" in text else text
+    return None
 
 
 def _import(db, args) -> int:
@@ -277,13 +485,25 @@ def _import(db, args) -> int:
                 where = "".join(p for p in (i.sheet, f"第{i.row}行" if i.row else "",
                                             f"“{i.column}”" if i.column else ""))
                 value = f"（{i.value}）" if i.value else ""
-                print(f"{label}：{where}{value}：{i.message}")
+                print(f"{label}：{where}{value}：{i.message}" if where or value else f"{label}：{i.message}")
         if report.ok:
             done = "检查通过，未写入（--dry-run）" if args.dry_run else "已导入"
             print(f"{done}：" + "，".join(f"{sheet} {n} 行" for sheet, n in report.imported.items()))
+            _print_removal(report.checked.removal, dry_run=args.dry_run)
         else:
             print(f"有 {len(report.errors)} 处错误，没有导入任何内容。")
     return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _print_removal(removal, *, dry_run: bool) -> None:
+    """What the import takes away (a newer export replacing a unit's year, a shorter member list), key by key."""
+    if not removal:
+        return
+    print(("将删除" if dry_run else "已删除") + "（以前导入、而这份表中已没有的）：")
+    for sheet, keys in removal.keys.items():
+        print(f"  {sheet} {len(keys)} 行：" + "、".join(keys))
+    if removal.with_them:
+        print("  随之删除：" + "、".join(f"{what} {n} 条" for what, n in removal.with_them.items()))
 
 
 def _backup(db, args) -> int:
@@ -298,15 +518,20 @@ def _backup(db, args) -> int:
 
 def _restore(db_path: Path, args, clock) -> int:
     from .db import DatabaseOpenError, app_lock, open_database
-    from .services.backups import restore
+    from .services.backups import inspect, restore
 
     actor = _cli_actor()
-    # Replacing the file under a colleague's open window would lose their work: only when nobody holds it.
-    # One look: a lock left by a program that crashed on another PC counts as held (the CLI cannot watch it).
-    taken = app_lock.acquire(db_path, actor.username, clock=clock)
+    if not db_path.absolute().parent.is_dir():  # a new PC: check the backup before making the folder for it
+        inspect(Path(args.file))
+        db_path.absolute().parent.mkdir(parents=True, exist_ok=True)
+    # Replacing the file under a colleague's open window, or under a command-line import or demo still writing,
+    # would lose their work: only when nobody holds the lock. One look: a lock left by a program that crashed on
+    # another PC counts as held (the CLI cannot watch it).
+    taken = app_lock.acquire(db_path, _lock_user("恢复"), clock=clock)
     if not taken.acquired:
-        raise UserError(f"数据库正由 {taken.holder.describe(clock.today())}在工作台中使用，现在不能恢复。"
-                        f"请等对方关闭程序后再试；{_CRASHED_HOLDER}，再用“文件 → 从备份恢复…”恢复")
+        raise UserError(f"数据库正由 {_in_use(taken.holder, clock.today())}，现在不能恢复，没有改动任何文件。"
+                        f"请等对方关闭程序或命令执行完毕后再试；{_CRASHED_HOLDER}，再用“文件 → 从备份恢复…”恢复")
+    holding = app_lock.Holding(taken.lock)  # kept fresh: copying gigabytes of scans back may take minutes
     try:
         if db_path.exists():
             try:
@@ -320,7 +545,7 @@ def _restore(db_path: Path, args, clock) -> int:
                     current.close()
         aside = restore(db_path, Path(args.file), actor, clock)
     finally:
-        taken.lock.release()
+        holding.release()
     print(f"已从“{args.file}”恢复数据库“{db_path}”。")
     if aside:
         print(f"恢复前的数据库已保留为：{aside}")
@@ -475,7 +700,8 @@ def _report_self_assessment(db, args) -> int:
     from .services.self_assessment import draft_report
 
     if not (args.docx or args.pdf):
-        sys.stderr.write("请用 --docx 或 --pdf 指定输出文件\n")
+        sys.stderr.write("命令行参数有误：请用 --docx 或 --pdf 指定自检报告的输出文件（可两个都写），"
+                         "如 --docx 自检报告.docx\n")
         return EXIT_UNREADABLE
     draft = draft_report(db, args.year, args.docx, args.pdf, template=args.template)
     for out in (args.docx, args.pdf):

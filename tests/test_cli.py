@@ -61,7 +61,7 @@ def test_help_and_argument_errors_are_in_chinese(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["evaluate", "--year", "二〇二六"])
     err = capsys.readouterr().err
-    assert exit_.value.code == 2 and "参数 --year：值 '二〇二六' 不是有效的整数" in err
+    assert exit_.value.code == 2 and "参数 --year：“二〇二六”不是年度，请写阿拉伯数字的年份，如 2026" in err
 
 
 def test_print_a_batch_notice_list_without_full_id_numbers(db, actor, make_household, tmp_path, capsys):

@@ -51,7 +51,7 @@ def test_import_is_refused_while_another_pc_has_the_database(held, workbook, cap
     assert main(["--db", str(held), *ON_THE_DAY, "import", str(workbook)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：数据库正由 张三（电脑 PC-B，自 ")
-    assert "命令行现在不能导入，没有写入任何内容" in err and "请等对方关闭程序后再执行" in err and "--force" in err
+    assert "命令行现在不能导入，没有写入任何内容" in err and "请等对方关闭程序或命令执行完毕后再执行" in err and "--force" in err
     assert count(held, "households") == 0 and count(held, "exchange_imports") == 0
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from .errors import UserError
+from .text import half_width
 
 CENT = Decimal("0.01")
 # Not a business rule but a storage bound: a million amounts of up to 100亿元 still sum (in 分) inside
@@ -34,15 +36,39 @@ def from_fen(fen: int | None) -> Decimal | None:
     return (Decimal(fen) / 100).quantize(CENT)
 
 
+# An amount as people type or paste it (after full-width → half-width): a sign, ¥ or ￥, the digits — with a
+# comma only between groups of exactly three (1,234.56; 12,345) — and 元. Written with [0-9], not \d, which
+# would also take the digits of other scripts; no underscores, exponents, NaN or Infinity as Decimal() would.
+_AMOUNT = re.compile(
+    r"(?P<sign>[-+]?)[ \u00a0]*(?P<symbol>[¥￥]?)[ \u00a0]*(?P<sign2>[-+]?)"
+    r"(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?)"
+    r"[ \u00a0]*(?:元)?")
+NOT_AN_AMOUNT = "“{}”不是金额，请输入数字，例如 1000 或 1000.50"
+BAD_GROUPING = "金额“{}”的写法不对：千分位逗号应每三位一个，如 1,234.56"
+
+
+class BadGrouping(UserError):
+    """An amount written with commas where no thousands separator can be ("12,34", "1.000,00", "100，50")."""
+
+
+def yuan_from_text(text: str) -> Decimal:
+    """The 元 amount a text writes (``1000``, ``1,000.50``, ``¥1,000``, ``1000元``, full-width digits), exactly.
+
+    Only the writing is checked here (the shared rule of forms and imports); decimals and size are the callers'.
+    A comma anywhere but between groups of three digits is refused: "12,34" is not 1234, "1.000,00" not 1.
+    """
+    written = half_width(text).strip()
+    m = _AMOUNT.fullmatch(written)
+    if m is None or (m["sign"] and m["sign2"]):
+        # Commas in the wrong places, and otherwise an amount: say what is wrong with the commas.
+        commas_only = "," in written and _AMOUNT.fullmatch(written.replace(",", "")) is not None
+        raise (BadGrouping(BAD_GROUPING.format(text)) if commas_only else UserError(NOT_AN_AMOUNT.format(text)))
+    return Decimal(m["sign"] + m["sign2"] + m["number"].replace(",", ""))
+
+
 def parse_yuan(text: str) -> Decimal:
     """Parse user text such as ``1000``, ``1000.5`` or ``1,000.00`` into 元."""
-    cleaned = text.strip().replace(",", "").replace("，", "").replace("元", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50") from None
-    if not value.is_finite():
-        raise UserError(f"“{text}”不是金额，请输入数字，例如 1000 或 1000.50")
+    value = yuan_from_text(text)
     if value.copy_abs() >= MAX_YUAN:  # copy_abs, not abs(): no rounding, no Overflow; before quantize()
         raise UserError(TOO_BIG.format(text))
     if value != value.quantize(CENT):

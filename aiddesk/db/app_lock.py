@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, replace
@@ -342,6 +343,42 @@ class LockClaim:
         if self._guard_watch.unchanged_for(content) >= self.stale_seconds:
             guard.unlink(missing_ok=True)
             self._guard_watch.forget()
+
+
+class Holding:
+    """The lock held by a program with no event loop (the command line) for as long as one job writes.
+
+    A thread beats it every ``heartbeat_seconds`` (resources/rules/app_lock.json), so a window watching the lock
+    never judges a long import stale and takes it over. ``Holding(None)``: nothing held, nothing to give back.
+    ``release()`` stops the beat and removes the lock file if it is still ours; a second call does nothing.
+    """
+
+    def __init__(self, lock: AppLock | None, *, heartbeat_seconds: float | None = None):
+        self.lock = lock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if lock is not None:
+            interval = lock_rules().heartbeat_seconds if heartbeat_seconds is None else heartbeat_seconds
+            self._thread = threading.Thread(target=self._beat, args=(interval,), name="aiddesk-lock-heartbeat",
+                                            daemon=True)
+            self._thread.start()
+
+    def _beat(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                if not self.lock.refresh():
+                    return  # taken over: a window judged us gone; nothing more to keep fresh
+            except OSError:
+                pass  # the share answered slowly this once: the next beat tries again
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 def acquire(db_path: str | os.PathLike, user, *, clock: Clock, stale_seconds: float | None = None,

@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from . import row_digests
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -50,37 +52,46 @@ def record(conn: sqlite3.Connection, actor: Actor, *, table: str, key: str, acti
     if action == "update" and not new:
         return  # nothing actually changed
     last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    entry_id = (last[0] + 1) if last else 1
+    # The record the entry names, if it is a protected one, gets its digest now (a service may have written it
+    # with its own SQL); the entry then vouches for every digest appended since the entry before.
+    row_digests.note_by_key(conn, table, key)
     entry = {
         # The id is chosen here (not by SQLite) because it is part of the hashed fields.
-        "id": (last[0] + 1) if last else 1,
+        "id": entry_id,
         "at": conn.clock.stamp(), "user": actor.username, "via": actor.via, "table_name": table, "row_key": key,
         "action": action,
         "old_values": None if old is None else json.dumps(old, ensure_ascii=False),
         "new_values": None if new is None else json.dumps(new, ensure_ascii=False),
         "household_id": household_id, "effective_date": effective.isoformat() if effective else None,
+        "rows_hash": row_digests.rows_hash(conn, entry_id),
     }
     prev_hash = last[1] if last else ""
     conn.execute(
         "INSERT INTO audit_log (id, at, user, via, table_name, row_key, action, old_values, new_values, household_id,"
-        " effective_date, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " effective_date, rows_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*(entry[f] for f in CHAINED_FIELDS), prev_hash, entry_hash(entry, prev_hash)),
     )
 
 
 # The columns an entry's hash covers; prev_hash ties it to the entry before.
 CHAINED_FIELDS = ("id", "at", "user", "via", "table_name", "row_key", "action", "old_values", "new_values",
-                  "household_id", "effective_date")
+                  "household_id", "effective_date", "rows_hash")
+# Fields added after entries were first chained: they count only when an entry has them.
+_LATER_FIELDS = ("effective_date", "rows_hash")
 
 
 def entry_hash(entry, prev_hash: str) -> str:
     """SHA-256 of a canonical JSON (sorted keys, no spaces) of the entry's fields and the previous hash.
 
-    ``effective_date`` (version 8) counts only when the entry has one, so the hashes of entries written
-    before it existed stay valid without sealing the chain again.
+    ``effective_date`` (version 8) and ``rows_hash`` (version 9: the hash over the record digests the entry
+    vouches for, :mod:`.row_digests`) count only when the entry has one, so the hashes of entries written
+    before they existed stay valid without sealing the chain again.
     """
     data = {f: entry.get(f) for f in CHAINED_FIELDS}
-    if data["effective_date"] is None:
-        del data["effective_date"]
+    for later in _LATER_FIELDS:
+        if data[later] is None:
+            del data[later]
     data["prev_hash"] = prev_hash
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -90,6 +101,22 @@ def _chained_columns(conn: sqlite3.Connection) -> tuple[str, ...]:
     """The chained fields the log has: the version-7 upgrade seals a log that has no effective_date yet."""
     present = {r[1] for r in conn.execute("PRAGMA table_info(audit_log)")}
     return tuple(f for f in CHAINED_FIELDS if f in present)
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """The log's last entry: (id, hash), or None when the log is empty."""
+    row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def head_text(conn: sqlite3.Connection) -> str:
+    """The log's head as a line to print (a paper copy anchors the log): its number and the first 16 hex digits of
+    its hash, in groups of four — e.g. 操作日志第 2306 条，校验值 3F2A 9C1B 7D4E 0A55."""
+    last = head(conn)
+    if last is None:
+        return "操作日志：尚无记录"
+    start = last[1][:16].upper()
+    return f"操作日志第 {last[0]} 条，校验值 {' '.join(start[i:i + 4] for i in range(0, 16, 4))}"
 
 
 def seal_chain(conn: sqlite3.Connection) -> None:

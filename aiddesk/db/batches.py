@@ -8,6 +8,7 @@ from datetime import date
 
 from ..core.batch import AidRecord, Batch
 from ..core.money import from_fen, to_fen
+from . import row_digests
 
 _BATCH_DATES = ("plan_approved_on", "notice_start", "notice_end", "second_notice_start", "second_notice_end",
                 "approved_on", "paid_on")
@@ -42,6 +43,7 @@ def insert_batch(conn: sqlite3.Connection, b: Batch, *, now: str) -> int:
     batch_id = conn.execute(f"INSERT INTO batches ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})",
                             values).lastrowid
     _write_standards(conn, batch_id, b)
+    row_digests.note(conn, "batches", [batch_id])
     return batch_id
 
 
@@ -50,6 +52,7 @@ def update_batch(conn: sqlite3.Connection, b: Batch, *, now: str) -> None:
     conn.execute(f"UPDATE batches SET {', '.join(f'{c} = :{c}' for c in values)} WHERE id = :id", {**values, "id": b.id})
     conn.execute("DELETE FROM batch_standards WHERE batch_id = ?", (b.id,))
     _write_standards(conn, b.id, b)
+    row_digests.note(conn, "batches", [b.id])
 
 
 def _write_standards(conn: sqlite3.Connection, batch_id: int, b: Batch) -> None:
@@ -123,6 +126,7 @@ def insert_records(conn: sqlite3.Connection, records: list[AidRecord]) -> None:
     rows = [_record_values(r) for r in records]
     cols = list(rows[0])
     conn.executemany(f"INSERT INTO aid_records ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", rows)
+    row_digests.note_keys(conn, "aid_records", [r.record_no for r in records])
 
 
 def _record(row: sqlite3.Row) -> AidRecord:
@@ -159,6 +163,7 @@ def next_record_numbers(conn: sqlite3.Connection, batch_code: str, count: int) -
 
 def set_record_state(conn: sqlite3.Connection, record_id: int, *, state: str, removed_reason: str) -> None:
     conn.execute("UPDATE aid_records SET state = ?, removed_reason = ? WHERE id = ?", (state, removed_reason, record_id))
+    row_digests.note(conn, "aid_records", [record_id])
 
 
 # ---- facts for the checks ----------------------------------------------------------

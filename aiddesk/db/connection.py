@@ -62,6 +62,34 @@ class ReadOnlyError(UserError):
     """The database is open read-only (another PC has it); nothing was saved."""
 
 
+class DiskFullError(UserError):
+    """The disk refused to take a change (full, or failing); the action wrote nothing."""
+
+
+# SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``) told apart here.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 8, 10, 13, 14
+
+
+def _write_refused(err: BaseException, path: Path) -> UserError | None:
+    """The Chinese error for a write the disk or another program refused (``None``: not such an error).
+
+    Only called once the transaction is rolled back, so "没有写入任何内容" is true.
+    """
+    if not isinstance(err, sqlite3.Error):
+        return None
+    code = (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return DiskFullError(f"磁盘已满：数据库“{path.name}”所在的磁盘（{path.parent}）没有剩余空间，"
+                             "本次操作没有写入任何内容。请删除不用的文件、腾出空间后重试。")
+    if code == _SQLITE_IOERR:
+        return DiskFullError(f"读写数据库“{path.name}”时磁盘出错（磁盘可能已满，或U盘、网络盘已断开），"
+                             "本次操作没有写入任何内容。请检查磁盘后重试。")
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return DatabaseBusyError(f"数据库“{path.name}”正被另一台电脑或另一个程序使用，"
+                                 "本次操作没有保存任何内容。请稍等片刻再试。")
+    return None
+
+
 def attachment_dir_for(db_path: Path) -> Path:
     """The attachments folder of the database at ``db_path``: ``<stem>_附件`` beside it."""
     return db_path.with_name(db_path.stem + "_附件")
@@ -140,19 +168,47 @@ class Database:
             self._depth += 1
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as err:
                 self._depth -= 1
-                if self._depth == 0:
-                    self.conn.execute("ROLLBACK")
-                else:
-                    self.conn.execute(f"ROLLBACK TO sp{self._depth}")
-                    self.conn.execute(f"RELEASE sp{self._depth}")
+                self._undo()
+                refused = _write_refused(err, self.path)
+                if refused is not None:
+                    raise refused from err
                 raise
             self._depth -= 1
-            if self._depth == 0:
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute(f"RELEASE sp{self._depth}")
+            self._finish()
+
+    def _undo(self) -> None:
+        """Roll back the level just left, unless SQLite has already rolled the whole transaction back.
+
+        It does that itself on some errors (SQLITE_FULL, IOERR, NOMEM): a ROLLBACK then would fail with
+        "cannot rollback - no transaction is active" and hide the real error.
+        """
+        if not self.conn.in_transaction:
+            return
+        if self._depth == 0:
+            self.conn.execute("ROLLBACK")
+        else:
+            self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+            self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def _finish(self) -> None:
+        """Commit (or release the savepoint of) the level just left; a failed COMMIT rolls everything back."""
+        if not self.conn.in_transaction:  # rolled back under us after an error someone caught and went on from
+            raise UserError(f"保存到数据库“{self.path.name}”时出错，本次操作没有保存。请检查磁盘空间后重试。")
+        if self._depth:
+            self.conn.execute(f"RELEASE sp{self._depth}")
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            # Together or not at all: a transaction left open would make every later action fail too.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            refused = _write_refused(err, self.path)
+            if refused is not None:
+                raise refused from err
+            raise
 
     def connect_for_thread(self) -> "Database":
         """A second connection to the same file, for use on another thread."""
@@ -179,6 +235,10 @@ def _connect(path: Path, busy_timeout_ms: int, clock: Clock, *, read_only: bool 
         # mode=ro: SQLite itself refuses writes, so a slip past transaction() cannot change the file.
         conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False,
                                factory=Connection)
+        if _no_room_for_shared_memory(conn, path):
+            conn.close()
+            conn = sqlite3.connect(read_only_uri(path) + "&immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False, factory=Connection)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, factory=Connection)
     conn.clock = clock
@@ -188,16 +248,41 @@ def _connect(path: Path, busy_timeout_ms: int, clock: Clock, *, read_only: bool 
     return conn
 
 
+def _no_room_for_shared_memory(conn: sqlite3.Connection, path: Path) -> bool:
+    """A WAL database on a disk or in a folder nobody may write (a read-only share, a write-protected USB stick):
+    SQLite cannot make the ``-shm`` file it needs even to read. With no ``-wal`` file of changes beside it, the
+    file alone is the whole database, and is read as one nobody changes while this session looks at it."""
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return False
+    except sqlite3.DatabaseError as err:
+        if (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF not in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+            return False  # a damaged file, a lock: reported by the caller's own first query
+        wal = path.with_name(path.name + "-wal")
+        try:
+            return not wal.exists() or wal.stat().st_size == 0
+        except OSError:
+            return False
+
+
 def _create(path: Path) -> None:
     """Build a new database beside ``path`` and move it into place whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".creating")
     tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(str(tmp), isolation_level=None)
     try:
-        conn.executescript(SCHEMA_FILE.read_text(encoding="utf-8"))
-    finally:
-        conn.close()
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn.executescript(SCHEMA_FILE.read_text(encoding="utf-8"))
+        finally:
+            conn.close()
+    except sqlite3.Error as err:
+        tmp.unlink(missing_ok=True)
+        refused = _write_refused(err, path)
+        if refused is not None:
+            raise refused from err
+        raise DatabaseOpenError(f"无法在“{path.parent}”新建数据库文件“{path.name}”（{err}）。"
+                                "请换一个有写权限的文件夹。") from err
     os.replace(tmp, path)
 
 

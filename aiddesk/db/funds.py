@@ -10,6 +10,7 @@ from decimal import Decimal
 from ..core.codes import code_list
 from ..core.fund_ledger import FundEntry
 from ..core.money import from_fen, to_fen
+from . import row_digests
 
 # ---- fund sources --------------------------------------------------------------
 
@@ -67,13 +68,15 @@ def next_entry_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
 
 
 def insert_entry(conn: sqlite3.Connection, e: FundEntry) -> int:
-    return conn.execute(
+    entry_id = conn.execute(
         "INSERT INTO fund_entries (entry_no, unit_code, year, entry_date, fund_source, kind, amount_fen,"
         " counterpart_code, doc_no, memo, reverses_id, reason, created_by, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (e.entry_no, e.unit_code, e.entry_date.year, e.entry_date.isoformat(), e.fund_source, e.kind,
          to_fen(e.amount), e.counterpart_code or None, e.doc_no, e.memo, e.reverses_id, e.reason,
          e.created_by, e.created_at)).lastrowid
+    row_digests.note(conn, "fund_entries", [entry_id])
+    return entry_id
 
 
 def get_entry(conn: sqlite3.Connection, entry_id: int) -> FundEntry | None:

@@ -20,6 +20,8 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from ..core.text import search_text
+
 SCAN_LIMIT = 4_000     # matches collected in the first pass before counting instead (measured best)
 FEW = 2_000            # at most this many matches: pages are read by id
 
@@ -83,7 +85,7 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
         args.append((flt.today - timedelta(days=365)).isoformat())
     if flt.incomplete:
         clauses.append("h.missing_docs != ''")
-    text = re.sub(r"\s+", "", flt.text or "")
+    text = search_text(flt.text)
     if text:
         if _DIGITS.match(text):
             # whole ID number, its last digits, a phone number or an archive number
@@ -97,10 +99,11 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
             clauses.append("(instr(h.name_initials, ?) > 0 OR instr(h.name_pinyin, ?) > 0)")
             args += [f" {text}", f" {text}"]
         else:
-            # LIKE beats instr on Chinese text here (measured); escape the user's % and _.
+            # LIKE beats instr on Chinese text here (measured); escape the user's % and _. LIKE ignores the case
+            # of ASCII letters: "hn0100" finds HN0100-…, and a number an older version stored as typed.
             pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("(h.name LIKE ? ESCAPE '\\' OR instr(h.archive_no, ?) = 1)")
-            args += [f"%{pattern}%", text]
+            clauses.append("(h.name LIKE ? ESCAPE '\\' OR h.archive_no LIKE ? ESCAPE '\\')")
+            args += [f"%{pattern}%", f"{pattern}%"]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -123,14 +126,14 @@ def _source(flt: HouseholdFilter) -> str:
     if flt.unit_codes:
         return "households h"
     others = (flt.category, flt.cause, flt.migrant is not None, flt.stale, flt.incomplete)
-    if flt.text.strip() and not any(others):
+    if search_text(flt.text) and not any(others):
         return "households h INDEXED BY households_text"
     return "households h INDEXED BY households_search"
 
 
 def find_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> Found:
     wanted = set(flt.statuses)
-    if flt.text.strip():
+    if search_text(flt.text):
         # A search box query matches few rows as a rule: collect them in one pass.
         where, args = _where(replace(flt, statuses=()))
         rows = conn.execute(f"SELECT h.id, h.archive_status FROM {_source(flt)}{where} LIMIT {SCAN_LIMIT + 1}",

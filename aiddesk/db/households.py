@@ -8,6 +8,8 @@ from datetime import date
 
 from ..core.household import Household, Member
 from ..core.money import from_fen, to_fen
+from . import row_digests
+from ..core.record_codes import normalise_archive_no
 
 # Columns stored 1:1 from Household attributes of the same name.
 _PLAIN = (
@@ -81,20 +83,45 @@ def get_household(conn: sqlite3.Connection, household_id: int) -> Household | No
 
 
 def find_household_id(conn: sqlite3.Connection, key: str) -> int | None:
-    """A household by 档案编号, or by the head's 身份证号 (the open archive first)."""
+    """A household by 档案编号, or by the head's 身份证号 (the open archive first), typed in any width and case."""
+    key = normalise_archive_no(key)  # also an ID number's: half-width, x → X
     row = conn.execute("SELECT id FROM households WHERE archive_no = ?", (key,)).fetchone()
     if row is None:
         row = conn.execute(
             "SELECT id FROM households WHERE id_number = ?"
             " ORDER BY archive_status IN ('在档', '临时') DESC, id DESC LIMIT 1", (key,)
         ).fetchone()
+    if row is None:  # a 档案编号 an older version stored as typed ("hn0100-…"): upper() is ASCII-only, as the key
+        row = conn.execute("SELECT id FROM households WHERE upper(archive_no) = ? LIMIT 1", (key,)).fetchone()
     return row[0] if row else None
 
 
+def archive_no_of(conn: sqlite3.Connection, household_id: int) -> str | None:
+    """The 档案编号 stored for a household (None when there is no such household)."""
+    row = conn.execute("SELECT archive_no FROM households WHERE id = ?", (household_id,)).fetchone()
+    return row[0] if row else None
+
+
+def upper_case_archive_numbers(conn: sqlite3.Connection) -> list[str]:
+    """档案编号 an older version stored with lower-case letters, written as the program now writes them (version 9);
+    the numbers left as they were because their upper-case form is another archive's."""
+    taken = {r[0] for r in conn.execute("SELECT archive_no FROM households")}
+    kept = []
+    for household_id, number in conn.execute(
+            "SELECT id, archive_no FROM households WHERE archive_no != upper(archive_no) ORDER BY id").fetchall():
+        upper = number.upper() if number.isascii() else conn.execute("SELECT upper(?)", (number,)).fetchone()[0]
+        if upper in taken:
+            kept.append(number)
+            continue
+        conn.execute("UPDATE households SET archive_no = ? WHERE id = ?", (upper, household_id))
+        taken.add(upper)
+    return kept
+
+
 def archive_no_holder(conn: sqlite3.Connection, archive_no: str, *, exclude_id: int | None) -> Holder | None:
-    """The household (other than ``exclude_id``) that already has this 档案编号, if any."""
-    row = conn.execute("SELECT id, archive_no, name FROM households WHERE archive_no = ? AND id != ?",
-                       (archive_no, exclude_id if exclude_id is not None else -1)).fetchone()
+    """The household (other than ``exclude_id``) that already has this 档案编号, in any letter case, if any."""
+    row = conn.execute("SELECT id, archive_no, name FROM households WHERE upper(archive_no) = ? AND id != ?",
+                       (normalise_archive_no(archive_no), exclude_id if exclude_id is not None else -1)).fetchone()
     return Holder(row[0], row[1], row[2], "户主") if row else None
 
 
@@ -104,6 +131,7 @@ def insert_household(conn: sqlite3.Connection, h: Household, *, initials: str, p
     marks = ", ".join(f":{c}" for c in values)
     household_id = conn.execute(f"INSERT INTO households ({cols}) VALUES ({marks})", values).lastrowid
     _write_members(conn, household_id, h.members)
+    row_digests.note(conn, "households", [household_id])
     return household_id
 
 
@@ -113,6 +141,7 @@ def update_household(conn: sqlite3.Connection, h: Household, *, initials: str, p
     conn.execute(f"UPDATE households SET {sets} WHERE id = :id", {**values, "id": h.id})
     conn.execute("DELETE FROM members WHERE household_id = ?", (h.id,))
     _write_members(conn, h.id, h.members)
+    row_digests.note(conn, "households", [h.id])
 
 
 def _write_members(conn: sqlite3.Connection, household_id: int, members: list[Member]) -> None:
@@ -132,18 +161,20 @@ def set_status(conn: sqlite3.Connection, household_id: int, *, status: str, exit
         " WHERE id = ?",
         (status, exit_date.isoformat() if exit_date else None, exit_reason, exit_note, updated_at, household_id),
     )
+    row_digests.note(conn, "households", [household_id])
 
 
 def set_missing_docs(conn: sqlite3.Connection, household_id: int, missing: list[str]) -> None:
     conn.execute("UPDATE households SET missing_docs = ? WHERE id = ?", ("、".join(missing), household_id))
+    row_digests.note(conn, "households", [household_id])
 
 
 def next_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
-    """档案编号 as <单位代码>-<年>-<4-digit sequence>, the next free one."""
-    prefix = f"{unit_code}-{year}-"
+    """档案编号 as <单位代码>-<年>-<4-digit sequence>, the next free one (normalised: ASCII letters upper-case)."""
+    prefix = normalise_archive_no(f"{unit_code}-{year}-")
     row = conn.execute(
-        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE instr(archive_no, ?) = 1",
-        (len(prefix) + 1, prefix),
+        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE upper(substr(archive_no, 1, ?)) = ?",
+        (len(prefix) + 1, len(prefix), prefix),
     ).fetchone()
     return f"{prefix}{(row[0] or 0) + 1:04d}"
 

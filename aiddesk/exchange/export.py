@@ -24,7 +24,8 @@ What goes in (one workbook per year, for the unit above):
 The file is written by :mod:`.xlsx_stream` (a row at a time, constant memory; openpyxl's write-only mode
 was ten times too slow at the issue's size — see that module) into a temporary file that replaces the
 target only when complete; ``progress(done, total)`` returning ``False`` cancels (:class:`Cancelled`)
-and leaves no file. The 校验码 is the SHA-256 of exactly the cell texts written (format.checksum's
+and leaves no file. With an opening password the plain workbook is built in a private folder of this PC's
+temporary directory (:func:`..atomic.private_folder`), never beside the target: only its encrypted bytes are. The 校验码 is the SHA-256 of exactly the cell texts written (format.checksum's
 definition, computed as the rows stream out). The export is audited.
 """
 
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import write_atomically
+from ..atomic import private_folder, write_atomically
 from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.money import to_fen
@@ -139,9 +140,10 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
         if began:
             conn.execute("BEGIN")  # a read snapshot: the sheets agree with each other
         try:
-            _write(db, tmp_name, unit, year, progress, result)
             if password:
-                encrypt_in_place(tmp_name, password)
+                _write_encrypted(db, tmp_name, unit, year, progress, result, password)
+            else:
+                _write(db, tmp_name, unit, year, progress, result)
         finally:
             _drop_temp(conn)
             if began:
@@ -157,17 +159,39 @@ def export_workbook(db: Database, path: str | Path, *, year: int, progress: Prog
     return result
 
 
-def encrypt_in_place(name: str, password: str) -> None:
-    """Give the finished workbook an opening password (OOXML agile encryption, as Excel and WPS use)."""
+def _write_encrypted(db: Database, tmp_name: str, unit, year: int, progress: Progress | None,
+                     result: ExportResult, password: str) -> None:
+    """Only the encrypted workbook is written to ``tmp_name`` (beside the target, often on a USB stick).
+
+    The plain workbook is built in a private folder of this PC's temporary directory and encrypted from
+    there into memory; the folder is removed at once. A killed export leaves nothing readable beside the
+    target: at worst an owner-only folder on the local disk.
+    """
+    with private_folder("aiddesk-export-") as private:
+        plain = private / "交换表.xlsx"
+        _write(db, str(plain), unit, year, progress, result)
+        data = encrypted_bytes(plain, password)
+    with open(tmp_name, "wb") as out:
+        out.write(data)
+
+
+def encrypted_bytes(plain_path: str | Path, password: str) -> bytes:
+    """The workbook at ``plain_path`` with an opening password (OOXML agile encryption, as Excel and WPS use)."""
     import io
 
     from msoffcrypto.format.ooxml import OOXMLFile
 
     encrypted = io.BytesIO()
-    with open(name, "rb") as plain:
+    with open(plain_path, "rb") as plain:
         OOXMLFile(plain).encrypt(password, encrypted)
-    with open(name, "wb") as out:  # the temporary file: only moved into place once encrypted
-        out.write(encrypted.getvalue())
+    return encrypted.getvalue()
+
+
+def encrypt_in_place(name: str, password: str) -> None:
+    """Give a workbook an opening password where it lies (tests build encrypted ledgers so)."""
+    data = encrypted_bytes(name, password)
+    with open(name, "wb") as out:
+        out.write(data)
 
 
 def _cli_actor() -> Actor:

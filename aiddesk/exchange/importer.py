@@ -16,14 +16,14 @@ from operator import itemgetter
 from ..core.errors import UserError
 from ..core.idcard import birth_and_gender
 from ..core.pinyin import pinyin_keys
-from ..db import audit
-from ..db import status_history
+from ..db import audit, row_digests
+from ..db import import_checks, status_history
 from ..db.connection import plain_cursor
 from ..db.audit import Actor
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
-from .validate import Checked, Row
+from .validate import Checked, Issue, Refused, Row, fund_entry_values
 
 CHUNK = 2000  # rows built before they are written: the big sheets' rows never wait all at once in memory
 Progress = Callable[[str, int, int], object]  # sheet, rows done, rows in all → False to cancel
@@ -43,8 +43,7 @@ _HOUSEHOLD_PLAIN = tuple((c.field, c.header, c.kind not in (fmt.DATE, fmt.MONEY,
                          for c in fmt.HOUSEHOLDS.columns if c.field in _HOUSEHOLD_COLUMNS)
 _MEMBER_COLUMNS = ("name", "relation", "id_number", "gender", "birth_date", "health", "identity",
                    "monthly_income_fen", "employer_or_school")
-_ENTRY_COLUMNS = ("unit_code", "year", "entry_date", "fund_source", "kind", "amount_fen", "counterpart_code",
-                  "doc_no", "memo")
+_ENTRY_COLUMNS = import_checks.ENTRY_COLUMNS  # as validate.fund_entry_values gives them (the check compares the same)
 _BATCH_COLUMNS = ("name", "activity", "year", "unit_code", "standard_fen", "notice_start", "notice_end",
                   "approved_on", "approval_doc_no", "paid_on", "status")
 _RECORD_COLUMNS = ("batch_id", "household_id", "recipient_name", "recipient_id_number", "aid_category",
@@ -95,6 +94,7 @@ class Importer:
         self.unit = c.unit_code or c.own_unit
         self._total = sum(c.counts().values())
         self._base = 0
+        digests = row_digests.ImportDigests(self.conn, self.unit, c.year)  # 完整性检查: see before the audit entry
         self._step((fmt.UNITS.name,), self._units)
         own = self.conn.execute("SELECT code FROM units WHERE is_own = 1").fetchone()[0]
         self.replaces = not c.legacy and self.unit != own
@@ -114,6 +114,8 @@ class Importer:
             " imported_by, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.unit, c.year, c.path.name, c.checksum, int(c.legacy), c.exported_at, self.now,
              self.actor.username, json.dumps(self.counts, ensure_ascii=False)))
+        # 完整性检查: the digests of the records written above, vouched for by the entry below
+        digests.note(households=self.household_ids.values(), batches=self.batch_ids.values())
         audit.record(self.conn, self.actor, table="exchange_imports", key=f"{self.unit}:{c.year}", action="insert",
                      new={"文件": c.path.name, "单位": self.unit, "年度": c.year, "旧台账": c.legacy,
                           "行数": self.counts})
@@ -202,9 +204,9 @@ class Importer:
                     self.conn.executemany(insert, inserts)
                     inserts = []
             else:
-                if old[unit_at] != values[1] and old[unit_at] not in tree:
-                    raise UserError(f"困难职工档案第{row.number}行：档案编号{no}已属于单位"
-                                    f"{old[unit_at]}的档案，不能由{self.unit}的交换表改写")
+                if old[unit_at] != values[1] and old[unit_at] not in tree:  # the check finds it first (_clashes)
+                    raise Refused([Issue(fmt.HOUSEHOLDS.name, row.number, "档案编号", no,
+                                         f"档案编号{no}已是单位{old[unit_at]}的档案，不能由{self.unit}的交换表改写")])
                 if old[1:] != values:
                     updates.append((*values, self.now, old[0]))
                     state = tuple(values[i] for i in status_at)
@@ -298,17 +300,17 @@ class Importer:
         cols = ", ".join(_ENTRY_COLUMNS)
         keep = set()
         for row in rows:
-            values = (self.unit, int(row["日期"][:4]), row["日期"], row["资金来源"], row["类型"], row["金额"],
-                      row["对方单位代码"], _s(row["文号"]), _s(row["摘要"]))
+            values = fund_entry_values(self.unit, row)
             keep.add(row["流水号"])
             old = self.conn.execute(f"SELECT id, {cols} FROM fund_entries WHERE entry_no = ?",
                                     (row["流水号"],)).fetchone()
             if old is not None:
                 if tuple(old[k] for k in _ENTRY_COLUMNS) == values:
                     continue
-                if old["unit_code"] == self.own or old["unit_code"] != self.unit:
-                    raise UserError(f"资金收支第{row.number}行：流水号{row['流水号']}已登记为另一笔分录"
-                                    f"（单位{old['unit_code']}），保存后的分录不能修改；请核对流水号")
+                if old["unit_code"] == self.own or old["unit_code"] != self.unit:  # found by the check (_clashes)
+                    raise Refused([Issue(fmt.FUND_ENTRIES.name, row.number, "流水号", row["流水号"],
+                                         f"流水号{row['流水号']}已登记为另一笔分录（单位{old['unit_code']}），"
+                                         "保存后的分录不能修改；请核对流水号")])
                 self.conn.execute("DELETE FROM fund_entries WHERE id = ?", (old["id"],))
             self.conn.execute(
                 f"INSERT INTO fund_entries (entry_no, {cols}, created_by, created_at)"
@@ -363,8 +365,10 @@ class Importer:
                     (row["批次编号"], *values, self.actor.username, self.now, self.now))
                 self.batch_ids[row["批次编号"]] = cur.lastrowid
                 continue
-            if old["unit_code"] != self.unit:
-                raise UserError(f"帮扶批次第{row.number}行：批次编号{row['批次编号']}已是单位{old['unit_code']}的批次")
+            if old["unit_code"] != self.unit:  # found by the check (_clashes)
+                raise Refused([Issue(fmt.BATCHES.name, row.number, "批次编号", row["批次编号"],
+                                     f"批次编号{row['批次编号']}已是单位{old['unit_code']}的批次，"
+                                     f"不能由{self.unit}的交换表改写")])
             if tuple(old[k] for k in _BATCH_COLUMNS) != values:
                 self.conn.execute(f"UPDATE batches SET {', '.join(f'{k} = ?' for k in _BATCH_COLUMNS)},"
                                   " updated_at = ? WHERE id = ?", (*values, self.now, old["id"]))
@@ -437,11 +441,17 @@ class Importer:
             self._delete(stale_batches, _BATCH_DEPENDENTS, "batches")
 
     def _delete(self, ids: list[tuple[int]], dependents, table: str) -> None:
+        """Delete rows ``ids`` of ``table`` and what points at them: a few set-wise statements over a temporary
+        table of the ids, not one statement per row per table (a newer book may drop 100 000 lines)."""
         if not ids:
             return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_delete_ids (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.x_delete_ids")
+        self.conn.executemany("INSERT OR IGNORE INTO temp.x_delete_ids VALUES (?)", ids)
         for dep_table, column in dependents:
-            self.conn.executemany(f"DELETE FROM {dep_table} WHERE {column} = ?", ids)
-        self.conn.executemany(f"DELETE FROM {table} WHERE id = ?", ids)
+            self.conn.execute(f"DELETE FROM {dep_table} WHERE {column} IN (SELECT id FROM temp.x_delete_ids)")
+        self.conn.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM temp.x_delete_ids)")
+        self.conn.execute("DELETE FROM temp.x_delete_ids")
 
     # -- 下级单位使用, 核查记录
     def _usage(self) -> None:

@@ -1,6 +1,11 @@
-"""Reading tables out of other programs' files (.xlsx, .csv in UTF-8 or GBK, old .xls): an SMS platform's
+"""Reading tables out of other programs' files (.xlsx, .csv in UTF-8 or GBK, old .xls, .ods): an SMS platform's
 delivery report today, an office's old Excel ledgers later. Every cell comes back as trimmed text and
 row numbers are the ones Excel shows, so messages can point at a row.
+
+The format is told by the content, not the name (an old .xls renamed .xlsx is read as .xls), and a file
+costs no more than resources/rules/workbook_limits.json allows: workbooks are read through
+:mod:`aiddesk.exchange.sheet_reader`, which checks them before reading, and a .csv is refused past its size,
+rows, columns or cells.
 """
 
 from __future__ import annotations
@@ -12,28 +17,35 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..core.errors import UserError
+from .sheet_reader import FormulaWithoutValue, Limits, file_kind, read_limits, too_large
 
 Sheet = Iterator[list[str]]
 XLSX, CSV, OLD_EXCEL = (".xlsx", ".xlsm"), (".csv", ".txt"), (".xls", ".ods", ".et")
 
 
 def readable(path: Path) -> bool:
-    """Whether the file's suffix is one we can read."""
-    return path.suffix.lower() in XLSX + CSV + OLD_EXCEL
+    """Whether the file's suffix is one we can read, or its content is a workbook whatever its name."""
+    if path.suffix.lower() in XLSX + CSV + OLD_EXCEL:
+        return True
+    try:
+        return file_kind(path) in ("zip", "ole")
+    except OSError:
+        return False
 
 
-def read_sheets(path: Path) -> Iterator[Sheet]:
+def read_sheets(path: Path, *, lim: Limits | None = None) -> Iterator[Sheet]:
     """The file's sheets, each an iterator of rows of cell texts; close the generator when done (Windows locks)."""
-    suffix = path.suffix.lower()
-    if suffix in XLSX:
-        return _xlsx_sheets(path)
-    if suffix in CSV:
-        return _csv_sheets(path)
-    return _calamine_sheets(path)
+    try:
+        kind = file_kind(path)
+    except OSError as err:
+        raise UserError(f"无法读取“{path.name}”：{err.strerror or err}") from None
+    if kind == "text" and path.suffix.lower() in CSV:
+        return _csv_sheets(path, lim or read_limits())
+    return _workbook_sheets(path)
 
 
 def cell_text(value: object) -> str:
-    if value is None:
+    if value is None or isinstance(value, FormulaWithoutValue):
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -49,37 +61,14 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
-    from openpyxl import load_workbook
+def _workbook_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
+    """Any workbook python-calamine reads (.xlsx, .xls, .ods), checked against the limits first."""
+    from .sheet_reader import read_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or mislabelled file
-        raise UserError(f"无法打开“{path.name}”：文件已损坏或不是 Excel 工作簿。"
-                        "请重新导出，或在 Excel/WPS 中另存为 .xlsx 或 .csv") from None
-    try:
-        for ws in wb.worksheets:
-            yield ([cell_text(v) for v in row] for row in ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
-
-
-def _calamine_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
-    """Old .xls (and .ods) files, readable only with python-calamine; openpyxl reads .xlsx only."""
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:
-        raise UserError(f"“{path.name}”是旧版 Excel 文件（{path.suffix}），本程序无法直接读取。"
-                        "请在 Excel/WPS 中打开它，另存为 .xlsx 或 .csv 后再导入") from None
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        # skip_empty_area=False: keep the empty rows above the table, so row numbers are those Excel shows.
-        sheets = [wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names]
-    except Exception:  # calamine's errors are its own kinds, one per file format
-        raise UserError(f"无法打开“{path.name}”：文件已损坏或不是 Excel 文件。"
-                        "请另存为 .xlsx 或 .csv 后再导入") from None
-    for rows in sheets:
-        yield ([cell_text(v) for v in row] for row in rows)
+    with read_workbook(path) as book:
+        for _name, _start, load in book.sheets:
+            rows = load()
+            yield ([cell_text(v) for v in row] for row in rows)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -94,15 +83,32 @@ def decode(data: bytes, name: str) -> str:
     raise UserError(f"无法识别“{name}”的文字编码。请在 Excel/WPS 中打开它，另存为 .xlsx 后再导入")
 
 
-def _csv_sheets(path: Path) -> Iterator[Iterator[list[str]]]:
+def _csv_sheets(path: Path, lim: Limits) -> Iterator[Iterator[list[str]]]:
     try:
+        if path.stat().st_size > lim.max_text_mb * 1024 * 1024:
+            raise too_large(path.name, f"文件超过{lim.max_text_mb}MB",
+                            "请把数据分成几个文件，或在 Excel/WPS 中另存为 .xlsx 后再导入")
         text = decode(path.read_bytes(), path.name)
     except OSError as err:
         raise UserError(f"无法读取“{path.name}”：{err.strerror or err}") from None
     # The separator used most on the first lines; a title line above the table has none of them.
     top = "\n".join([line for line in text.splitlines() if line.strip()][:10])
     delimiter = max(",\t;", key=top.count)
-    yield ([v.strip() for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    yield _bounded(path.name, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), lim)
+
+
+def _bounded(name: str, rows: Iterator[list[str]], lim: Limits) -> Iterator[list[str]]:
+    """The rows of a text table, refused at the first row past the limits (as a workbook's sheet would be)."""
+    cells = 0
+    for n, row in enumerate(rows, start=1):
+        if n > lim.max_rows:
+            raise too_large(name, f"表格超过{lim.max_rows}行", "请把数据分成几个文件后再导入")
+        if len(row) > lim.max_columns:
+            raise too_large(name, f"第{n}行超过{lim.max_columns}列", "请检查分隔符是否正确，或另存为 .xlsx 后再导入")
+        cells += len(row)
+        if cells > lim.max_cells_per_sheet:
+            raise too_large(name, f"表格超过{lim.max_cells_per_sheet}个单元格", "请把数据分成几个文件后再导入")
+        yield [v.strip() for v in row]
 
 
 def find_header(sheets: Iterator[Sheet], is_known: Callable[[str], bool], *,

@@ -12,25 +12,27 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
+from ..core import field_rules, record_codes
 from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.idcard import is_valid, parse_id
-from ..core.money import MAX_YUAN
+from ..core.money import MAX_YUAN, BadGrouping, yuan_from_text
 from ..core.phone import check_phone
 from ..core.text import clean_text, normalise
-from ..db import column_mappings
+from ..db import column_mappings, import_checks
 from ..db.funds import fund_sources
+from ..db.units import subtree_codes
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
-from .sheet_reader import RawSheet, read_workbook
+from .sheet_reader import FormulaWithoutValue, RawSheet, read_workbook
 
 LEGACY_KIND = "旧台账:"  # column_mappings kind prefix, followed by the format's sheet name
 CHANGED_WARNING = "表格在导出后被修改过"
@@ -114,6 +116,35 @@ class SheetLayout:
 
 
 @dataclass
+class Removal:
+    """What importing a workbook takes away: the rows of a unit's year that a newer export no longer has, and the
+    members no longer on a household's list. ``keys``: sheet → the keys of its rows that go (as the sheet writes
+    them, 年度·资金来源 for a key of two columns); ``with_them``: what goes along (an aid line's calls, …) → count."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    with_them: dict[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.with_them)
+
+    def as_dict(self) -> dict[str, dict]:
+        return {sheet: {"count": len(keys), "keys": list(keys)} for sheet, keys in self.keys.items()}
+
+
+class Refused(UserError):
+    """An import refused for what the check found (again, inside its writing transaction): ``issues`` say where."""
+
+    def __init__(self, issues: list[Issue]):
+        first = issues[0]
+        where = "".join(p for p in (first.sheet, f"第{first.row}行" if first.row else "",
+                                    f"“{first.column}”" if first.column else ""))
+        more = f"等{len(issues)}处错误" if len(issues) > 1 else ""
+        super().__init__(f"{where}：{first.message}{more}，没有导入任何内容" if where else
+                         f"{first.message}{more}，没有导入任何内容")
+        self.issues = issues
+
+
+@dataclass
 class Checked:
     """A parsed and checked workbook: what the importer writes when ``errors`` is empty."""
 
@@ -132,6 +163,7 @@ class Checked:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     layouts: list[SheetLayout] = field(default_factory=list)
+    removal: Removal = field(default_factory=Removal)  # what the import would remove (found with the check)
 
     @property
     def ok(self) -> bool:
@@ -175,10 +207,11 @@ def parse_money(value: object, *, negative: bool = False) -> int:
     if isinstance(value, (int, float)):
         amount = Decimal(str(value))   # the shortest text that is this float: 1000.1 → "1000.1"
     else:
-        text = normalise(str(value)).replace(",", "").replace("，", "").replace("元", "").replace("¥", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
+        try:  # the forms' rule (core/money.py): commas only every three digits, no exponents or underscores
+            amount = yuan_from_text(str(value))
+        except BadGrouping as err:
+            raise CellError(err.message) from None
+        except UserError:
             raise CellError("不是金额，请填写数字，例如 1000 或 1000.50") from None
     if not amount.is_finite():
         raise CellError("不是金额，请填写数字，例如 1000 或 1000.50")
@@ -289,6 +322,21 @@ def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, 
         return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run()
 
 
+def recheck(conn: sqlite3.Connection, checked: Checked) -> list[Issue]:
+    """The checks that depend on the database, run again on a checked workbook — inside the import's writing
+    transaction, so that what they found still holds when the rows are written (another import, or a user
+    at another PC, may have written in between). Updates ``checked.own_unit`` and ``checked.removal`` to the
+    database as it is now; returns the errors found (none: the import may write)."""
+    v = Validator(conn, checked.path, [], {})
+    # The workbook as read, against the database as it is now: its own unit too (a first import into a new
+    # database may have made another workbook's unit the own one meanwhile).
+    v.result = replace(checked, errors=[], warnings=[], removal=Removal(), own_unit=v.result.own_unit)
+    with gc_paused():
+        v._database_checks()
+    checked.own_unit, checked.removal = v.result.own_unit, v.result.removal
+    return v.result.errors
+
+
 class Validator:
     def __init__(self, conn: sqlite3.Connection, path: Path, raw: list[RawSheet], mapping: dict,
                  progress: Callable[[int, int], object] | None = None,
@@ -331,16 +379,17 @@ class Validator:
 
     # -- driver
     def run(self) -> Checked:
-        by_name = {name: (start, load) for name, start, load in self.raw}
+        by_name = self._sheet_names()
+        read_as = {_format_name(name): name for name in by_name}  # format sheet (or the file's name) → file's name
         r = self.result
-        if fmt.MANIFEST in by_name:
-            self._plan([fmt.MANIFEST] + [s.name for s in fmt.SHEETS if s.name in by_name])
-            start, load = by_name[fmt.MANIFEST]
+        if fmt.MANIFEST in read_as:
+            self._plan([read_as[fmt.MANIFEST]] + [read_as[s.name] for s in fmt.SHEETS if s.name in read_as])
+            start, load = by_name[read_as[fmt.MANIFEST]]
             self._manifest(start, load())
-            assignments = [(fmt.BY_NAME[n], n, start, load) for n, (start, load) in by_name.items()
-                           if n in fmt.BY_NAME]
+            assignments = [(fmt.BY_NAME[_format_name(n)], n, start, load) for n, (start, load) in by_name.items()
+                           if _format_name(n) in fmt.BY_NAME]
             for name in by_name:
-                if name != fmt.MANIFEST and name not in fmt.BY_NAME:
+                if _format_name(name) != fmt.MANIFEST and _format_name(name) not in fmt.BY_NAME:
                     self.warn(name, None, "", "", f"工作表“{name}”不是交换格式中的表，未导入")
         else:
             r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
@@ -359,14 +408,32 @@ class Validator:
         if r.legacy:
             r.unit_code = r.own_unit
             r.year = self._legacy_year()
-        self._units()
-        self._cross_checks()
+        self._repeated_keys()
+        self._year_agreement()
+        self._database_checks()
         if r.legacy and not r.errors and not r.counts():
             # An empty file, or one whose sheets were none of ours: "imported" would record an import of nothing.
             self.error("", None, "", r.path.name, "文件里没有找到可导入的台账数据（没有认出的表或表中没有数据行）；"
                        "请核对是否选错了文件")
         self.tick(self._total)
         return r
+
+    def _sheet_names(self) -> dict[str, tuple[int, Callable[[], list[list[object]]]]]:
+        """The file's sheets by name (start row, loader). Names are matched after normalising (spaces, full-width
+        letters): two sheets whose names normalise alike are an error naming both, and only the first is read."""
+        out: dict[str, tuple[int, Callable]] = {}
+        first: dict[str, tuple[int, str]] = {}  # normalised name → (position in the file, name)
+        for position, (name, start, load) in enumerate(self.raw, start=1):
+            key = normalise(name)
+            if key in first:
+                at, other = first[key]
+                self.error(_format_name(other), None, "", name,
+                           f"第{at}张工作表“{other}”和第{position}张工作表“{name}”的名称只差空格或全角、半角字符，"
+                           "无法确定导入哪一张；请删除多余的一张或把它改名后重新导入")
+                continue
+            first[key] = (position, name)
+            out[name] = (start, load)
+        return out
 
     # -- 说明
     def _manifest(self, start: int, rows: list[list[object]]) -> None:
@@ -396,9 +463,15 @@ class Validator:
         if "年度" in values and not _blank(values["年度"][1]):
             n, v = values["年度"]
             try:
-                r.year = parse_int(v)
+                year = parse_int(v)
             except CellError as err:
                 self.error(fmt.MANIFEST, n, "年度", v, err.message)
+            else:
+                problem = field_rules.YEAR.problem("年度", year)
+                if problem:  # 0, -1, 99999: no year this program keeps (and no year to replace)
+                    self.error(fmt.MANIFEST, n, "年度", v, f"{problem}；请填写这份交换表所属的年度，如 2026")
+                else:
+                    r.year = year
 
     # -- legacy ledgers: sheets recognised by name or by their headers, columns through mappings
     def _legacy_sheets(self, by_name: dict) -> list:
@@ -407,7 +480,7 @@ class Validator:
         last_with_data = next((n for n, (_s, rows) in reversed(by_name.items())
                                if any(not _blank(v) for row in rows for v in row)), None)
         for name, (start, rows) in by_name.items():
-            sheet = fmt.BY_NAME.get(name)
+            sheet = fmt.BY_NAME.get(_format_name(name))
             if sheet is None:
                 header = self._header_row(rows)
                 best, score = None, 0
@@ -456,6 +529,18 @@ class Validator:
                 out[target] = i
         return out
 
+    def _twins(self, sheet: fmt.Sheet, headers: list[str], columns: dict[str, int]) -> list[tuple[str, list[int]]]:
+        """The format columns that more than one column of the file would fill — the same header twice, or (in an
+        old ledger, where the user has not chosen) a header and its alias: (format header, the file's columns)."""
+        chosen = self.result.legacy and sheet.name in self.mapping
+        out = []
+        for target, i in columns.items():
+            rivals = [j for j, h in enumerate(headers) if j != i and h and (
+                h == headers[i] or not chosen and (h == target or self.result.legacy and ALIASES.get(h) == target))]
+            if rivals:
+                out.append((target, sorted([i, *rivals])))
+        return out
+
     # -- one sheet
     def _sheet(self, sheet: fmt.Sheet, name: str, start: int, rows: list[list[object]], hasher) -> list[Row]:
         header_at = next((i for i, cells in enumerate(rows) if any(not _blank(v) for v in cells)), None)
@@ -463,13 +548,24 @@ class Validator:
             return []
         headers = [_text(v) for v in rows[header_at]]
         columns = self._resolve(sheet, headers)
-        mapped = set(columns.values())
+        twins = self._twins(sheet, headers, columns)
+        mapped = set(columns.values()) | {j for _target, at in twins for j in at}
         for i, h in enumerate(headers):
             if h and i not in mapped:
                 self.warn(sheet.name, start + header_at, h, h, f"“{h}”不是“{sheet.name}”表的列，未导入")
+        for target, at in twins:
+            if len({headers[j] for j in at}) == 1:
+                which = f"{_and([f'{_column_letter(j)}列' for j in at])}都是“{headers[at[0]]}”"
+            else:
+                which = f"{_and([f'{_column_letter(j)}列“{headers[j]}”' for j in at])}都是“{target}”"
+            self.error(sheet.name, start + header_at, target, headers[columns[target]],
+                       f"{which}，无法确定导入哪一列；请删除或改名多余的一列后重新导入")
         missing = [h for h in sheet.required if h not in columns]
+        shown = {h: headers[i] for h, i in columns.items()}
+        for target, _at in twins:
+            del columns[target]  # neither column is read: which one is meant, only the file can say
         head = rows[header_at + 1:header_at + 1 + LAYOUT_SAMPLE]
-        self.result.layouts.append(SheetLayout(name, sheet.name, headers, {h: headers[i] for h, i in columns.items()},
+        self.result.layouts.append(SheetLayout(name, sheet.name, headers, shown,
                                                [[_text(v) for v in row] for row in head], missing))
         for h in missing:
             self.error(sheet.name, start + header_at, h, "", f"缺少必填列“{h}”")
@@ -477,7 +573,10 @@ class Validator:
             return []
         data = rows[header_at + 1:]
         rows.clear()  # the sheet's cells now live in ``data`` alone, which _rows empties once it has the columns
-        return self._rows(sheet, data, start + header_at + 1, headers, columns, hasher)
+        read = self._rows(sheet, data, start + header_at + 1, headers, columns, hasher)
+        if twins:  # a column left unread: its rows are not to be judged by it (who they are, what they name)
+            self.bad_rows.update((sheet.name, row.number) for row in read)
+        return read
 
     def _rows(self, sheet: fmt.Sheet, data: list[list[object]], first: int, headers: list[str],
               columns: dict[str, int], hasher) -> list[Row]:
@@ -512,6 +611,8 @@ class Validator:
             if texts[i] is None:
                 texts[i] = self._column(sheet, None, fmt.TEXT, raw_columns[i], first, i, problems)[0]
         blank = hasher.add_columns(texts)  # the row numbers (from 0) of rows of blanks: no rows at all
+        if blank and problems:  # a row of formulas whose results the file does not hold is no blank row
+            blank -= {k for k, _i, issue in problems if issue.message is FormulaWithoutValue.MESSAGE}
         if problems:
             problems.sort(key=lambda p: (p[0], p[1]))
             for k, _i, issue in problems:
@@ -553,6 +654,16 @@ class Validator:
                 for k, v in enumerate(raw):
                     if v in bad:
                         problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(v), bad[v])))
+        if col is not None and col.limit is not None:
+            self._limit(sheet, col, raw, typed, first, i, problems)
+        if col is not None and FormulaWithoutValue in set(map(type, raw)):
+            # A formula whose result the file does not hold reads as nothing: say so, not "必须填写" (or nothing).
+            failed = {k for k, j, _issue in problems if j == i}
+            for k, v in enumerate(raw):
+                if v.__class__ is FormulaWithoutValue and typed[k] is None and k not in failed:
+                    formula = f"={v.formula}" if v.formula else ""
+                    problems.append((k, i, Issue(sheet.name, first + k, col.header, formula,
+                                                 FormulaWithoutValue.MESSAGE)))
         if col is not None and col.required and None in typed:
             failed = {k for k, j, _issue in problems if j == i}
             for k, value in enumerate(typed):
@@ -560,11 +671,29 @@ class Validator:
                     problems.append((k, i, Issue(sheet.name, first + k, col.header, "", _REQUIRED.format(col.header))))
         return texts, typed
 
+    @staticmethod
+    def _limit(sheet: fmt.Sheet, col: fmt.Column, raw: tuple, typed: list, first: int, i: int, problems: list) -> None:
+        """The column's limit as the forms have it (core/field_rules.py): too long a text, a year out of range …"""
+        rule = col.limit
+        if isinstance(rule, field_rules.Text):
+            # Most columns hold nothing near the limit: one pass in C to know, a loop only for the few that do.
+            if max(map(len, filter(None, typed)), default=0) <= rule.max_chars:
+                return
+        elif isinstance(rule, field_rules.Digits):
+            typed[:] = [normalise(v) if v.__class__ is str else v for v in typed]  # "４６０１００" as the form takes it
+        failed = {k for k, j, _issue in problems if j == i}
+        for k, value in enumerate(typed):
+            if value is None or k in failed:
+                continue
+            problem = rule.problem(col.header, value)
+            if problem:
+                problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]), problem)))
+
     def _reader(self, check_kind: str, col: fmt.Column | None) -> Callable[[object], tuple[str, object, str | None]]:
         """A cell → (its text for the 校验码, its typed value or None, the error message or None)."""
         general = self._general_reader(check_kind, col)
         # Shortcuts for the text cells that make up most of a workbook; anything unusual takes the general way.
-        if col is not None and col.kind == fmt.TEXT and _normalised(col):
+        if col is not None and col.kind == fmt.TEXT and _normalised(col) and col.header not in record_codes.BY_HEADER:
             def read(v: object) -> tuple[str, object, str | None]:
                 if v.__class__ is str:
                     text = v.strip()
@@ -634,7 +763,7 @@ class Validator:
             number = parse_int(v)
             if number < 0:  # years, 人次, 家庭人口: never negative (the database's CHECKs refuse it at writing)
                 raise CellError(f"{col.header}不能为负数")
-            return number
+            return number  # its range (a year, 家庭人口 …) is the column's limit, checked with the column
         if kind == fmt.ID_NUMBER:
             if isinstance(v, str):   # the same people recur on many rows (帮扶明细): check each number once
                 key = (v, col.header)
@@ -666,17 +795,37 @@ class Validator:
             if text not in allowed:
                 raise CellError(f"“{text}”不是可选的{col.header}，可选：{'、'.join(allowed)}")
             return text
+        if col.header in record_codes.BY_HEADER:  # 档案编号, 批次编号: the forms' alphabet, no path characters
+            try:
+                return record_codes.BY_HEADER[col.header](text)
+            except UserError as err:
+                raise CellError(err.message) from None
         if _normalised(col):
             return normalise(text)
         return text
 
+    # -- what the database has a say in
+    def _database_checks(self) -> None:
+        """Everything the database has a say in: run by the check, and again by the import under its write lock
+        (:func:`recheck`). Rules within the workbook alone are checked once, before."""
+        self._units()
+        self._cross_checks()
+        self._clashes()
+        if not self.result.errors:
+            self._removals()
+
     # -- units: the workbook's unit must be the own unit or below it; a new database takes it as its own
     def _units(self) -> None:
+        """The workbook's unit must be the own unit or below it (a new database takes it as its own); and the
+        workbook writes only into that unit and the units below it (``self.scope``; None: not to be judged)."""
         r = self.result
+        self.scope: set[str] | None = None
         if r.legacy:
             if not r.own_unit:
                 self.error("", None, "", r.path.name, "数据库还没有本单位：旧台账只能导入已设置本单位的数据库。"
                            "请先在“单位设置”中填写本单位")
+                return
+            self.scope = set(subtree_codes(self.conn, r.own_unit))
             return
         if not r.unit_code:
             return
@@ -687,19 +836,54 @@ class Validator:
         if r.unit_code not in parents:
             parents[r.unit_code] = r.parent_code or None
         if not r.own_unit:
-            return
-        if r.unit_code == r.own_unit:
+            self.scope = set(sheet_units) | {r.unit_code}  # a new database takes the workbook's whole tree
             return
         # Walk up from the workbook's unit: the database's own tree first, the workbook's word after.
         code, seen = r.unit_code, set()
         while code and code not in seen:
             if code == r.own_unit:
+                self.scope = self._scope(sheet_units)
                 return
             seen.add(code)
             code = parents.get(code)
         self.error(fmt.MANIFEST, None, "单位代码", r.unit_code,
                    f"单位“{r.unit_code} {r.unit_name}”不是本单位（{r.own_unit}）的下级单位，不能导入；"
                    "请先在“单位设置”中把它加到本单位之下，或核对是否发错了文件")
+
+    def _scope(self, sheet_units: dict[str, Row]) -> set[str]:
+        """The units a sub-unit's workbook may write into: its unit and those below it in this database, and the
+        new units its 单位 sheet adds below them. A unit this database has elsewhere (a sibling, the centre's own)
+        is not moved under the workbook's unit by its 单位 sheet: an error on that row."""
+        r = self.result
+        unit = r.unit_code
+        scope = set(subtree_codes(self.conn, unit)) if unit in self.db_units else {unit}
+        children: dict[str, list[str]] = {}
+        for code, row in sheet_units.items():
+            children.setdefault(row["上级单位代码"] or "", []).append(code)
+        stack, seen = [unit], {unit}
+        while stack:
+            for code in children.get(stack.pop(), []):
+                if code in seen:
+                    continue
+                seen.add(code)
+                if code in self.db_units and code not in scope:
+                    row = sheet_units[code]
+                    self.error(fmt.UNITS.name, row.number, "上级单位代码", row["上级单位代码"],
+                               f"单位{code}在本数据库中的上级单位是{self.db_units[code] or '（无）'}，不在{unit}之下；"
+                               f"{unit}的交换表不能把它改到自己之下。请核对单位表，或先在“单位设置”中调整")
+                    continue
+                scope.add(code)
+                stack.append(code)
+        return scope
+
+    def _outside(self, unit: str | None) -> bool:
+        """Whether ``unit`` lies outside what this workbook may write into."""
+        return bool(unit) and self.scope is not None and unit not in self.scope
+
+    def _outside_message(self, what: str) -> str:
+        unit = self.result.unit_code
+        return (f"{what}不是这份交换表的单位{unit}或它的下级单位：{unit}的交换表只能导入{unit}和它下级单位的数据；"
+                "请核对，或让该单位自己报送")
 
     def _legacy_year(self) -> int:
         years = [int(str(row["年度"])) for row in self.result.sheets.get(fmt.BATCHES.name, []) if row["年度"]]
@@ -730,7 +914,11 @@ class Validator:
             if unit and unit not in known_units:
                 self.error(fmt.HOUSEHOLDS.name, row.number, "所属单位代码", unit,
                            "所属单位代码不在单位表中，请先在“单位”表或单位设置中添加该单位")
-            if secondary:
+            elif self._outside(unit):
+                self.error(fmt.HOUSEHOLDS.name, row.number, "所属单位代码", unit, self._outside_message(f"单位{unit}"))
+            if isinstance(secondary, list):
+                pass  # read already (the check again, inside the import's transaction)
+            elif secondary:
                 causes = [c for c in re.split(r"[、,，;；]", str(secondary)) if c.strip()]
                 allowed = self.allowed("hardship_cause")
                 bad = [c for c in causes if c.strip() not in allowed]
@@ -743,35 +931,34 @@ class Validator:
                 row["次要致困原因"] = [c.strip() for c in causes]
             else:
                 row["次要致困原因"] = []
-        db_archives = {}
-        if self.result.sheets.get(fmt.MEMBERS.name) or self.result.sheets.get(fmt.AID_RECORDS.name) \
-                or self.result.sheets.get(fmt.VERIFICATIONS.name):
-            db_archives = {a: i for a, i in self.conn.execute("SELECT archive_no, id FROM households")}
+        # The archives the other sheets name that the workbook does not have: stored ones, of units it may write to.
+        named = set()
+        for sheet in (fmt.MEMBERS, fmt.AID_RECORDS, fmt.VERIFICATIONS):
+            rows = r.sheets.get(sheet.name, [])
+            named.update(map(itemgetter(sheet.headers.index("档案编号")), (row.values for row in rows)))
+        stored = import_checks.archives(self.conn, named - households.keys() - {None}) if named else {}
+        db_archives = {no: a.id for no, a in stored.items()}
+
+        def archive_found(sheet: str, row: Row, no: str | None) -> bool:
+            if not no:
+                return False
+            if no not in households and no not in db_archives:
+                self.error(sheet, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
+                return False
+            if no not in households and self._outside(stored[no].unit_code):
+                self.error(sheet, row.number, "档案编号", no, self._outside_message(
+                    f"档案{no}已在本数据库中，属于单位{stored[no].unit_code}，"))
+                return False
+            return True
+
         # 家庭成员
         members: dict[str, list[Row]] = {}
         archive_of = _fields(fmt.MEMBERS, "档案编号")
         for row in r.sheets.get(fmt.MEMBERS.name, []):
             no, = archive_of(row.values)
-            if no and no not in households and no not in db_archives:
-                self.error(fmt.MEMBERS.name, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
+            archive_found(fmt.MEMBERS.name, row, no)
             members.setdefault(no, []).append(row)
         # 资金收支
-        seen_keys: dict[tuple, int] = {}
-        for sheet in fmt.SHEETS:
-            if sheet.name == fmt.MEMBERS.name:
-                continue
-            # By position, not by name: this runs over every row of the workbook.
-            key_of = _fields(sheet, *sheet.key)
-            for row in r.sheets.get(sheet.name, []):
-                key = key_of(row.values)
-                if None in key:
-                    continue
-                if key in seen_keys:
-                    self.error(sheet.name, row.number, sheet.key[0], "·".join(map(str, key)),
-                               f"与第{seen_keys[key]}行重复（{'+'.join(sheet.key)}相同）")
-                else:
-                    seen_keys[key] = row.number
-            seen_keys.clear()
         for row in r.sheets.get(fmt.FUND_ENTRIES.name, []):
             if row["金额"] == 0:
                 self.error(fmt.FUND_ENTRIES.name, row.number, "金额", "0", "金额不能为0")
@@ -782,26 +969,39 @@ class Validator:
                 elif row["对方单位代码"] not in known_units:
                     self.error(fmt.FUND_ENTRIES.name, row.number, "对方单位代码", row["对方单位代码"],
                                "对方单位代码不在单位表中")
+                elif self._outside(row["对方单位代码"]) or row["对方单位代码"] == r.unit_code:
+                    self.error(fmt.FUND_ENTRIES.name, row.number, "对方单位代码", row["对方单位代码"],
+                               self._outside_message(f"{row['类型']}的对方单位{row['对方单位代码']}").replace(
+                                   "或它的下级单位", "的下级单位"))
             elif row["对方单位代码"] and row["对方单位代码"] not in known_units:
                 row["对方单位代码"] = None  # a payer outside the tree: kept in 摘要 only
         for row in r.sheets.get(fmt.SUBUNIT_USAGE.name, []):
             if row["单位代码"] and row["单位代码"] not in known_units:
                 self.error(fmt.SUBUNIT_USAGE.name, row.number, "单位代码", row["单位代码"], "单位代码不在单位表中")
+            elif self._outside(row["单位代码"]) or row["单位代码"] == r.unit_code:
+                self.error(fmt.SUBUNIT_USAGE.name, row.number, "单位代码", row["单位代码"],
+                           self._outside_message(f"单位{row['单位代码']}").replace("或它的下级单位", "的下级单位"))
         # 帮扶明细
         batches = {row["批次编号"] for row in r.sheets.get(fmt.BATCHES.name, [])}
-        if r.sheets.get(fmt.AID_RECORDS.name) or r.sheets.get(fmt.VERIFICATIONS.name):
-            batches |= {c for (c,) in self.conn.execute("SELECT code FROM batches")}
+        named = set()
+        for sheet in (fmt.AID_RECORDS, fmt.VERIFICATIONS):
+            rows = r.sheets.get(sheet.name, [])
+            named.update(map(itemgetter(sheet.headers.index("批次编号")), (row.values for row in rows)))
+        stored_batches = import_checks.batch_units(self.conn, named - batches - {None}) if named else {}
+        # A line or check may name a stored batch of the workbook's own unit only (batches are a unit's, not a tree's).
+        foreign = {code: unit for code, unit in stored_batches.items() if unit != r.unit_code}
+        batches |= stored_batches.keys() - foreign.keys()
         people = self._people(households, members, db_archives)
         fields = _fields(fmt.AID_RECORDS, "批次编号", "档案编号", "姓名", "身份证号", "金额", "救助类别", "发放方式")
         student = _fields(fmt.AID_RECORDS, *fmt.STUDENT_COLUMNS)
         for row in r.sheets.get(fmt.AID_RECORDS.name, []):
             sheet = fmt.AID_RECORDS.name
             batch, no, name, id_number, amount, category, method = fields(row.values)
-            if batch and batch not in batches:
+            if batch in foreign:
+                self.error(sheet, row.number, "批次编号", batch, self._foreign_batch(batch, foreign[batch]))
+            elif batch and batch not in batches:
                 self.error(sheet, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
-            if no and no not in households and no not in db_archives:
-                self.error(sheet, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
-            elif no and name and id_number:
+            if archive_found(sheet, row, no) and name and id_number:
                 known = people.get(no)
                 if known is not None and (str(name), id_number) not in known:
                     self.error(sheet, row.number, "身份证号", id_number,
@@ -817,10 +1017,163 @@ class Validator:
         fields = _fields(fmt.VERIFICATIONS, "批次编号", "档案编号")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
             batch, no = fields(row.values)
-            if batch and batch not in batches:
+            if batch in foreign:
+                self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", batch,
+                           self._foreign_batch(batch, foreign[batch]))
+            elif batch and batch not in batches:
                 self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
-            if no and no not in households and no not in db_archives:
-                self.error(fmt.VERIFICATIONS.name, row.number, "档案编号", no, "档案编号在困难职工档案中找不到")
+            archive_found(fmt.VERIFICATIONS.name, row, no)
+
+    def _foreign_batch(self, code: str, unit: str) -> str:
+        return (f"批次{code}不在这份交换表中，本数据库中的{code}是单位{unit}的批次，不是{self.result.unit_code}的；"
+                "请核对批次编号")
+
+    def _repeated_keys(self) -> None:
+        """A key (档案编号, 明细编号, 年度+资金来源 …) given twice in one sheet: the second row is an error."""
+        seen_keys: dict[tuple, int] = {}
+        for sheet in fmt.SHEETS:
+            if sheet.name == fmt.MEMBERS.name:
+                continue
+            # By position, not by name: this runs over every row of the workbook.
+            key_of = _fields(sheet, *sheet.key)
+            for row in self.result.sheets.get(sheet.name, []):
+                key = key_of(row.values)
+                if None in key:
+                    continue
+                if key in seen_keys:
+                    self.error(sheet.name, row.number, sheet.key[0], "·".join(map(str, key)),
+                               f"与第{seen_keys[key]}行重复（{'+'.join(sheet.key)}相同）")
+                else:
+                    seen_keys[key] = row.number
+            seen_keys.clear()
+
+    def _year_agreement(self) -> None:
+        """An exchange workbook holds one year (说明's 年度): its ledger, budgets, plans and reported use are of that
+        year, and its batches too — or, as the export writes them, of another year with lines paid in this one
+        (送温暖 of December paid in January). A workbook whose rows are of another year than it says would replace
+        that other year's rows; each row that disagrees is an error."""
+        r = self.result
+        if r.legacy or r.year is None:
+            return
+        year = r.year
+        told = f"说明表的“年度”是{year}年"
+        date_of = _fields(fmt.FUND_ENTRIES, "日期")
+        for row in r.sheets.get(fmt.FUND_ENTRIES.name, []):
+            day, = date_of(row.values)
+            if day and int(day[:4]) != year:
+                self.error(fmt.FUND_ENTRIES.name, row.number, "日期", day,
+                           f"日期不在{year}年：{told}，一份交换表只含这一年的资金收支；请核对说明表的年度或这一行的日期")
+        for sheet in (fmt.BUDGETS, fmt.PLANS, fmt.SUBUNIT_USAGE):
+            year_of = _fields(sheet, "年度")
+            for row in r.sheets.get(sheet.name, []):
+                given, = year_of(row.values)
+                if given is not None and given != year:
+                    self.error(sheet.name, row.number, "年度", given,
+                               f"年度{given}与说明表的年度{year}不一致；请核对说明表的年度或这一行")
+        lines = r.sheets.get(fmt.AID_RECORDS.name, [])
+        line = _fields(fmt.AID_RECORDS, "批次编号", "发放日期")
+        paid_in_year = {batch for batch, paid in map(line, (row.values for row in lines))
+                        if paid and int(paid[:4]) == year}
+        batch_year: dict[str, int] = {}
+        fields = _fields(fmt.BATCHES, "批次编号", "年度")
+        for row in r.sheets.get(fmt.BATCHES.name, []):
+            code, given = fields(row.values)
+            if given is None:
+                continue
+            batch_year[code] = given
+            if given != year and code not in paid_in_year:
+                self.error(fmt.BATCHES.name, row.number, "年度", given,
+                           f"批次的年度{given}与说明表的年度{year}不一致，这一批次也没有在{year}年发放的明细；"
+                           "请核对说明表的年度或这一行")
+        for row in lines:
+            batch, paid = line(row.values)
+            given = batch_year.get(batch)
+            if paid and given is not None and int(paid[:4]) != year and abs(int(paid[:4]) - given) > 1:
+                self.error(fmt.AID_RECORDS.name, row.number, "发放日期", paid,
+                           f"发放日期既不在说明表的年度{year}年，也不在批次{batch}的年度{given}年前后；请核对")
+
+    def _clashes(self) -> None:
+        """Keys the workbook shares with rows already stored that it may not change: an archive of a unit outside
+        its own, another unit's batch or aid line, a ledger entry that is saved (the own unit's) or another
+        unit's. The import would refuse them while writing; the check finds them first, each on its row."""
+        r, conn = self.result, self.conn
+        if self.scope is None:
+            return
+        unit = r.unit_code
+        rows = r.sheets.get(fmt.HOUSEHOLDS.name, [])
+        if rows:
+            stored = import_checks.archives(conn, (row["档案编号"] for row in rows))
+            for row in rows:
+                old = stored.get(row["档案编号"])
+                if old is not None and old.unit_code not in self.scope:
+                    self.error(fmt.HOUSEHOLDS.name, row.number, "档案编号", row["档案编号"],
+                               f"档案编号{row['档案编号']}已是单位{old.unit_code}的档案，不在{unit}及其下级单位中，"
+                               f"不能由{unit}的交换表改写；请核对档案编号")
+        for sheet, header, lookup, what in (
+                (fmt.BATCHES, "批次编号", import_checks.batch_units, "批次"),
+                (fmt.AID_RECORDS, "明细编号", import_checks.aid_record_units, "帮扶明细")):
+            rows = r.sheets.get(sheet.name, [])
+            if not rows:
+                continue
+            key_of = _fields(sheet, header)
+            stored = lookup(conn, (key_of(row.values)[0] for row in rows))
+            for row in rows:
+                key, = key_of(row.values)
+                if key in stored and stored[key] != unit:
+                    self.error(sheet.name, row.number, header, key,
+                               f"{header}{key}已是单位{stored[key]}的{what}，不能由{unit}的交换表改写；请核对{header}")
+        rows = r.sheets.get(fmt.FUND_ENTRIES.name, [])
+        if rows:
+            own = r.own_unit or unit
+            stored = import_checks.fund_entries(conn, (row["流水号"] for row in rows))
+            for row in rows:
+                old = stored.get(row["流水号"])
+                if old is None or not row["日期"]:  # a row without its date has its own error
+                    continue
+                if old != fund_entry_values(unit, row) and (old[0] == own or old[0] != unit):
+                    self.error(fmt.FUND_ENTRIES.name, row.number, "流水号", row["流水号"],
+                               f"流水号{row['流水号']}已登记为另一笔分录（单位{old[0]}），保存后的分录不能修改；"
+                               "请核对流水号")
+
+    def _removals(self) -> None:
+        """What the import would take away (``result.removal``), as the importer does it: the members no longer on
+        a household's list, and — for a sub-unit's workbook, which replaces that unit's year — the year's rows the
+        newer workbook no longer has, with what hangs on them."""
+        r, conn = self.result, self.conn
+        gone: dict[str, list[str]] = {}
+        rows = r.sheets.get(fmt.MEMBERS.name, [])
+        if rows:
+            new: dict[str, set[tuple[str, str]]] = {}
+            person = _fields(fmt.MEMBERS, "档案编号", "姓名", "身份证号")
+            for no, name, idn in map(person, (row.values for row in rows)):
+                new.setdefault(no, set()).add((name, idn or ""))
+            gone[fmt.MEMBERS.name] = [f"{no}·{name}" for no, old in import_checks.members_of(conn, new).items()
+                                      for name, idn in old if (name, idn) not in new[no]]
+        with_them: dict[str, int] = {}
+        if not r.legacy and r.own_unit and r.unit_code != r.own_unit and r.year is not None:
+            unit = r.unit_code
+            stored = import_checks.year_rows(conn, unit, r.year, set(subtree_codes(conn, unit)) - {unit})
+
+            def keys(sheet: fmt.Sheet) -> set:
+                key_of = _fields(sheet, *sheet.key)
+                return {key_of(row.values) for row in r.sheets.get(sheet.name, [])}
+
+            def single(sheet: fmt.Sheet) -> set:
+                return {k[0] for k in keys(sheet)}
+
+            entries, batches, records = single(fmt.FUND_ENTRIES), single(fmt.BATCHES), single(fmt.AID_RECORDS)
+            gone[fmt.FUND_ENTRIES.name] = [no for no in stored.entries if no not in entries]
+            for sheet, held in ((fmt.BUDGETS, stored.budgets), (fmt.PLANS, stored.plans)):
+                kept = keys(sheet)
+                gone[sheet.name] = [f"{y}·{what}" for y, what in held if (y, what) not in kept]
+            gone[fmt.BATCHES.name] = [code for code in stored.batches if code not in batches]
+            gone[fmt.AID_RECORDS.name] = [no for no in stored.records if no not in records]
+            kept = keys(fmt.SUBUNIT_USAGE)
+            gone[fmt.SUBUNIT_USAGE.name] = ["·".join(map(str, k)) for k in stored.usage if k not in kept]
+            with_them = import_checks.dependents(
+                conn, [stored.records[no][0] for no in gone[fmt.AID_RECORDS.name]],
+                [stored.batches[code] for code in gone[fmt.BATCHES.name]])
+        r.removal = Removal({sheet: found for sheet, found in gone.items() if found}, with_them)
 
     def _people(self, households: dict, members: dict, db_archives: dict) -> dict[str, set | None]:
         """archive no → {(name, id)} of head and members, from the workbook where it has them, else the database
@@ -912,6 +1265,39 @@ class Validator:
             " WHERE h.archive_status IN ('在档','临时')").fetchall()
         conn.execute("DELETE FROM temp.x_check_ids")
         return [tuple(r) for r in found]
+
+
+_FORMAT_NAMES = {normalise(name): name for name in (fmt.MANIFEST, *fmt.BY_NAME)}
+
+
+def _format_name(name: str) -> str:
+    """The format's sheet a file's sheet name means, spaces and full-width letters aside; else the name itself."""
+    return _FORMAT_NAMES.get(normalise(name), name)
+
+
+def _and(parts: list[str]) -> str:
+    """A、B和C."""
+    return parts[0] if len(parts) == 1 else "、".join(parts[:-1]) + "和" + parts[-1]
+
+
+def _column_letter(i: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel labels it."""
+    letters = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def fund_entry_values(unit: str, row: Row) -> tuple:
+    """A 资金收支 row as the ledger stores it (db.import_checks.ENTRY_COLUMNS), for the unit whose ledger it is."""
+    return (unit, int(row["日期"][:4]), row["日期"], row["资金来源"], row["类型"], row["金额"], row["对方单位代码"],
+            _s(row["文号"]), _s(row["摘要"]))
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _fields(sheet: fmt.Sheet, *headers: str) -> Callable[[list[object]], tuple]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table)
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Spacer,
+                                Table)
 
 from ..core.errors import UserError
 from ..core.household import Household
@@ -29,6 +30,16 @@ TITLE = "困难职工档案登记表"
 MIN_MEMBER_ROWS = 4      # the paper form always has room to add members by hand
 BLANK_ROW_H = 7 * mm   # tall enough to write in
 
+# Free text a cell prints, above the longest each field's form accepts (家庭住址 100, 工作单位 60, 工会意见 500
+# characters). A longer value — kept from before those limits, or typed into the database some other way — is cut
+# there with MORE and printed whole on the form's 附页: the form stays the one ruled sheet an office files and
+# signs, and nothing on record is lost on paper.
+CELL_CHARS, CELL_LINES = 150, 4
+MEMBER_CHARS, MEMBER_LINES = 60, 3      # the narrow columns of the member table
+OPINION_CHARS, OPINION_LINES = 500, 12  # the whole width of the 审核 block
+MORE = "…（见附页）"
+APPENDIX = "附页：登记表中未印完的内容"
+
 
 @dataclass(frozen=True)
 class ArchiveFormItem:
@@ -41,6 +52,25 @@ class ArchiveFormItem:
 
 # ---- value formatting ----------------------------------------------------------
 
+class _Overflow:
+    """The values of one form too long for their cells: each is cut in its cell and printed whole on the 附页."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def fit(self, label: str, value: str | None, chars: int = CELL_CHARS, lines: int = CELL_LINES) -> str:
+        text = value or ""
+        shown = "\n".join(text.split("\n")[:lines])[:chars]
+        if shown == text:
+            return text
+        self.items.append((label.replace("\n", ""), text))
+        return shown.rstrip() + MORE
+
+    def pairs(self, rows: list[list[tuple]]) -> list[list[tuple]]:
+        """Label/value rows of a field section, each value fitted to its cell."""
+        return [[(pair[0], self.fit(pair[0], pair[1]), *pair[2:]) for pair in row] for row in rows]
+
+
 def _date(d: date | None) -> str:
     return d.isoformat() if d else ""
 
@@ -51,8 +81,8 @@ def _yuan(value: Decimal | None) -> str:
 
 # ---- tables --------------------------------------------------------------------
 
-def _head_section(h: Household, st: dict) -> Table:
-    return field_section("一、户主信息", [
+def _head_section(h: Household, st: dict, over: _Overflow) -> Table:
+    return field_section("一、户主信息", over.pairs([
         [("姓名", h.name), ("性别", h.gender), ("民族", h.ethnicity)],
         [("出生日期", _date(h.birth_date)), ("身份证号", h.id_number), ("政治面貌", h.political_status)],
         [("健康状况", h.health), ("残疾类别", h.disability), ("工作状态", h.work_status)],
@@ -61,7 +91,7 @@ def _head_section(h: Household, st: dict) -> Table:
         [("户口类型", h.hukou_type), ("住房类型", h.housing_type), ("户口所在地\n区划代码", h.hukou_area_code)],
         [("工作单位", h.employer, 3), ("单位性质", h.employer_type)],
         [("家庭住址", h.address)],
-    ], st)
+    ]), st)
 
 
 def _income_section(h: Household, st: dict) -> Table:
@@ -80,18 +110,24 @@ _MEMBER_COLS.append(CONTENT_W - sum(_MEMBER_COLS))
 _MEMBER_HEADERS = ("序号", "姓名", "关系", "身份证号", "性别", "出生日期", "健康状况", "身份", "月收入", "单位或学校")
 
 
-def _members_section(h: Household, st: dict) -> Table:
+def _member_cells(over: _Overflow, row: int) -> Callable[[str, str | None], str]:
+    """Fits a value of the member table's ``row`` to its narrow column, naming it for the 附页."""
+    return lambda header, value: over.fit(f"家庭成员第{row}行“{header}”", value, MEMBER_CHARS, MEMBER_LINES)
+
+
+def _members_section(h: Household, st: dict, over: _Overflow) -> Table:
     n_cols = len(_MEMBER_COLS)
     data = [section_heading("三、家庭成员（不含户主）", n_cols, st),
             [para(t, st["small_c"]) for t in _MEMBER_HEADERS]]
     heights: list[float | None] = [None, None]
     for i, m in enumerate(h.members, start=1):
+        fit = _member_cells(over, i)
         data.append([
-            para(str(i), st["small_c"]), para(m.name, st["small"]), para(m.relation, st["small_c"]),
-            para(m.id_number, st["small"]), para(m.gender, st["small_c"]),
-            para(_date(m.birth_date), st["small_c"]), para(m.health, st["small_c"]),
-            para(m.identity, st["small_c"]), para(_yuan(m.monthly_income), st["small_r"]),
-            para(m.employer_or_school, st["small"]),
+            para(str(i), st["small_c"]), para(fit("姓名", m.name), st["small"]),
+            para(fit("关系", m.relation), st["small_c"]), para(fit("身份证号", m.id_number), st["small"]),
+            para(fit("性别", m.gender), st["small_c"]), para(_date(m.birth_date), st["small_c"]),
+            para(fit("健康状况", m.health), st["small_c"]), para(fit("身份", m.identity), st["small_c"]),
+            para(_yuan(m.monthly_income), st["small_r"]), para(fit("单位或学校", m.employer_or_school), st["small"]),
         ])
         heights.append(None)  # filled rows grow with their text
     for i in range(len(h.members) + 1, MIN_MEMBER_ROWS + 1):
@@ -102,11 +138,11 @@ def _members_section(h: Household, st: dict) -> Table:
     return table(data, _MEMBER_COLS, style, rowHeights=heights, repeatRows=2)
 
 
-def _causes_and_bank_section(h: Household, st: dict) -> list[Table]:
-    causes = field_section("四、致困原因", [
+def _causes_and_bank_section(h: Household, st: dict, over: _Overflow) -> list[Table]:
+    causes = field_section("四、致困原因", over.pairs([
         [("主要致困原因", h.main_cause), ("次要致困原因", "、".join(h.secondary_causes))],
-    ], st)
-    bank = field_section("五、银行卡", [[("开户银行", h.bank_name), ("银行卡号", h.bank_card)]], st)
+    ]), st)
+    bank = field_section("五、银行卡", over.pairs([[("开户银行", h.bank_name), ("银行卡号", h.bank_card)]]), st)
     return [causes, bank]
 
 
@@ -114,12 +150,13 @@ _ATTACH_COLS = [12 * mm, 38 * mm, 95 * mm]
 _ATTACH_COLS.append(CONTENT_W - sum(_ATTACH_COLS))
 
 
-def _attachments_section(h: Household, attachments: Sequence[Attachment], st: dict) -> Table:
+def _attachments_section(h: Household, attachments: Sequence[Attachment], st: dict, over: _Overflow) -> Table:
     n_cols = len(_ATTACH_COLS)
     data = [section_heading("六、附件材料", n_cols, st),
             [para(t, st["small_c"]) for t in ("序号", "材料类型", "文件名", "登记日期")]]
     for i, a in enumerate(attachments, start=1):
-        data.append([para(str(i), st["small_c"]), para(a.kind, st["small"]), para(a.original_name, st["small"]),
+        data.append([para(str(i), st["small_c"]), para(a.kind, st["small"]),
+                     para(over.fit(f"附件第{i}项文件名", a.original_name), st["small"]),
                      para(a.added_at[:10], st["small_c"])])
     if not attachments:
         data.append([para("（未登记附件）", st["small_c"]), "", "", ""])
@@ -138,10 +175,22 @@ def _attachments_section(h: Household, attachments: Sequence[Attachment], st: di
     return table(data, _ATTACH_COLS, style, repeatRows=2)
 
 
-def _review_section(h: Household, st: dict) -> Table:
+def _review_section(h: Household, st: dict, over: _Overflow) -> Table:
     # Room for a handwritten opinion and the union's seal above the date line.
-    return review_section("七、审核", ("建档人", "审核人"), "工会意见", h.union_opinion,
+    opinion = (over.fit("工会意见", h.union_opinion, OPINION_CHARS, OPINION_LINES)
+               if h.union_opinion is not None else None)
+    return review_section("七、审核", ("建档人", "审核人"), "工会意见", opinion,
                           12 * mm if h.union_opinion else 18 * mm, st)
+
+
+def _appendix(over: _Overflow, st: dict) -> list[Flowable]:
+    """The 附页: each value cut short on the form, whole, under its label; it runs onto as many pages as it needs."""
+    if not over.items:
+        return []
+    story: list[Flowable] = [PageBreak(), para(APPENDIX, st["section"]), Spacer(1, 2 * mm)]
+    for label, text in over.items:
+        story += [para(f"{label}：", st["sign"]), para(text, st["value"]), Spacer(1, 3 * mm)]
+    return story
 
 
 def _meta_line(h: Household, unit_name: str, st: dict) -> Table:
@@ -180,6 +229,7 @@ class _Marker(Flowable):
 
 def _form(item: ArchiveFormItem, st: dict) -> list[Flowable]:
     h = item.household
+    over = _Overflow()
     # Sections sit edge to edge, sharing borders, so the form reads as one ruled sheet
     # like the paper original; the small ones are kept whole, the member table may break.
     return [
@@ -187,12 +237,13 @@ def _form(item: ArchiveFormItem, st: dict) -> list[Flowable]:
         Title(TITLE, font=st["value"].fontName),
         Spacer(1, 3 * mm),
         _meta_line(h, item.unit_name, st),
-        _head_section(h, st),
+        _head_section(h, st, over),
         KeepTogether(_income_section(h, st)),
-        _members_section(h, st),
-        KeepTogether(_causes_and_bank_section(h, st)),
-        KeepTogether(_attachments_section(h, item.attachments, st)),
-        KeepTogether(_review_section(h, st)),
+        _members_section(h, st, over),
+        KeepTogether(_causes_and_bank_section(h, st, over)),
+        KeepTogether(_attachments_section(h, item.attachments, st, over)),
+        KeepTogether(_review_section(h, st, over)),
+        *_appendix(over, st),
         _Marker(h, end=True),
     ]
 

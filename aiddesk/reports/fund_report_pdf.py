@@ -24,8 +24,12 @@ PAD = 3              # left and right cell padding, points
 _WHOLE_ROWS = 14
 
 
-def write_fund_report_pdf(report: FundReport, out: Path, *, today: date) -> None:
-    """Write ``report`` as an A4 PDF at ``out`` (atomically: an old file survives a failure)."""
+def write_fund_report_pdf(report: FundReport, out: Path, *, today: date, log_head: str | None = None) -> None:
+    """Write ``report`` as an A4 PDF at ``out`` (atomically: an old file survives a failure).
+
+    ``log_head`` (:func:`aiddesk.db.audit.head_text`): the audit log's last entry when the report was made,
+    printed under the sign-off, so the signed paper copy anchors the log outside the database file.
+    """
     font = register_fonts()
     st = _styles(font)
     name = fs.title(report)
@@ -37,7 +41,7 @@ def write_fund_report_pdf(report: FundReport, out: Path, *, today: date) -> None
         Spacer(1, 4 * mm),
         *_summary(report, st),
     ]
-    sections, sign_off = fs.sections(report), _sign_off(st)
+    sections, sign_off = fs.sections(report), _sign_off(st, log_head)
     for i, section in enumerate(sections):
         # The sign-off never stands alone on a last page: it goes with the last section.
         story += _section(section, font, st, after=sign_off if i == len(sections) - 1 else [])
@@ -161,10 +165,13 @@ def _fitting_size(grid: fs.Grid, widths: list[float], font: str) -> float:
     return max(MIN_SIZE, SIZE / needed)
 
 
-def _sign_off(st: dict) -> list[Flowable]:
-    """The lines an office signs and seals before the report leaves it: a space, then its lines."""
+def _sign_off(st: dict, log_head: str | None = None) -> list[Flowable]:
+    """The lines an office signs and seals before the report leaves it: a space, then its lines (and the log's
+    head, small, under them)."""
     blank = "&nbsp;" * 16
     line = ParagraphStyle("sign_line", parent=st["sign"], fontSize=10.5, leading=20)
     rows = [f"单位负责人：{blank}财务负责人：{blank}填报人：{blank}",
             f"填报单位（盖章）：{'&nbsp;' * 40}日期：{'&nbsp;' * 8}年{'&nbsp;' * 5}月{'&nbsp;' * 5}日"]
-    return [Spacer(1, 8 * mm), *(Paragraph(r, line) for r in rows)]
+    head = [Paragraph(f"编制时{log_head}（留存备查：据此可核对数据库中的操作日志此后未被改写）", st["note"])] \
+        if log_head else []
+    return [Spacer(1, 8 * mm), *(Paragraph(r, line) for r in rows), *head]

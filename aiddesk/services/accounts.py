@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -13,6 +15,7 @@ from ..core.passwords import check_password_strength, hash_password, verify_pass
 from ..db import Database
 from ..db import users as repo
 from ..db.audit import Actor, record
+from ..db.connection import DatabaseBusyError, ReadOnlyError
 from ..db.settings import get_setting
 
 # The numbers in resources/rules/security.json, each a whole number of at least 1.
@@ -91,7 +94,12 @@ def create_first_admin(db: Database, *, username: str, display_name: str, passwo
 
 
 def login(db: Database, username: str, password: str) -> repo.User:
-    """The user, if the password is right; too many wrong ones in a row lock the account for a while."""
+    """The user, if the password is right; too many wrong ones in a row lock the account for a while.
+
+    The count is kept in the users table; a session that cannot write there (the second PC, read-only, or a
+    database another PC has just taken over) keeps it in this process instead (:class:`_Held`), with the same
+    limit, lockout and messages.
+    """
     now = db.clock.now()
     user = repo.find_user(db.conn, username.strip())
     # The same message whether the name or the password is wrong: no hint to a guesser.
@@ -99,14 +107,24 @@ def login(db: Database, username: str, password: str) -> repo.User:
         raise UserError("用户名或密码不正确")
     if user.locked_until and now < datetime.fromisoformat(user.locked_until):
         raise _locked(datetime.fromisoformat(user.locked_until), now)
+    held = _held(db, user)
+    if held.locked_until and now < held.locked_until:
+        raise _locked(held.locked_until, now)
     if not verify_password(password, user.password_hash):
-        _count_failure(db, user, now)
+        _count_failure(db, user, held, now)
         raise UserError("用户名或密码不正确")
     if not user.active:
         raise UserError("该账号已停用，请联系管理员")
+    held.failures, held.locked_until = 0, None
     if user.failed_logins or user.locked_until:
-        with db.transaction() as conn:
-            repo.set_login_failures(conn, user.id, 0, None)
+        held.forgiven = (user.failed_logins, user.locked_until)  # until the file's count can be reset, ignore it
+        if not db.read_only:
+            try:
+                with db.transaction() as conn:
+                    repo.set_login_failures(conn, user.id, 0, None)
+                held.forgiven = None
+            except (ReadOnlyError, DatabaseBusyError):
+                pass  # the password was right: the reset waits for a login that can write
     return user
 
 
@@ -116,18 +134,60 @@ def _locked(until: datetime, now: datetime) -> UserError:
                      "或请管理员重设密码")
 
 
-def _count_failure(db: Database, user: repo.User, now: datetime) -> None:
-    """One more wrong password; the one that reaches the limit locks the account (and is logged)."""
+@dataclass
+class _Held:
+    """Wrong passwords this process has seen for one account and could not store in the file."""
+
+    failures: int = 0                   # not yet in the file
+    locked_until: datetime | None = None
+    # The file's (failed_logins, locked_until) that a good login here could not reset (read-only): not counted.
+    forgiven: tuple[int, str | None] | None = None
+
+
+# Per process, by database file, user name and password hash: an administrator's new password starts afresh.
+_HELD: dict[tuple[str, str, str], _Held] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _held(db: Database, user: repo.User) -> _Held:
+    with _HELD_LOCK:
+        return _HELD.setdefault((str(db.path), user.username, user.password_hash), _Held())
+
+
+def _stored_failures(user: repo.User, held: _Held) -> int:
+    """The wrong passwords the file holds for ``user`` that still count (a lockout that ran out starts afresh)."""
+    if user.locked_until or held.forgiven == (user.failed_logins, user.locked_until):
+        return 0
+    return user.failed_logins
+
+
+def _count_failure(db: Database, user: repo.User, held: _Held, now: datetime) -> None:
+    """One more wrong password; the one that reaches the limit locks the account (and is logged if it can be)."""
     rules = security_rules()
-    failures = (0 if user.locked_until else user.failed_logins) + 1  # a lockout that ran out starts afresh
-    with db.transaction() as conn:
-        if failures < rules["max_failed_logins"]:
-            repo.set_login_failures(conn, user.id, failures, None)
+    failures = _stored_failures(user, held) + held.failures + 1
+    locking = failures >= rules["max_failed_logins"]
+    until = now + timedelta(minutes=rules["lockout_minutes"])
+    if not db.read_only:
+        try:
+            with db.transaction() as conn:
+                if not locking:
+                    repo.set_login_failures(conn, user.id, failures, None)
+                else:
+                    repo.set_login_failures(conn, user.id, 0, until.isoformat(timespec="seconds"))
+                    record(conn, Actor(user.username), table="users", key=user.username, action="lock",
+                           new={"locked_until": until.isoformat(timespec="seconds"), "failed_logins": failures})
+            held.failures, held.forgiven = 0, None
+            if locking:
+                raise _locked(until, now)
             return
-        until = now + timedelta(minutes=rules["lockout_minutes"])
-        repo.set_login_failures(conn, user.id, 0, until.isoformat(timespec="seconds"))
-        record(conn, Actor(user.username), table="users", key=user.username, action="lock",
-               new={"locked_until": until.isoformat(timespec="seconds"), "failed_logins": failures})
+        except (ReadOnlyError, DatabaseBusyError):
+            pass  # taken over or busy just now: count here, as a read-only session does
+    # Read-only: the file cannot hold the count, this process does (and cannot write the lockout to the log).
+    if not locking:
+        held.failures += 1
+        return
+    held.failures, held.locked_until = 0, until
+    held.forgiven = (user.failed_logins, user.locked_until)  # the file's count went into this lockout
     raise _locked(until, now)
 
 

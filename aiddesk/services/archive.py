@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +13,7 @@ from ..core.income import IncomeInput, Suggestion, compute_income, load_rule_set
 from ..core.lifecycle import CLOSED, check_transition
 from ..core.pinyin import pinyin_keys
 from ..core.proofs import missing_proofs
+from ..core.record_codes import check_archive_no
 from ..db import Database
 from ..db import attachments as attachment_repo
 from ..db import households as repo
@@ -23,6 +22,7 @@ from ..db.audit import Actor, AuditEntry, household_history, record
 from ..db.settings import find_dibao_line, get_setting
 from ..db.units import get_unit
 from .archive_validation import validate_household
+from .stored_files import HOUSEHOLD_FOLDER, record_folder, store_file, stored_path
 
 DEFAULT_RULE_SET = "national_2010"
 # Roles that may create and change archives.
@@ -78,10 +78,8 @@ class ArchiveService:
         return h
 
     def find(self, key: str) -> Household:
-        """A household by 档案编号 or 身份证号."""
-        from ..core.text import normalise
-
-        household_id = repo.find_household_id(self.db.conn, normalise(key).upper())
+        """A household by 档案编号 or 身份证号, typed in any width and letter case."""
+        household_id = repo.find_household_id(self.db.conn, key)
         if household_id is None:
             raise UserError(f"找不到档案编号或身份证号为“{key}”的档案")
         return self.get(household_id)
@@ -97,7 +95,8 @@ class ArchiveService:
         return attachment_repo.for_household(self.db.conn, household_id)
 
     def attachment_path(self, att: attachment_repo.Attachment) -> Path:
-        return self.db.attachment_dir / att.stored_name
+        """Where the file is; a UserError for a stored name that would lead outside the attachments folder."""
+        return stored_path(self.db.attachment_dir, att.stored_name)
 
     # ---- income and category ------------------------------------------------
 
@@ -133,6 +132,7 @@ class ArchiveService:
         h.dibao_line, h.rule_set = self.dibao_line(h), rules.id
 
         with self.db.transaction():
+            h.archive_no = _checked_archive_no(conn, h)
             holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id) \
                 if h.archive_status in ("在档", "临时") else {}
             if holders:
@@ -147,7 +147,7 @@ class ArchiveService:
             stamp = self.db.clock.stamp()
             initials, full = pinyin_keys(h.name)
             if h.id is None:
-                h.archive_no = h.archive_no or repo.next_archive_no(conn, h.unit_code, h.created_date.year)
+                h.archive_no = h.archive_no or _checked(repo.next_archive_no(conn, h.unit_code, h.created_date.year))
                 h.created_by = h.created_by or self.actor.username
                 h.missing_docs = missing_proofs(h.hardship_category, h.causes(), set())
                 h.id = repo.insert_household(conn, h, initials=initials, pinyin=full, updated_at=stamp)
@@ -270,28 +270,38 @@ class ArchiveService:
         source = Path(source)
         if not source.is_file():
             raise UserError(f"找不到文件“{source}”")
-        data = source.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
         h = self.get(household_id)
-        stored_name = f"{h.archive_no}/{digest[:16]}{source.suffix.lower()}"
-        target = self.db.attachment_dir / stored_name
-        existed = target.exists()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not existed:
-            tmp = target.with_name(target.name + ".part")
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)
-            created.append(target)
+        # Filed under the 档案编号 only when it is a safe folder name, else under the household's id: a number an
+        # older version imported unchecked ("../../x", "//host/share") must not lead outside the folder.
+        folder = record_folder(h.archive_no, f"{HOUSEHOLD_FOLDER}/{h.id}")
+        f = store_file(self.db.attachment_dir, folder, source, created)
+        digest = f.sha256
         with self.db.transaction() as conn:
             att_id = attachment_repo.insert(conn, household_id=household_id, kind=kind,
-                                            original_name=source.name, stored_name=stored_name,
-                                            sha256=digest, size=len(data), added_at=self.db.clock.stamp(),
+                                            original_name=f.original_name, stored_name=f.stored_name,
+                                            sha256=digest, size=f.size, added_at=self.db.clock.stamp(),
                                             added_by=self.actor.username)
             kinds = {a.kind for a in attachment_repo.for_household(conn, household_id)}
             repo.set_missing_docs(conn, household_id, missing_proofs(h.hardship_category, h.causes(), kinds))
             record(conn, self.actor, table="attachments", key=f"{h.archive_no}/{att_id}", action="insert",
                    new={"kind": kind, "file": source.name, "sha256": digest}, household_id=household_id)
         return att_id
+
+
+def _checked(archive_no: str) -> str:
+    try:
+        return check_archive_no(archive_no)
+    except UserError as err:
+        raise ValidationError({"archive_no": err.message}) from None
+
+
+def _checked_archive_no(conn, h: Household) -> str:
+    """A new or changed 档案编号, checked and normalised (record_codes); one already stored is kept as it is."""
+    if not h.archive_no:
+        return h.archive_no
+    if h.id is not None and repo.archive_no_of(conn, h.id) == h.archive_no:
+        return h.archive_no  # as stored, perhaps by an earlier version: the archive stays editable, lookups ignore case
+    return _checked(h.archive_no)
 
 
 def _refuse_second_open_archive(conn, h: Household, action: str) -> None:

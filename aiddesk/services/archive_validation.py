@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from ..core import field_rules
 from ..core.codes import code_list
 from ..core.errors import UserError, ValidationError
 from ..core.household import Household, Member
@@ -15,7 +16,6 @@ from ..core.money import to_fen
 from ..core.phone import check_phone
 from ..core.text import clean_text, normalise
 
-_AREA = re.compile(r"^\d{6}$")
 _CARD = re.compile(r"^\d{12,19}$")
 
 # Optional code-list fields of the head: attribute → (code list, label).
@@ -33,6 +33,11 @@ _MONEY_FIELDS = {
 # Free text trimmed as the exchange import trims it (str.strip: also the ideographic space U+3000) and without
 # the control characters an .xlsx cannot hold, so a household reads back the same after an export and import.
 _FREE_TEXT = ("address", "employer", "bank_name", "note", "exit_note", "exit_reason", "union_opinion")
+# The labels of the fields with a length limit (core/field_rules.py: the same limits hold for imports).
+_LABELS = {"name": "姓名", "employer": "工作单位", "address": "家庭住址", "bank_name": "开户银行",
+           "exit_reason": "退出原因", "exit_note": "退出说明", "created_by": "建档人", "reviewed_by": "审核人",
+           "union_opinion": "工会意见", "note": "备注"}
+_MEMBER_LABELS = {"name": "姓名", "employer_or_school": "工作单位或学校"}
 
 
 def _code(value: str, list_name: str, label: str) -> str | None:
@@ -54,10 +59,12 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
     h.name = clean_text(h.name)
     for attr in _FREE_TEXT:
         setattr(h, attr, clean_text(getattr(h, attr)))
+    for attr, rule in field_rules.HOUSEHOLD.items():
+        problem = rule.problem(_LABELS[attr], getattr(h, attr) or "")
+        if problem:
+            problems[attr] = problem
     if not h.name:
         problems["name"] = "请填写户主姓名"
-    elif len(h.name) > 30:
-        problems["name"] = "姓名不能超过30个字"
 
     try:
         info = parse_id(h.id_number, today=today)
@@ -86,8 +93,10 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
             problems[attr] = msg
 
     h.hukou_area_code = normalise(h.hukou_area_code or "")
-    if h.hukou_area_code and not _AREA.match(h.hukou_area_code):
-        problems["hukou_area_code"] = "户口所在地区划代码应为6位数字，如 460100"
+    if h.hukou_area_code:
+        problem = field_rules.AREA_CODE.problem("户口所在地区划代码", h.hukou_area_code)
+        if problem:
+            problems["hukou_area_code"] = problem
 
     for attr, label in _MONEY_FIELDS.items():
         value = getattr(h, attr)
@@ -133,7 +142,10 @@ def validate_household(h: Household, *, today: date) -> tuple[Household, list[st
     for i, m in enumerate(h.members, start=1):
         _validate_member(m, i, today=today, seen=seen, problems=problems)
 
-    if h.household_size < 1 + len(h.members):
+    size_problem = field_rules.HOUSEHOLD_SIZE.problem("家庭人口", h.household_size)
+    if size_problem and h.household_size > field_rules.HOUSEHOLD_SIZE.high:
+        problems["household_size"] = size_problem
+    elif h.household_size < 1 + len(h.members):
         if h.household_size in (0, 1) or h.id is None:
             h.household_size = 1 + len(h.members)
         else:
@@ -149,6 +161,11 @@ def _validate_member(m: Member, index: int, *, today: date, seen: dict[str, str]
     where = f"第{index}位家庭成员"
     key = f"members.{index}."
     m.name = clean_text(m.name)
+    m.employer_or_school = clean_text(m.employer_or_school)
+    for attr, rule in field_rules.MEMBER.items():
+        problem = rule.problem(_MEMBER_LABELS[attr], getattr(m, attr) or "")
+        if problem:
+            problems[key + attr] = f"{where}：{problem}"
     if not m.name:
         problems[key + "name"] = f"{where}：请填写姓名"
     if not m.relation:

@@ -14,7 +14,7 @@ from ..core.clock import Clock
 from ..core.errors import UserError
 from ..core.rule_files import read_rules
 from ..db import audit
-from ..db.backup import (BackupInfo, backups_in, folder_beside, make_backup, read_backup_info, restore_backup,
+from ..db.backup import (BackupInfo, DamagedDatabaseError, backups_in, folder_beside, make_backup, restore_backup,
                          verify_backup)
 from ..db.settings import get_setting
 
@@ -141,6 +141,11 @@ def _copy_to(archive: Path, folder: Path) -> Path:
 def _backup(db, reason: str, to: Path | None = None) -> BackupResult:
     counts = keep_counts(db.conn)
     first = Path(to) if to else default_folder(db)
+    if to and not first.is_dir() and not first.absolute().parent.is_dir():
+        # As for the second folder: only the last level is made. A missing parent is a USB stick not plugged in
+        # (or a share not connected), whose folders must not be made on the local disk instead.
+        raise UserError(f"备份位置“{first}”的上一级文件夹“{first.absolute().parent}”不存在"
+                        "（U盘未插入、共享盘未连接，或路径写错了），没有备份。请插好U盘或连上共享盘后重试，或换一个备份位置")
     now = db.clock.now()
     result = BackupResult(make_backup(db, first, reason=reason, now=now))
     if not to:  # a folder the user named for this one backup is theirs to tidy
@@ -246,19 +251,23 @@ def restore(db_path: str | os.PathLike, archive: str | os.PathLike, actor: audit
     from ..db.connection import open_database
 
     actor.require("管理员")
-    aside = restore_backup(db_path, archive, now=clock.now())  # verifies first; touches nothing if the backup is bad
-    info = read_backup_info(archive)
-    db = open_database(db_path, create=False, clock=clock)
-    try:
-        with db.transaction() as conn:
-            audit.record(conn, actor, table="backups", key=Path(archive).name, action="restore",
-                         new={"backup_created": info.created.isoformat(), "reason": info.reason,
-                              "kept_aside": str(aside) if aside else ""})
-    finally:
-        db.close()
-    return aside
+
+    def record(unpacked: Path, info: BackupInfo, aside: Path | None) -> None:
+        # The unpacked database, before it is moved into place: opening it upgrades an older one, and a refusal
+        # here (or a failed upgrade) still leaves the current database where it is.
+        db = open_database(unpacked, create=False, clock=clock)
+        try:
+            with db.transaction() as conn:
+                audit.record(conn, actor, table="backups", key=Path(archive).name, action="restore",
+                             new={"backup_created": info.created.isoformat(), "reason": info.reason,
+                                  "kept_aside": str(aside) if aside else ""})
+        finally:
+            db.close()
+
+    # Verifies first and runs ``record`` before anything is moved: a bad or newer backup touches nothing.
+    return restore_backup(db_path, archive, now=clock.now(), prepare=record)
 
 
-__all__ = ["BackupResult", "backup_due", "backup_if_due", "backup_now", "backup_on_exit", "before_import",
-           "default_folder", "inspect", "keep_counts", "restore", "rotate", "save_settings", "second_folder",
-           "to_keep"]
+__all__ = ["BackupResult", "DamagedDatabaseError", "backup_due", "backup_if_due", "backup_now", "backup_on_exit",
+           "before_import", "default_folder", "inspect", "keep_counts", "restore", "rotate", "save_settings",
+           "second_folder", "to_keep"]

@@ -13,6 +13,7 @@ from ..core.batch_workflow import check_transition, locked
 from ..core.codes import check_code, code_list
 from ..core.errors import UserError, ValidationError
 from ..core.money import to_fen
+from ..core.record_codes import check_batch_code
 from ..core.workdays import Calendar, load_notice_rules, notice_end, notice_warnings
 from ..db import Database
 from ..db import batches as repo
@@ -86,7 +87,10 @@ class BatchService:
                 raise ValidationError({"unit_code": f"单位代码“{b.unit_code}”不存在"})
             now = self.db.clock.stamp()
             if b.id is None:
-                b.code = b.code or repo.next_batch_code(conn, b.unit_code, b.year)
+                try:  # a fixed alphabet: no path characters (issue 16), whether typed or made from the unit code
+                    b.code = check_batch_code(b.code or repo.next_batch_code(conn, b.unit_code, b.year))
+                except UserError as err:
+                    raise ValidationError({"code": err.message}) from None
                 if repo.find_batch_id(conn, b.code) is not None:
                     raise ValidationError({"code": f"批次编号“{b.code}”已被使用"})
                 b.status, b.clerk = "草稿", self.actor.username

@@ -24,7 +24,7 @@ from ..db.audit import Actor, record
 from ..db.settings import get_setting, set_setting
 from ..paths import resource
 from .evaluation_figures import evaluation_figures
-from .stored_files import store_file
+from .stored_files import store_file, stored_path
 
 # Who enters scores, 不适用 marks and evidence; who copies, edits and deletes templates.
 SCORERS = ("经办人", "审核人", "管理员")
@@ -267,7 +267,8 @@ class EvaluationService:
         return repo.attachments(self.db.conn, year, self.template(template).name, row_key)
 
     def attachment_path(self, att: repo.EvidenceFile) -> Path:
-        return self.db.attachment_dir / att.stored_name
+        """Where the file is; a UserError for a stored name that would lead outside the attachments folder."""
+        return stored_path(self.db.attachment_dir, att.stored_name)
 
     def attach_evidence(self, year: int, template: str, row_key: str, path: str | Path) -> int:
         """Copy a file into the attachments folder as evidence for the row's score; its id."""
@@ -302,7 +303,11 @@ class EvaluationService:
                    old={"file": att.original_name, "sha256": att.sha256})
             unused = not repo.stored_name_in_use(conn, att.stored_name)
         if unused:
-            (self.db.attachment_dir / att.stored_name).unlink(missing_ok=True)
+            try:
+                path = stored_path(self.db.attachment_dir, att.stored_name)
+            except UserError:
+                return  # a stored name leading outside the attachments folder: never delete there
+            path.unlink(missing_ok=True)
 
     # ---- scoring -----------------------------------------------------------------------------------------
 

@@ -7,9 +7,14 @@ The command line and the GUI import wizard both call this service::
     if report.ok:
         service.apply(report)             # one transaction, audited
 
-or ``service.import_file(path, dry_run=False)`` for both at once. A workbook with an opening password needs
-``password=``; without it :class:`PasswordRequired` is raised (the wizard then asks), with a wrong one
-:class:`WrongPassword`. The password is used to open the file and then forgotten: never stored nor logged.
+or ``service.import_file(path, dry_run=False)`` for both at once. ``apply`` runs the checks that depend on the
+database again inside its writing transaction (another import, or a user at another PC, may have written since
+the check): what they find then refuses the import (:class:`Refused`, its issues added to the report's errors).
+What an import removes is in ``report.checked.removal``, from the check, then as the import found it.
+
+A workbook with an opening password needs ``password=``; without it :class:`PasswordRequired` is raised (the
+wizard then asks), with a wrong one :class:`WrongPassword`. The password is used to open the file and then
+forgotten: never stored nor logged.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ..db.audit import Actor
 from ..db.exchange_imports import ImportedYear, last_import
 from ..exchange import importer
 from ..exchange.sheet_reader import PasswordRequired, Unreadable, WrongPassword
-from ..exchange.validate import LEGACY_KIND, Checked, Issue, check
+from ..exchange.validate import LEGACY_KIND, Checked, Issue, Refused, check, recheck
 
 
 @dataclass
@@ -46,10 +51,17 @@ class ImportReport:
         return self.checked.warnings
 
     def as_json(self) -> dict:
-        """The shape of ``aiddesk import --json`` (EXCHANGE.md)."""
-        return {"imported": dict(self.imported),
-                "errors": [i.as_dict() for i in self.errors],
-                "warnings": [i.as_dict() for i in self.warnings]}
+        """The shape of ``aiddesk import --json`` (EXCHANGE.md), with ``removed`` ({sheet: {count, keys}}) and
+        ``removed_with_them`` ({what: count}) where the import takes rows away."""
+        out = {"imported": dict(self.imported),
+               "errors": [i.as_dict() for i in self.errors],
+               "warnings": [i.as_dict() for i in self.warnings]}
+        removal = self.checked.removal
+        if removal.keys and self.ok:
+            out["removed"] = removal.as_dict()
+        if removal.with_them and self.ok:
+            out["removed_with_them"] = dict(removal.with_them)
+        return out
 
 
 class ExchangeImportService:
@@ -74,7 +86,11 @@ class ExchangeImportService:
         return last_import(self.db.conn, checked.unit_code or checked.own_unit, checked.year)
 
     def apply(self, report: ImportReport, *, progress=None) -> dict[str, int]:
-        """Write a checked workbook in one transaction; refused when it has errors."""
+        """Write a checked workbook in one transaction; refused when it has errors.
+
+        The checks that depend on the database run again first, inside the transaction (under SQLite's write
+        lock, so nothing can change between them and the writing): what they find refuses the import with
+        :class:`Refused`, whose issues are added to ``report``'s errors."""
         self.actor.require("管理员", "经办人")
         if not report.ok:
             raise UserError(f"交换表有{len(report.errors)}处错误，没有导入任何内容；请改正后重新导入")
@@ -82,11 +98,18 @@ class ExchangeImportService:
         from .backups import before_import
 
         before_import(self.db)
-        with self.db.transaction() as conn:
-            counts = importer.apply(conn, report.checked, self.actor, progress=progress)
+        try:
+            with self.db.transaction() as conn:
+                found = recheck(conn, report.checked)
+                if found:
+                    raise Refused(found)
+                counts = importer.apply(conn, report.checked, self.actor, progress=progress)
             if report.checked.legacy and report.mapping:
                 for sheet, chosen in report.mapping.items():
                     column_mappings.remember(conn, LEGACY_KIND + sheet, chosen, list(chosen.values()))
+        except Refused as refused:  # the check again, or the importer while writing: each issue says where
+            report.checked.errors.extend(refused.issues)
+            raise
         report.imported = counts
         report.written = True
         return counts
@@ -100,9 +123,12 @@ class ExchangeImportService:
             else:
                 try:
                     self.apply(report)
-                except UserError as err:  # found only while writing (e.g. a ledger entry that may not change)
-                    report.checked.errors.append(Issue("", None, "", "", err.message))
+                except Refused:
+                    pass  # its issues are the report's errors now
+                except UserError as err:  # about the whole file: the database busy, read-only, full …
+                    report.checked.errors.append(Issue("", None, "", report.checked.path.name, err.message))
         return report
 
 
-__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "PasswordRequired", "Unreadable", "WrongPassword"]
+__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "PasswordRequired", "Refused", "Unreadable",
+           "WrongPassword"]

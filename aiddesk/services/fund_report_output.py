@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..core.fund_report import FundReport
 from ..db import Database
+from ..db.audit import head_text
 from .fund_report import fund_report
 
 
@@ -15,7 +16,8 @@ def print_fund_report(db: Database, year: int, out: Path, unit_code: str | None 
     from ..reports.fund_report_pdf import write_fund_report_pdf
 
     report = fund_report(db, year, unit_code=unit_code)
-    write_fund_report_pdf(report, Path(out), today=db.clock.today())
+    # The log's head on paper anchors the records outside the file (what 完整性检查 compares with).
+    write_fund_report_pdf(report, Path(out), today=db.clock.today(), log_head=head_text(db.conn))
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -12,12 +13,13 @@ from ..core.fund_report import CARRIED, OUT, PASSED, RECEIVED, ZERO
 from ..core.errors import UserError
 from ..core.money import format_yuan, from_fen
 from ..db import Database
-from ..db import status_history
+from ..db import row_digests, status_history
 from ..db.audit import first_broken_entry
 from ..db.backup import BackupInfo, backups_in, file_sha256, read_backup_info
 from ..db.funds import paid_sums
 from ..db.units import own_unit
 from .funds import available
+from .stored_files import stored_path
 
 # Tables whose rows name a file in the attachments folder together with its SHA-256.
 FILE_TABLES = {"attachments": "档案附件", "aid_attachments": "帮扶明细附件", "evaluation_attachments": "考核佐证材料"}
@@ -51,14 +53,34 @@ def all_checks(db: Database, progress=None) -> list[Check]:
 
     ``progress(done, total)`` is called before each check; its ``False`` stops them with :class:`Cancelled`.
     """
-    steps = (audit_chain, audit_against_backups, sqlite_integrity, foreign_keys, status_records, attachment_files,
-             fund_balances)
+    steps = (audit_chain, audit_against_backups, records_against_log, sqlite_integrity, foreign_keys, status_records,
+             attachment_files, fund_balances)
     checks = []
     for done, step in enumerate(steps):
         if progress is not None and progress(done, len(steps)) is False:
             raise Cancelled()
-        checks.append(step(db))
+        checks.append(_run(step, db))
     return checks
+
+
+# Each check's name, for the one it could not finish.
+_NAMES = {"audit_chain": "操作日志防篡改校验", "audit_against_backups": "操作日志与备份核对",
+          "records_against_log": "档案与帮扶记录核对", "sqlite_integrity": "数据库文件完整性",
+          "foreign_keys": "记录之间的关联", "status_records": "档案状态记录核对",
+          "attachment_files": "附件文件与登记的校验值", "fund_balances": "资金台账余额"}
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def _run(step, db: Database) -> Check:
+    """One check. A page of the file it cannot read is a problem it found, not a crash: the other checks still run."""
+    try:
+        return step(db)
+    except sqlite3.DatabaseError as err:
+        name = _NAMES.get(step.__name__, "完整性检查")
+        if (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return Check(name, ["数据库文件已损坏，读到损坏的部分，这一项没能查完。请从最近的备份恢复，"
+                                "并保留损坏的文件交技术支持查看"])
+        return Check(name, [f"读取数据库时出错（{err}），这一项没能查完。请稍后重试；仍出错时请从最近的备份恢复"])
 
 
 def audit_chain(db: Database) -> Check:
@@ -67,6 +89,23 @@ def audit_chain(db: Database) -> Check:
     if broken:
         entry_id, reason = broken
         check.problems.append(f"操作日志第 {entry_id} 条{reason}。请从备份核对该记录之后的操作")
+    return check
+
+
+def records_against_log(db: Database) -> Check:
+    """Each household (with its members), aid record, batch and ledger entry is as the program last wrote it.
+
+    The program keeps a digest of each such record whenever it writes one, vouched for by the audit log's next
+    entry (:mod:`..db.row_digests`). A record edited, added or deleted by another program (sqlite3, a database
+    browser) no longer matches its digest; digests rewritten to match break the log entries that vouch for them.
+    Someone with the file and this code could append matching digests and entries after the last log head kept
+    outside the file (a backup, a printed report): that only the heads in backups and on paper show.
+    """
+    check = Check("档案与帮扶记录核对")
+    found = row_digests.findings(db.conn)
+    check.problems += [f"{f.text}。请用备份核对该记录" for f in found[:SHOWN]]
+    if len(found) > SHOWN:
+        check.problems.append(f"另有 {len(found) - SHOWN} 条记录与操作日志不符")
     return check
 
 
@@ -177,7 +216,10 @@ def attachment_files(db: Database) -> Check:
 
 
 def _file_problem(db: Database, stored_name: str, sha256: str) -> str | None:
-    path = db.attachment_dir / stored_name
+    try:
+        path = stored_path(db.attachment_dir, stored_name)  # never a file outside the folder
+    except UserError:
+        return "指向附件文件夹以外的位置（登记的文件名被改动过）"
     if not path.is_file():
         return f"在附件文件夹 {db.attachment_dir.name} 中找不到"
     if file_sha256(path) != sha256.lower():

@@ -21,7 +21,7 @@ from ..db import batches as repo
 from ..db.audit import Actor, record
 from .batches import BatchService, refuse_open_objections
 from .funds import check_affordable
-from .stored_files import store_file
+from .stored_files import BATCH_FOLDER, record_folder, store_file, stored_path
 
 # Who pays, attaches proofs and answers objections; the same people who keep the list.
 CLERKS = ("经办人", "管理员")
@@ -97,7 +97,8 @@ class PaymentService:
         return [AidAttachment(**dict(r)) for r in rows]
 
     def attachment_path(self, att: AidAttachment) -> Path:
-        return self.db.attachment_dir / att.stored_name
+        """Where the file is; a UserError for a stored name that would lead outside the attachments folder."""
+        return stored_path(self.db.attachment_dir, att.stored_name)
 
     def objections(self, batch_id: int) -> list[Objection]:
         return [_objection(r) for r in self.db.conn.execute(
@@ -130,7 +131,9 @@ class PaymentService:
                 b = _batch(conn, batch_id)
                 if b.status == VOID:
                     raise UserError("批次已作废，不能再添加附件")
-                f = store_file(self.db.attachment_dir, f"批次/{b.code}", source, created)
+                # Under the 批次编号 only when it is a safe folder name, else the batch's id (issue 16).
+                folder = f"{BATCH_FOLDER}/{record_folder(b.code, str(b.id))}"
+                f = store_file(self.db.attachment_dir, folder, source, created)
                 att_id = conn.execute(
                     "INSERT INTO aid_attachments (aid_record_id, batch_id, kind, original_name, stored_name, sha256,"
                     " size, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

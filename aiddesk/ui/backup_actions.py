@@ -220,6 +220,9 @@ def start_daily_backup(window) -> BackgroundJob | None:
 
     def failed(err: BaseException) -> None:
         bar.showMessage(f"自动备份没有完成：{describe_error(err)}")  # stays until the next message
+        if isinstance(err, backups.DamagedDatabaseError):
+            # Not a full disk to fix later: every record entered from now on may be lost. Said where it is seen.
+            messages.error(window, describe_error(err), "数据库已损坏")
 
     job = with_own_connection(window.db, backups.backup_if_due)
     return BackgroundJob(window, job, on_done=done, on_error=failed, what="每日备份").start()
@@ -284,8 +287,11 @@ class ExitBackup(QObject):
         self.error = err
         if self.state == "done":
             return
-        self.dialog.say(f"退出前的备份没有完成：{describe_error(err)}\n\n数据没有受影响，程序仍将关闭。"
-                        "下次打开程序时会再自动备份。")
+        if isinstance(err, backups.DamagedDatabaseError):
+            self.dialog.say(f"退出前没有备份：{describe_error(err)}\n\n程序仍将关闭。")
+        else:
+            self.dialog.say(f"退出前的备份没有完成：{describe_error(err)}\n\n数据没有受影响，程序仍将关闭。"
+                            "下次打开程序时会再自动备份。")
         self.dialog.offer("关闭", self._close)
         QTimer.singleShot(int(EXIT_FAILURE_SECONDS * 1000), self, self._close)
 

@@ -151,3 +151,15 @@ def test_unwritable_folder_is_a_clear_message(db, tmp_path):
     blocker.write_text("x")
     with pytest.raises(UserError, match="无法在.*中写入备份"):
         make_backup(db, blocker / "sub", reason="手动", now=db.clock.now())
+
+
+@pytest.mark.parametrize("name", ["aux.pdf", "a:b.pdf", "说明.txt.", "CON"])
+def test_an_attachment_no_restore_could_extract_stops_the_backup_with_its_name(db, tmp_path, name):
+    """A file put by hand into the attachments folder under a name Windows cannot hold: the backup would never
+    restore there, so none is made and the message names the file (issue 16, item 15)."""
+    (db.attachment_dir / "户1").mkdir(parents=True)
+    (db.attachment_dir / "户1" / name).write_bytes(b"x")
+    with pytest.raises(UserError, match="改名或移出附件文件夹") as caught:
+        make_backup(db, tmp_path / "backups", reason="手动", now=db.clock.now())
+    assert name.rstrip(".") in caught.value.message
+    assert not list((tmp_path / "backups").glob("*.zip"))

@@ -12,7 +12,7 @@ import pytest
 
 from aiddesk.db import DatabaseOpenError, open_database
 from aiddesk.core.errors import UserError
-from aiddesk.db.connection import APPLICATION_ID, CURRENT_VERSION, DatabaseBusyError
+from aiddesk.db.connection import APPLICATION_ID, CURRENT_VERSION, DatabaseBusyError, DiskFullError
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -196,6 +196,90 @@ def test_transaction_while_another_writer_holds_the_lock_is_a_user_error(tmp_pat
     finally:
         other.close()
         mine.close()
+
+
+def _fill_until_full(conn) -> None:
+    """Insert rows until SQLite refuses: ``PRAGMA max_page_count`` stands in for a full disk (SQLITE_FULL)."""
+    conn.execute("PRAGMA max_page_count = %d" % (conn.execute("PRAGMA page_count").fetchone()[0] + 3))
+    for i in range(10_000):
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, randomblob(2000))", (f"big{i}",))
+    raise AssertionError("the page limit never stopped the inserts")
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_full_disk_is_a_chinese_user_error_and_nothing_is_written(tmp_path, nested):
+    # SQLite rolls the whole transaction back itself on SQLITE_FULL: a ROLLBACK after it used to raise
+    # "cannot rollback - no transaction is active", hiding the full disk behind a traceback.
+    db = open_database(tmp_path / "full.sqlite")
+    try:
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('before', '1')")
+        with pytest.raises(DiskFullError) as info:
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO settings (key, value) VALUES ('mine', '1')")
+                if nested:
+                    with db.transaction() as inner:
+                        _fill_until_full(inner)
+                else:
+                    _fill_until_full(conn)
+        assert isinstance(info.value, UserError)
+        message = str(info.value)
+        assert "磁盘已满" in message and "没有写入任何内容" in message and "full.sqlite" in message
+        assert not db.conn.in_transaction
+        assert settings_keys(db.conn) == ["before"]
+        # Room again: the same session goes on working.
+        db.conn.execute("PRAGMA max_page_count = 1000000")
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('after', '1')")
+        assert settings_keys(db.conn) == ["after", "before"]
+    finally:
+        db.close()
+
+
+def test_a_commit_that_fails_rolls_back_and_leaves_the_session_usable(tmp_path):
+    # Rollback journal (network drives): COMMIT waits for readers and, after the timeout, fails. It used to
+    # leave the transaction open, so every later action failed with "cannot start a transaction within a transaction".
+    path = make_db(tmp_path / "commit.sqlite")
+    plain = sqlite3.connect(path)
+    plain.execute("PRAGMA journal_mode = DELETE")
+    plain.close()
+    db = open_database(path, busy_timeout_ms=100)
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.conn.execute("PRAGMA journal_mode = DELETE")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM settings").fetchone()  # holds a read lock until it ends
+        with pytest.raises(DatabaseBusyError) as info:
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO settings (key, value) VALUES ('mine', '1')")
+        assert "没有保存任何内容" in str(info.value)
+        assert not db.conn.in_transaction
+        reader.execute("COMMIT")
+        assert settings_keys(db.conn) == []
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('later', '1')")
+        assert settings_keys(db.conn) == ["later"]
+    finally:
+        reader.close()
+        db.close()
+
+
+def test_a_full_disk_while_creating_leaves_no_half_made_file(tmp_path, monkeypatch):
+    from aiddesk.db import connection
+
+    real = sqlite3.connect
+
+    def small_disk(name, *args, **kwargs):
+        conn = real(name, *args, **kwargs)
+        if str(name).endswith(".creating"):
+            conn.execute("PRAGMA max_page_count = 3")
+        return conn
+
+    monkeypatch.setattr(connection.sqlite3, "connect", small_disk)
+    path = tmp_path / "new.sqlite"
+    with pytest.raises(DiskFullError, match="磁盘已满"):
+        open_database(path)
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- refusals: Chinese message, file untouched ------------------------------------------

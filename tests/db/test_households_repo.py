@@ -332,3 +332,64 @@ def test_planner_statistics_are_refreshed_when_the_archive_grows(db):
     assert repo.analyze_if_needed(db.conn) is True
     assert db.conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'households'").fetchone()[0] > 0
     assert repo.analyze_if_needed(db.conn) is False  # up to date: nothing to do
+
+
+# ---- full-width, odd case and control characters in the search box (issue 16, items 11 and 12) ---------------
+
+@pytest.fixture
+def hn(db, archive, make_household):
+    """A household numbered HN0100-2026-0267 whose phone holds 0267 too."""
+    return archive.get(archive.save(make_household(7, name="符海燕", archive_no="HN0100-2026-0267",
+                                                   phone="13902671234")).household_id)
+
+
+def test_full_width_search_text_finds_what_half_width_finds(db, office, hn):
+    assert found(db, text="０２６７") == found(db, text="0267") == {"符海燕"}
+    assert found(db, text="ＨＮ0100") == found(db, text="HN0100") == {"符海燕"}
+    assert found(db, text="４６０００２－２０２６") == found(db, text="460002-2026") == {"曾小单", "阿明"}
+    assert found(db, text="ｚｓ") == {"张三"}
+
+
+def test_archive_numbers_are_searched_in_any_letter_case(db, office, hn):
+    assert found(db, text="hn0100") == found(db, text="Hn0100-2026-0267") == {"符海燕"}
+    # An archive number stored in odd case by an older version is found all the same.
+    db.conn.execute("UPDATE households SET archive_no = 'cm2015-0009' WHERE id = ?", (office["王五"].id,))
+    assert found(db, text="CM2015") == found(db, text="cm2015") == {"王五"}
+
+
+@pytest.mark.parametrize("text", ["\x00", "\x00\x01", " \x00\t", "\x7f"])
+def test_a_search_text_of_control_characters_is_an_empty_box(db, office, text):
+    """Nothing left after the control characters go: the list as with an empty box (never "all" by a NUL)."""
+    flt = HouseholdFilter(text=text, today=TODAY)
+    assert found(db, text=text) == found(db)
+    assert listing.count_by_status(db.conn, flt) == listing.count_by_status(db.conn, HouseholdFilter(today=TODAY))
+    assert listing.find_households(db.conn, flt) == listing.find_households(db.conn, HouseholdFilter(today=TODAY))
+
+
+@pytest.mark.parametrize("text", ["\x00zzz", "zzz\x00", "\x00无此人", "无\x00此人", "\x009999"])
+def test_a_nul_in_the_search_text_does_not_match_everything(db, office, text):
+    assert found(db, text=text) == set()
+    assert listing.find_households(db.conn, HouseholdFilter(text=text, today=TODAY)).total == 0
+
+
+def test_find_household_id_takes_the_key_in_any_case_and_width(db, office, hn):
+    assert repo.find_household_id(db.conn, "hn0100-2026-0267") == hn.id
+    assert repo.find_household_id(db.conn, "ＨＮ０１００－２０２６－０２６７") == hn.id
+    assert repo.find_household_id(db.conn, f" {hn.id_number.lower()} ") == hn.id
+    db.conn.execute("UPDATE households SET archive_no = 'cm2015-0009' WHERE id = ?", (office["王五"].id,))
+    assert repo.find_household_id(db.conn, "CM2015-0009") == repo.find_household_id(db.conn, "cm2015-0009") \
+        == office["王五"].id
+    assert repo.archive_no_holder(db.conn, "CM2015-0009", exclude_id=None).household_id == office["王五"].id
+
+
+def test_next_archive_no_counts_numbers_stored_in_another_case(db, archive, make_household):
+    from aiddesk.db.audit import Actor
+    from aiddesk.db.units import Unit
+    from aiddesk.services import units
+
+    units.save_unit(db, Actor("测试员", "命令行"), Unit("hn0100", "海口市总工会", "基层", "460000"), new=True)
+    first = archive.save(make_household(1, unit_code="hn0100"))
+    assert first.archive_no == "HN0100-2026-0001"
+    db.conn.execute("UPDATE households SET archive_no = 'hn0100-2026-0007' WHERE id = ?", (first.household_id,))
+    assert repo.next_archive_no(db.conn, "hn0100", 2026) == "HN0100-2026-0008"
+    assert archive.save(make_household(2, unit_code="hn0100")).archive_no == "HN0100-2026-0008"

@@ -118,3 +118,22 @@ def test_an_entrys_effective_date_is_part_of_its_hash(db, actor, make_household)
         conn.execute("UPDATE audit_log SET effective_date = '2026-09-30' WHERE action = 'status'")
     broken = first_broken_entry(db.conn)
     assert broken is not None and "内容与校验值不符" in broken[1]
+
+
+def test_the_upgrade_writes_archive_numbers_upper_case_unless_that_is_another_archives(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "v7.sqlite"
+    shutil.copyfile(V7_FILE, path)
+    raw = sqlite3.connect(path)  # as a version-7 program stored typed numbers, and one a clash would break
+    raw.execute("UPDATE households SET archive_no = 'cm2024-001' WHERE name = '张三'")
+    raw.execute("UPDATE households SET archive_no = 'cm2025-001' WHERE name = '李梅'")
+    raw.execute("UPDATE households SET archive_no = 'CM2025-001' WHERE name = '赵六'")
+    raw.commit()
+    raw.close()
+    database = open_database(path, clock=FixedClock(date(2026, 12, 7)))
+    numbers = dict(database.conn.execute("SELECT name, archive_no FROM households"))
+    database.close()
+    assert numbers["张三"] == "CM2024-001"   # written upper-case: matched by a corrected book as imported now
+    assert numbers["赵六"] == "CM2025-001"   # the upper-case form was taken …
+    assert numbers["李梅"] == "cm2025-001"   # … so this one stays as it was (lookups ignore case)

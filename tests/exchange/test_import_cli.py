@@ -63,6 +63,7 @@ def test_an_unreadable_file_exits_2(tmp_path, capsys):
 
 def test_dry_run_reports_counts_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "n.sqlite"
+    open_database(path).close()   # an empty database (a dry run creates none)
     code = main(["--db", str(path), "import", str(book(tmp_path / "a.xlsx")), "--dry-run"])
     text = capsys.readouterr().out
     assert code == 0 and "检查通过，未写入" in text and "帮扶明细 3 行" in text
@@ -77,3 +78,44 @@ def test_plain_output_names_row_column_and_value(tmp_path, capsys):
     assert code == 1
     assert "错误：困难职工档案第2行“困难类别”（特困）：“特困”不是可选的困难类别" in text
     assert "没有导入任何内容" in text
+
+
+def replacing(tmp_path):
+    """A newer export of 460001's 2015 without the line M2015-0002 and the batch P2015-02 (with its line)."""
+    data = sheets()
+    del data["帮扶明细"][2:4]
+    del data["帮扶批次"][2]
+    return book(tmp_path / "newer.xlsx", data, exported_at="2016-02-01T09:00:00")
+
+
+def test_a_dry_run_of_a_replacement_says_what_goes(db, tmp_path, capsys):
+    db.close()
+    assert main(["--db", str(db.path), "import", str(book(tmp_path / "a.xlsx"))]) == 0
+    capsys.readouterr()
+    newer = replacing(tmp_path)
+    assert main(["--db", str(db.path), "import", str(newer), "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "将删除（以前导入、而这份表中已没有的）：" in text
+    assert "  帮扶批次 1 行：P2015-02" in text and "  帮扶明细 2 行：M2015-0002、M2015-0003" in text
+    assert main(["--db", str(db.path), "import", str(newer), "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["removed"] == {"帮扶批次": {"count": 1, "keys": ["P2015-02"]},
+                              "帮扶明细": {"count": 2, "keys": ["M2015-0002", "M2015-0003"]}}
+    assert count(db.path, "aid_records") == 3      # a dry run: all still there
+    assert main(["--db", str(db.path), "import", str(newer)]) == 0
+    assert "已删除（以前导入、而这份表中已没有的）：" in capsys.readouterr().out
+    assert count(db.path, "aid_records") == 1
+
+
+def test_what_the_import_would_refuse_the_dry_run_refuses_with_sheet_row_and_column(db, tmp_path, capsys, receive):
+    receive(db, 2015)
+    own_no = db.conn.execute("SELECT entry_no FROM fund_entries").fetchone()[0]
+    db.close()
+    data = sheets()
+    data["资金收支"][1][0] = own_no
+    path = book(tmp_path / "a.xlsx", data)
+    for extra in (["--dry-run"], []):
+        assert main(["--db", str(db.path), "import", str(path), *extra]) == 1
+        text = capsys.readouterr().out
+        assert f"错误：资金收支第2行“流水号”（{own_no}）：流水号{own_no}已登记为另一笔分录" in text
+        assert "错误：：" not in text and "检查通过" not in text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import zipfile
+from dataclasses import replace
 
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 from python_calamine import CalamineWorkbook
 
-from aiddesk.exchange.sheet_reader import Unreadable, _ReadAhead, read_workbook
+from aiddesk.exchange.sheet_reader import TooLarge, Unreadable, _ReadAhead, read_limits, read_workbook
 
 NAMES = ["说明", "单位", "困难职工档案", " 家庭成员 ", "帮扶明细"]
 
@@ -115,3 +116,14 @@ def test_not_a_workbook_and_no_file(tmp_path):
         read_workbook(bad)
     with pytest.raises(Unreadable, match="找不到文件"):
         read_workbook(tmp_path / "gone.xlsx")
+
+
+def test_a_sheet_past_the_limits_never_becomes_python_objects(book):
+    """The last guard: whatever got a sheet this far, one over the limits is refused before to_python."""
+    wb = CalamineWorkbook.from_path(str(book))
+    ahead = _ReadAhead(wb, book, lim=replace(read_limits(), max_cells_per_sheet=100))
+    try:
+        with pytest.raises(TooLarge, match="51行×3列，超过100个单元格"):
+            ahead.load("说明")  # a header and 50 rows of 3 columns
+    finally:
+        ahead.close()

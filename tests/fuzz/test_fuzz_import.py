@@ -26,6 +26,7 @@ from test_import_validation import BASE, book, sheets  # noqa: E402  (the workbo
 
 from aiddesk.core.errors import UserError  # noqa: E402
 from aiddesk.exchange import format as fmt  # noqa: E402
+from aiddesk.exchange.sheet_reader import FormulaWithoutValue  # noqa: E402
 from aiddesk.services.exchange_import import ExchangeImportService  # noqa: E402
 
 SCALE = max(1, int(os.environ.get("AIDDESK_FUZZ_EXAMPLES", "1")))
@@ -137,7 +138,8 @@ def test_an_empty_ledger_is_refused_not_recorded_as_an_import_of_nothing(db, act
 # ---- odd but well-formed workbooks -----------------------------------------------------------------------------
 
 def test_formulas_are_read_as_calamine_gives_them(db, actor, tmp_path):
-    """openpyxl writes "=1+1" with no cached value: calamine reads the cell as empty (no value was calculated)."""
+    """openpyxl writes "=1+1" with no cached value: calamine reads the cell as empty (no value was calculated),
+    and the check says it is a formula whose result was not saved, not that the cell is empty."""
     data = sheets()
     data["困难职工档案"][1][7] = "=1+1"
     data["困难职工档案"][2][1] = "=\"赵\"&\"强\""
@@ -146,7 +148,7 @@ def test_formulas_are_read_as_calamine_gives_them(db, actor, tmp_path):
     cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("困难职工档案").to_python()
     assert cells[1][7] in ("", None)   # no cached result: empty, not "=1+1" and not 2
     message = outcome(db, actor, path)
-    assert "必须填写" in message
+    assert FormulaWithoutValue.MESSAGE in message and "必须填写" not in message
 
 
 def test_merged_cells_are_read_as_their_top_left_value(db, actor, tmp_path):

@@ -192,3 +192,68 @@ def test_register_fonts_is_idempotent():
 
     assert FONT_PATH.is_file()
     assert register_fonts() == register_fonts() == "WQYMicroHei"
+
+
+# ---- text too long for its cell ---------------------------------------------------------------------------------
+# The forms refuse such text now, but a record kept from before (or written by another program) may hold it.
+
+HUGE_ADDRESS = ("海南省海口市龙华区金贸街道国贸路" * 400)[:5000]
+OFFICE = "海南省职工服务中心"
+
+
+def _bodies(path) -> list[str]:
+    """Each page's text without its continuation note and footer (drawn last, so they end the page's text)."""
+    return [re.split(r"（续页）户主：|" + OFFICE + "打印日期：", _flat(page.extract_text()))[0]
+            for page in PdfReader(path).pages]
+
+
+def test_a_5000_character_address_is_cut_on_the_form_and_printed_whole_on_its_appendix(service, make_household,
+                                                                                         tmp_path):
+    from aiddesk.reports.archive_form import CELL_CHARS
+
+    hid = _save(service, make_household, 1, name="符海燕")
+    item = _item(service, hid)
+    item.household.address = HUGE_ADDRESS
+    out = tmp_path / "form.pdf"
+
+    assert write_archive_forms(out, [item], office_name=OFFICE, printed_on=TODAY) == 1
+
+    reader = PdfReader(out)
+    bodies = _bodies(out)
+    # The form itself is still its one ruled page, signature block included; the address starts in its cell.
+    assert "困难职工档案登记表" in bodies[0] and "工会意见" in bodies[0] and "审核人（签字）" in bodies[0]
+    assert HUGE_ADDRESS[:CELL_CHARS] + "…（见附页）" in bodies[0]
+    # Its 附页 follows on pages of the same form (numbered on, saying whose form they continue) with every character.
+    assert bodies[1].startswith("附页：登记表中未印完的内容家庭住址：")
+    assert "".join(bodies[1:]) == "附页：登记表中未印完的内容家庭住址：" + HUGE_ADDRESS
+    for n, page in enumerate(reader.pages[1:], start=2):
+        assert f"第 {n} 页" in page.extract_text() and "（续页）户主：符海燕" in page.extract_text()
+
+
+def test_every_long_free_text_goes_to_the_appendix_under_its_own_label(service, make_household, tmp_path):
+    hid = _save(service, make_household, 1)
+    item = _item(service, hid)
+    h = item.household
+    h.employer = "夔" * 3000
+    h.union_opinion = "同意。\n" * 400   # short lines, but far too many of them
+    h.members[0].employer_or_school = "甬" * 2000
+    out = tmp_path / "form.pdf"
+
+    write_archive_forms(out, [item], office_name=OFFICE, printed_on=TODAY)
+
+    text = "".join(_bodies(out))
+    assert text.count("…（见附页）") == 3
+    for label in ("工作单位：", "家庭成员第1行“单位或学校”：", "工会意见："):
+        assert label in text
+    # Whole on the 附页, begun in the cell: 150, 60 characters and 12 lines shown on the form.
+    assert text.count("夔") == 3000 + 150 and text.count("甬") == 2000 + 60 and text.count("同意。") == 400 + 12
+
+
+def test_values_the_forms_accept_print_in_their_cells(service, make_household, tmp_path):
+    hid = _save(service, make_household, 1, address="海" * 100, employer="工" * 60, union_opinion="意" * 500)
+    out = tmp_path / "form.pdf"
+    write_archive_forms(out, [_item(service, hid)], office_name=OFFICE, printed_on=TODAY)
+
+    text = "".join(_bodies(out))
+    assert "见附页" not in text and "附页：" not in text
+    assert "海" * 100 in text and "工" * 60 in text and "意" * 500 in text

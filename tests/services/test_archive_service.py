@@ -674,3 +674,43 @@ def test_a_saved_household_is_on_disk_for_another_reader(db, archive, make_house
         assert entry["user"] == "测试员" and entry["via"] == "命令行"
     finally:
         other.close()
+
+
+# ---- 档案编号: normalised on the way in, found in any case, no path characters (issue 16, items 11 and 14) ------
+
+def test_a_typed_archive_number_is_stored_normalised_and_found_in_any_case(db, archive, make_household):
+    result = archive.save(make_household(1, archive_no=" hn0100-2026-0001 "))
+    assert result.archive_no == "HN0100-2026-0001"
+    assert row(db, result.household_id)["archive_no"] == "HN0100-2026-0001"
+    for key in ("HN0100-2026-0001", "hn0100-2026-0001", "Hn0100-2026-0001", "ＨＮ０１００－２０２６－０００１"):
+        assert archive.find(key).id == result.household_id, key
+    full_width = archive.save(make_household(2, archive_no="ｃｍ２０１５００２"))
+    assert full_width.archive_no == "CM2015002"
+
+
+def test_an_archive_number_differing_only_in_case_is_taken(db, archive, make_household):
+    archive.save(make_household(1, archive_no="CM2015001"))
+    with pytest.raises(ValidationError) as err:
+        archive.save(make_household(2, archive_no="cm2015001"))
+    assert "档案编号 CM2015001 已被" in err.value.problems["archive_no"]
+
+
+def test_an_archive_number_stored_in_odd_case_by_an_older_version_is_found_and_stays_editable(
+        db, archive, make_household):
+    hid = archive.save(make_household(1)).household_id
+    db.conn.execute("UPDATE households SET archive_no = 'cm2015-0009' WHERE id = ?", (hid,))
+    assert archive.find("CM2015-0009").id == archive.find("cm2015-0009").id == hid
+    h = archive.get(hid)
+    h.note = "改个备注"
+    assert archive.save(h).archive_no == "cm2015-0009"  # kept as stored: no silent renumbering
+    with pytest.raises(ValidationError, match="已被"):
+        archive.save(make_household(2, archive_no="CM2015-0009"))
+
+
+@pytest.mark.parametrize("hostile", ["../../../../ESCAPED", "//host/share", "a/b", "..", "C:x", "NUL", "x\x00",
+                                     "X" * 41])
+def test_an_archive_number_with_path_characters_is_refused(db, archive, make_household, hostile):
+    with pytest.raises(ValidationError) as err:
+        archive.save(make_household(1, archive_no=hostile))
+    assert "档案编号" in err.value.problems["archive_no"]
+    assert counts(db)["households"] == 0

@@ -265,3 +265,85 @@ def test_a_backup_named_later_today_does_not_make_the_daily_one(db):
     earlier = folder / "office-备份-20261126-081500-退出.zip"
     earlier.write_bytes(b"x")
     assert not backups.backup_due(db)
+
+
+# ---- a damaged database is said loudly, never rotated over the good backups (issue 16, item 5) ----------------
+
+
+def damage(db) -> None:
+    """Overwrite the head of the units table's first page, as a failing disk would: the file still opens."""
+    root = db.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'units'").fetchone()[0]
+    page_size = db.conn.execute("PRAGMA page_size").fetchone()[0]
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(db.path, "r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * 8)
+
+
+def test_a_damaged_database_is_not_backed_up_and_the_good_backups_stay(db):
+    good = []
+    for days in range(12, 0, -1):  # twelve days of good backups: more than the seven daily ones kept
+        db.clock.set(datetime(2026, 11, 26 - days, 18))
+        good.append(backups.backup_now(db, None, "每日").archive)
+    db.clock.set(datetime(2026, 11, 26, 9))
+    folder = backups.default_folder(db)
+    before = sorted(p.name for p in folder.iterdir())
+    damage(db)
+    with pytest.raises(UserError, match="已损坏") as caught:
+        backups.backup_now(db, None, "每日")
+    assert type(caught.value).__name__ == "DamagedDatabaseError"  # the window tells it apart from a full disk
+    message = caught.value.message
+    assert "已损坏" in message and "没有备份" in message and "从备份恢复" in message
+    assert sorted(p.name for p in folder.iterdir()) == before  # no copy of the damage, nothing rotated away
+    assert backups.backup_due(db)  # so the next start says it again
+
+
+def test_cli_backup_of_a_damaged_database_exits_1_in_chinese(db, tmp_path, capsys):
+    damage(db)
+    path = db.path
+    db.close()
+    assert main(["--db", str(path), "--today", "2026-11-26", "backup", "--to", str(tmp_path / "u盘")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "已损坏" in err and "Traceback" not in err
+    assert not list((tmp_path / "u盘").glob("*.zip"))
+
+
+# ---- backup --to a folder whose drive is not there (issue 16, item 22) ----------------------------------------
+
+
+def test_backup_to_a_folder_on_an_unplugged_stick_creates_nothing(db, tmp_path, capsys):
+    stick = tmp_path / "media" / "U盘"  # the stick's mount point is not there
+    path = db.path
+    db.close()
+    assert main(["--db", str(path), "--today", "2026-11-26", "backup", "--to", str(stick / "备份")]) == 1
+    err = capsys.readouterr().err
+    assert "不存在" in err and "U盘" in err and "没有备份" in err
+    assert not (tmp_path / "media").exists()
+    database = open_database(path)
+    try:
+        with pytest.raises(UserError, match="上一级文件夹"):
+            backups.backup_now(database, None, "手动", to=stick / "备份")
+        assert not (tmp_path / "media").exists()
+        # The last level alone is made, as for the second backup folder: a stick plugged in, its folder new.
+        stick.mkdir(parents=True)
+        assert backups.backup_now(database, None, "手动", to=stick / "备份").archive.parent == stick / "备份"
+    finally:
+        database.close()
+
+
+def test_cli_restore_onto_a_new_pc_checks_before_making_the_folder(db, tmp_path, capsys):
+    archive = backups.backup_now(db, None, "手动").archive
+    db.close()
+    bad = tmp_path / "坏的.zip"
+    bad.write_bytes(archive.read_bytes()[:-100])
+    new_pc = tmp_path / "新电脑" / "AidDesk" / "office.sqlite"
+    assert main(["--db", str(new_pc), "--today", "2026-11-26", "restore", str(bad)]) == 1
+    assert "不能用于恢复" in capsys.readouterr().err and not (tmp_path / "新电脑").exists()
+    assert main(["--db", str(new_pc), "--today", "2026-11-26", "restore", str(archive)]) == 0
+    assert new_pc.exists() and not app_lock_file(new_pc).exists()
+
+
+def app_lock_file(path: Path) -> Path:
+    from aiddesk.db.app_lock import lock_path_for
+
+    return lock_path_for(path)

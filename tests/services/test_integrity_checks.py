@@ -94,13 +94,27 @@ def test_check_command_on_a_demo_database_passes_and_then_catches_tampering(tmp_
     capsys.readouterr()
     assert main(["--db", str(path), "check"]) == 0
     out = capsys.readouterr().out
-    assert out.count("通过") == 7 and "问题" not in out
+    assert out.count("通过") == 8 and "问题" not in out
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE audit_log SET new_values = '{}' WHERE id = 7")
     conn.close()
     assert main(["--db", str(path), "check"]) == 1
     out = capsys.readouterr().out
     assert "操作日志防篡改校验：问题" in out and "第 7 条" in out
+
+
+def undo_version_9(conn: sqlite3.Connection) -> None:
+    """Take away what v0009_integrity.sql adds (whatever else it comes to hold), as an older file lacks it."""
+    import re
+    from pathlib import Path
+
+    from aiddesk.db import migrations
+
+    sql = Path(migrations.__file__).with_name("v0009_integrity.sql").read_text(encoding="utf-8")
+    for kind, name in re.findall(r"^CREATE (INDEX|TABLE|TRIGGER|VIEW) (\w+)", sql, re.MULTILINE):
+        conn.execute(f"DROP {kind} IF EXISTS {name}")
+    for table, column in re.findall(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)", sql, re.MULTILINE):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def test_an_older_database_gets_its_log_chained_on_upgrade(tmp_path, db):
@@ -110,10 +124,8 @@ def test_an_older_database_gets_its_log_chained_on_upgrade(tmp_path, db):
     shutil.copyfile(db.path, old)
     conn = sqlite3.connect(old, isolation_level=None)
     conn.execute("UPDATE audit_log SET prev_hash = '', hash = ''")
-    for sql in (*(f"DROP INDEX {name}" for name in ("batches_unit", "aid_records_corrects", "aid_attachments_batch",
-                                                    "objections_record", "phone_calls_draw", "home_visits_draw",
-                                                    "feedback_household", "problems_household", "problems_batch")),
-                "DROP TABLE archive_status_periods", "DROP TABLE calendar_years",  # versions 9 and 8 taken away too
+    undo_version_9(conn)  # versions 9 and 8 taken away too
+    for sql in ("DROP TABLE archive_status_periods", "DROP TABLE calendar_years",
                 "ALTER TABLE audit_log DROP COLUMN effective_date",
                 "ALTER TABLE audit_log DROP COLUMN hash", "ALTER TABLE audit_log DROP COLUMN prev_hash",
                 "ALTER TABLE users DROP COLUMN locked_until", "ALTER TABLE users DROP COLUMN failed_logins",
@@ -193,3 +205,13 @@ def test_backups_of_a_timeline_given_up_by_a_restore_are_not_held_against_the_lo
         assert any("请用该备份核对" in p for p in integrity.run_checks(db))
     finally:
         db.close()
+
+
+def test_a_stored_file_name_pointing_outside_the_attachments_is_reported_not_read(filed, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not an attachment", encoding="utf-8")
+    raw(filed).execute("INSERT INTO attachments (household_id, kind, original_name, stored_name, sha256, size, added_at,"
+                       " added_by) SELECT id, '其他', '外面.txt', ?, 'x', 1, '2026-11-26T09:00:00', 'x' FROM households"
+                       " LIMIT 1", (f"../../{outside.parent.name}/outside.txt",))
+    problems = integrity.attachment_files(filed).problems
+    assert len(problems) == 1 and "指向附件文件夹以外的位置" in problems[0]

@@ -107,3 +107,93 @@ def test_idle_lock_minutes_come_from_the_setting_else_the_rule_file(db):
     with db.transaction() as conn:
         set_setting(conn, "idle_lock_minutes", "3")
     assert accounts.idle_lock_minutes(db) == 3
+
+
+# --- A read-only session (the second PC, or one whose database another PC took over) -----------------------------
+
+def _read_only(db):
+    """The same file opened as the second PC does: SQLite itself refuses every write."""
+    from aiddesk.db import open_database
+
+    return open_database(db.path, read_only=True, read_only_reason="王主任（电脑 PC-01）正在使用", clock=db.clock)
+
+
+def test_a_read_only_session_counts_wrong_passwords_and_locks_with_the_login_messages(db, admin):
+    n, minutes = rules()["max_failed_logins"], rules()["lockout_minutes"]
+    ro = _read_only(db)
+    try:
+        messages = fail(ro, n, T0)
+        assert messages[:-1] == ["用户名或密码不正确"] * (n - 1)
+        assert "账号已锁定" in messages[-1] and f"{minutes} 分钟后" in messages[-1] and "09:15" in messages[-1]
+        assert not any("只读" in m for m in messages)
+        # Locked: the right password too is refused, with the time left, never with a read-only error.
+        with pytest.raises(UserError, match="请 5 分钟后") as info:
+            login_at(T0 + timedelta(minutes=10), ro, "admin", PASSWORD)
+        assert "只读" not in str(info.value)
+        # Once the lockout has run out the right password opens the session, and the count starts afresh.
+        assert login_at(T0 + timedelta(minutes=minutes, seconds=1), ro, "admin", PASSWORD).id == admin.id
+        assert fail(ro, n - 1, T0 + timedelta(minutes=20)) == ["用户名或密码不正确"] * (n - 1)
+        assert login_at(T0 + timedelta(minutes=20), ro, "admin", PASSWORD).id == admin.id
+    finally:
+        ro.close()
+    # The file was not touched: the writable PC's count is its own.
+    assert repo.find_user(db.conn, "admin").failed_logins == 0
+
+
+def test_a_read_only_session_lets_the_right_password_in_after_a_wrong_one(db, admin):
+    ro = _read_only(db)
+    try:
+        with pytest.raises(UserError, match="^用户名或密码不正确$"):
+            login_at(T0, ro, "admin", "wrong-password")
+        assert login_at(T0, ro, "admin", PASSWORD).id == admin.id
+    finally:
+        ro.close()
+
+
+def test_a_read_only_session_logs_in_although_the_file_holds_failures_it_cannot_reset(db, admin):
+    n = rules()["max_failed_logins"]
+    fail(db, 2, T0)  # two wrong passwords on the writable PC
+    ro = _read_only(db)
+    try:
+        # Those two count towards the read-only session's limit: n - 2 more lock it.
+        messages = fail(ro, n - 2, T0)
+        assert messages[:-1] == ["用户名或密码不正确"] * (n - 3) and "账号已锁定" in messages[-1]
+        # After the lockout the right password opens the session though the file's count cannot be reset, …
+        later = T0 + timedelta(minutes=rules()["lockout_minutes"], seconds=1)
+        assert login_at(later, ro, "admin", PASSWORD).id == admin.id
+        # … and the count starts afresh: the file's two no longer count here.
+        assert fail(ro, n - 1, later) == ["用户名或密码不正确"] * (n - 1)
+        assert login_at(later, ro, "admin", PASSWORD).id == admin.id
+    finally:
+        ro.close()
+    assert repo.find_user(db.conn, "admin").failed_logins == 2  # the file untouched
+
+
+def test_a_lockout_stored_by_the_writable_pc_holds_on_the_read_only_one(db, admin):
+    fail(db, rules()["max_failed_logins"], T0)
+    ro = _read_only(db)
+    try:
+        with pytest.raises(UserError, match="账号已锁定.*请 15 分钟后"):
+            login_at(T0, ro, "admin", PASSWORD)
+    finally:
+        ro.close()
+
+
+def test_a_session_switched_to_read_only_counts_in_memory_and_keeps_the_lockout_when_writable_again(db, admin):
+    n = rules()["max_failed_logins"]
+    db.set_read_only("张三（电脑 PC-办公室2）已接管")
+    messages = fail(db, n, T0)
+    assert "账号已锁定" in messages[-1] and not any("只读" in m or "接管" in m for m in messages)
+    db.read_only = False  # the other PC has gone: writable again, but the lockout this process counted stands
+    with pytest.raises(UserError, match="账号已锁定"):
+        login_at(T0 + timedelta(minutes=1), db, "admin", PASSWORD)
+
+
+def test_an_administrators_reset_lifts_a_read_only_sessions_lockout(db, admin, actor):
+    ro = _read_only(db)
+    try:
+        fail(ro, rules()["max_failed_logins"], T0)
+        accounts.change_password(db, actor, admin.id, "Xin-mima-2026")
+        assert login_at(T0, ro, "admin", "Xin-mima-2026").id == admin.id
+    finally:
+        ro.close()

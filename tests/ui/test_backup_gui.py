@@ -338,3 +338,40 @@ def test_backup_settings_refuse_a_relative_folder_next_to_the_field(qtbot, windo
     dialog.try_accept()
     assert "不是完整路径" in dialog.error.text() and dialog.result() != QDialog.Accepted
     assert backups.second_folder(window.db) == ""
+
+
+# ---- a damaged database: the automatic backups say so loudly (issue 16, item 5) --------------------------------
+
+
+def _damage(db) -> None:
+    """Overwrite the head of the units table's first page, as a failing disk would: the file still opens."""
+    root = db.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'units'").fetchone()[0]
+    page_size = db.conn.execute("PRAGMA page_size").fetchone()[0]
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(db.path, "r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * 8)
+
+
+def test_the_daily_backup_of_a_damaged_database_says_so_in_a_dialog(window, db, said, qtbot):
+    _damage(db)
+    job = backup_actions.start_daily_backup(window)
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert said, window.statusBar().currentMessage()
+    kind, text = said[-1]
+    assert kind == "error" and "数据库" in text and "已损坏" in text and "从备份恢复" in text
+    assert "已损坏" in window.statusBar().currentMessage()
+    assert _made(db, "每日") == []  # no copy of the damage among the backups
+
+
+def test_the_exit_backup_of_a_damaged_database_says_so_and_still_closes(window, db, qtbot, monkeypatch):
+    monkeypatch.setattr(backup_actions, "EXIT_FAILURE_SECONDS", 0.5)
+    _damage(db)
+    exit_backup = backup_actions.watch_exit(window)
+    window.close()
+    qtbot.waitUntil(lambda: exit_backup.error is not None or not window.isVisible(), timeout=10_000)
+    assert exit_backup.error is not None
+    text = exit_backup.dialog.label.text()
+    assert "已损坏" in text and "从备份恢复" in text and "数据没有受影响" not in text
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    assert _made(db, "退出") == []

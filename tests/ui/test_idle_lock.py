@@ -75,3 +75,45 @@ def test_the_login_dialog_says_how_long_a_locked_account_waits(qtbot, db, admin)
     dialog.password.setText("admin123")
     assert dialog.try_accept() is False and "账号已锁定" in dialog.error_label.text()
     assert "至少8位" == FirstAdminDialog(db=db).password.placeholderText()
+
+
+def test_the_second_pcs_idle_lock_counts_wrong_passwords_and_locks_out(qtbot, window, db):
+    """On a read-only database (the second PC) wrong passwords count, lock out, and no read-only error shows."""
+    from datetime import timedelta
+
+    from aiddesk.db import open_database
+    from aiddesk.services import accounts
+
+    window.idle_lock.stop()
+    ro = open_database(db.path, read_only=True, read_only_reason="王管理（电脑 PC-01）正在使用", clock=db.clock)
+    try:
+        lock = IdleLock(window, db=ro, username="admin", idle_ms=60)
+        qtbot.waitUntil(lambda: lock.locked, timeout=3000)
+        dialog = lock.dialog
+        # One wrong password, then the right one: the window opens again.
+        dialog.password.setText("wrong-pass")
+        assert dialog.try_unlock() is False and dialog.error.text() == "用户名或密码不正确"
+        dialog.password.setText("admin123")
+        qtbot.keyClick(dialog.password, Qt.Key_Return)
+        assert not lock.locked and window.centralWidget().isVisible()
+        # Locked again; the limit of wrong passwords locks the account, and the right one waits its minutes.
+        lock.lock()
+        dialog = lock.dialog
+        n, minutes = accounts.security_rules()["max_failed_logins"], accounts.security_rules()["lockout_minutes"]
+        shown = []
+        for _ in range(n):
+            dialog.password.setText("wrong-pass")
+            assert dialog.try_unlock() is False
+            shown.append(dialog.error.text())
+        assert shown[:-1] == ["用户名或密码不正确"] * (n - 1)
+        assert "账号已锁定" in shown[-1] and f"{minutes} 分钟后" in shown[-1]
+        dialog.password.setText("admin123")
+        assert dialog.try_unlock() is False and "账号已锁定" in dialog.error.text()
+        assert not any("只读" in text for text in shown + [dialog.error.text()])
+        assert lock.locked and not window.centralWidget().isVisible()
+        db.clock.set(db.clock.now() + timedelta(minutes=minutes, seconds=1))
+        dialog.password.setText("admin123")
+        assert dialog.try_unlock() is True and not lock.locked
+        lock.stop()
+    finally:
+        ro.close()

@@ -310,3 +310,62 @@ def test_cancelling_the_check_stops_it_and_says_so(qtbot, db, admin, sub_unit_wo
     qtbot.waitUntil(lambda: not wizard.busy, timeout=30000)
     assert wizard.file_error.text() == "已取消检查" and wizard.report is None
     assert asked == [0] and wizard.pages.currentIndex() == CHOOSE   # stopped at its first question, at the start
+
+
+def with_budget(path) -> None:
+    """The export with a budget added to its 预算 sheet (its 校验码 no longer matches: a warning only)."""
+    wb = load_workbook(path)
+    ws = wb["预算"]
+    assert [c.value for c in ws[1]] == ["年度", "资金来源", "预算金额"] and ws.max_row == 1
+    ws.append([2026, "省总工会经费", 1000])
+    wb.save(path)
+
+
+def test_the_check_step_shows_every_row_a_replacement_removes(qtbot, db, admin, export_sub_unit, said):
+    _user, actor = admin
+    first = export_sub_unit("first.xlsx")
+    with_budget(first)
+    assert ExchangeImportService(db, actor).import_file(first).written
+    wizard = wizard_for(qtbot, db, actor)
+    check(qtbot, wizard, export_sub_unit("newer.xlsx"))      # the newer export has no 预算
+
+    assert wizard.pages.currentIndex() == RESULT and wizard.report.ok
+    assert wizard.removal_label.isVisible() and wizard.removal_list.isVisible()
+    assert "以前导入、而这份表中已没有的记录将被删除：预算 1 行" in wizard.removal_label.text()
+    assert wizard.removal_list.toPlainText() == "预算（1 行）：2026·省总工会经费"
+    import_and_wait(qtbot, wizard)
+    asked = [text for kind, text in said if kind == "ask"]
+    assert "将删除（以前导入、而这份表中已没有的）：预算 1 行，明细见“检查结果”。" in asked[-1]
+    assert count(db, "fund_budgets") == 0
+
+    # A workbook that removes nothing shows no such list.
+    again = wizard_for(qtbot, db, actor)
+    check(qtbot, again, export_sub_unit("same.xlsx"))
+    assert again.report.ok and again.removal_label.isHidden() and again.removal_list.isHidden()
+
+
+def test_what_changed_after_the_check_refuses_the_import_and_is_listed(qtbot, db, admin, export_sub_unit, said):
+    """一户一档 is checked again as the rows are written: a person filed meanwhile in another archive refuses it."""
+    _user, actor = admin
+    wizard = wizard_for(qtbot, db, actor)
+    check(qtbot, wizard, export_sub_unit("first.xlsx"))
+    assert wizard.report.ok and wizard.import_button.isEnabled()
+    # Meanwhile another import files 张三 under another archive number of the same unit.
+    meanwhile = export_sub_unit("meanwhile.xlsx", people=("张三",))
+    wb = load_workbook(meanwhile)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "CM2026001":
+                    cell.value = "CM2026099"
+    wb.save(meanwhile)
+    got = ExchangeImportService(db, actor).import_file(meanwhile)
+    assert got.written, [e.as_dict() for e in got.errors]
+
+    import_and_wait(qtbot, wizard)
+    assert wizard.pages.currentIndex() == RESULT and not wizard.import_button.isEnabled()
+    assert wizard.verdict.text().startswith("有3处错误")     # 张三, and his wife and child, each in two archives
+    shown = wizard.issues.shown_rows()
+    assert shown[0][:4] == ("错误", "困难职工档案", "2", "身份证号") and "CM2026099" in shown[0][5]
+    assert said[-1][0] == "error" and "数据库在检查之后有了变化" in said[-1][1]
+    assert [r[0] for r in db.conn.execute("SELECT archive_no FROM households ORDER BY 1")] == ["CM2026099"]

@@ -53,6 +53,17 @@ def _history(conn: sqlite3.Connection) -> None:
     fill_from_audit_log(conn)
 
 
+def _integrity(conn: sqlite3.Connection) -> None:
+    """Version 9: the indexes and the digest table; 档案编号 in upper case as the program now writes and imports
+    them (so a corrected book matches its archives); then a digest of every protected record as it is now."""
+    from ..households import upper_case_archive_numbers
+    from ..row_digests import fill
+
+    sql_step("v0009_integrity.sql")(conn)
+    upper_case_archive_numbers(conn)
+    fill(conn)
+
+
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
@@ -61,7 +72,7 @@ STEPS: dict[int, Step] = {
     6: sql_step("v0006_exchange.sql"),
     7: _security,
     8: _history,
-    9: sql_step("v0009_integrity.sql"),
+    9: _integrity,
 }
 
 

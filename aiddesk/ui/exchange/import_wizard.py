@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...core.errors import UserError
 from ...db import Database
 from ...db.audit import Actor
 from ...db.units import own_unit
-from ...exchange.validate import CHANGED_WARNING
+from ...exchange.validate import CHANGED_WARNING, Refused, Removal
 from ...reports.common import Cancelled
 from ...services.exchange_import import ExchangeImportService, ImportReport, PasswordRequired, WrongPassword
 from .. import messages
@@ -49,6 +49,22 @@ def _when(iso: str) -> str:
 
 def _rows_text(counts: dict[str, int]) -> str:
     return "、".join(f"{sheet} {n} 行" for sheet, n in counts.items() if n) or "（没有数据行）"
+
+
+def removal_counts(removal: Removal) -> str:
+    """帮扶明细 2 行、帮扶批次 1 行，随之删除电话抽查记录 1 条."""
+    text = "、".join(f"{sheet} {len(keys)} 行" for sheet, keys in removal.keys.items())
+    if removal.with_them:
+        text += "，随之删除" + "、".join(f"{what} {n} 条" for what, n in removal.with_them.items())
+    return text
+
+
+def removal_text(removal: Removal) -> str:
+    """Every row an import takes away, by sheet and key, and what goes with them: one line a sheet."""
+    lines = [f"{sheet}（{len(keys)} 行）：{'、'.join(keys)}" for sheet, keys in removal.keys.items()]
+    if removal.with_them:
+        lines.append("随之删除：" + "、".join(f"{what} {n} 条" for what, n in removal.with_them.items()))
+    return "\n".join(lines)
 
 
 class ImportWizard(QDialog):
@@ -143,10 +159,25 @@ class ImportWizard(QDialog):
         for label in (self.unit_label, self.rows_label):
             label.setWordWrap(True)
         self.rows_caption = QLabel("将导入")
+        # What the import takes away (a newer export replacing the unit's year, a shorter member list): every key.
+        self.removal_caption = QLabel("将删除")
+        self.removal_caption.setStyleSheet("color: #c0392b;")
+        self.removal_label = QLabel()
+        self.removal_label.setWordWrap(True)
+        self.removal_label.setStyleSheet("color: #c0392b;")
+        self.removal_list = QPlainTextEdit()
+        self.removal_list.setReadOnly(True)
+        self.removal_list.setMaximumHeight(90)
+        self.removal_list.setToolTip("这些是以前导入、而这份表中已没有的记录：导入后将被删除")
+        removal = QVBoxLayout()
+        removal.setContentsMargins(0, 0, 0, 0)
+        removal.addWidget(self.removal_label)
+        removal.addWidget(self.removal_list)
         self.summary.addRow("文件类型", self.kind_label)
         self.summary.addRow("单位", self.unit_label)
         self.summary.addRow("年度", self.year_label)
         self.summary.addRow(self.rows_caption, self.rows_label)
+        self.summary.addRow(self.removal_caption, removal)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.issues = IssuesTable()
@@ -377,6 +408,12 @@ class ImportWizard(QDialog):
             self.year_label.setText(f"{checked.year}年" if checked.year else "（说明表中没有年度）")
         self.rows_caption.setText("将导入" if report.ok else "表中数据")
         self.rows_label.setText(_rows_text(checked.counts()))
+        removal = checked.removal if report.ok else Removal()
+        self.removal_label.setText(f"以前导入、而这份表中已没有的记录将被删除：{removal_counts(removal)}"
+                                   if removal else "")
+        self.removal_list.setPlainText(removal_text(removal))
+        for widget in (self.removal_caption, self.removal_label, self.removal_list):
+            widget.setVisible(bool(removal))
         changed = any(w.message == CHANGED_WARNING for w in report.warnings)
         self.changed_label.setText("注意：" + CHANGED_WARNING + "（校验码不符）。可以导入，但请先与报送单位核实改动是否"
                                    "属实，再决定导入。")
@@ -434,7 +471,8 @@ class ImportWizard(QDialog):
         if checked.legacy:
             own = own_unit(self._db.conn)
             where = f"本单位“{own.name}”" if own else "本单位"
-            return f"将把旧台账“{checked.path.name}”导入{where}：{rows}。\n\n确定导入吗？"
+            gone = f"\n\n将删除：{removal_counts(checked.removal)}，明细见“检查结果”。" if checked.removal else ""
+            return f"将把旧台账“{checked.path.name}”导入{where}：{rows}。{gone}\n\n确定导入吗？"
         unit = f"{checked.unit_name}（{checked.unit_code}）"
         before = ExchangeImportService(self._db, self._actor).previous(self.report)
         if before is None:
@@ -448,10 +486,13 @@ class ImportWizard(QDialog):
             if before.exported_at and checked.exported_at and checked.exported_at < before.exported_at:
                 history += (f"注意：这份交换表导出于{_when(checked.exported_at)}，比上次导入的那份"
                             f"（导出于{_when(before.exported_at)}）更旧，导入后将以旧数据为准，请核对是否选错了文件。")
+        removal = checked.removal
+        gone = (f"\n\n将删除（以前导入、而这份表中已没有的）：{removal_counts(removal)}，明细见“检查结果”。"
+                if removal else "")
         if checked.own_unit and checked.unit_code != checked.own_unit:
             return (f"{history}\n\n将替换单位{unit} {checked.year}年的数据：以前导入的该单位{checked.year}年资金收支、"
-                    f"预算、计划、帮扶批次和明细，以这份交换表为准；档案按表更新。\n\n将导入：{rows}。\n\n确定导入吗？")
-        return f"{history}\n\n将导入单位{unit} {checked.year}年的数据：{rows}。\n\n确定导入吗？"
+                    f"预算、计划、帮扶批次和明细，以这份交换表为准；档案按表更新。\n\n将导入：{rows}。{gone}\n\n确定导入吗？")
+        return f"{history}\n\n将导入单位{unit} {checked.year}年的数据：{rows}。{gone}\n\n确定导入吗？"
 
     def start_import(self) -> None:
         report = self.report
@@ -504,6 +545,13 @@ class ImportWizard(QDialog):
         if isinstance(err, Cancelled):
             self._say(CANCELLED)
             messages.info(self, CANCELLED)
+        elif isinstance(err, Refused):
+            # Checked again as it was to be written, the database had changed (another import, another PC): the
+            # list shows what is wrong now, and the import stays refused until the file is checked anew.
+            self._show_result()
+            self._say(err.message)
+            messages.error(self, f"导入前再次检查时发现{len(err.issues)}处错误（数据库在检查之后有了变化），"
+                                 "没有导入任何内容。请看“检查结果”中的清单。")
         elif isinstance(err, UserError):
             self._say(err.message)
             messages.error(self, err.message)
