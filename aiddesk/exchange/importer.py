@@ -388,7 +388,9 @@ class Importer:
     def _aid_records(self) -> None:
         rows = self.c.sheets.get(fmt.AID_RECORDS.name, [])
         cols = ", ".join(_RECORD_COLUMNS)
-        existing = {r[1]: r for r in self._plain(f"SELECT id, record_no, {cols} FROM aid_records")}
+        # Every line, not only this unit's: a 明细编号 is unique across the database. A book without lines (a
+        # newer one that drops them all) has nothing to compare.
+        existing = {r[1]: r for r in self._plain(f"SELECT id, record_no, {cols} FROM aid_records")} if rows else {}
         insert = (f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
                   f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)")
         update = f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)} WHERE id = ?"

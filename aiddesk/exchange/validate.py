@@ -309,17 +309,21 @@ def parse_card(value: object) -> str:
 # ---- the workbook --------------------------------------------------------------------------------------------
 
 def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None,
-          progress: Callable[[int, int], object] | None = None, password: str | None = None) -> Checked:
+          progress: Callable[[int, int], object] | None = None, password: str | None = None,
+          database: bool = True) -> Checked:
     """Read and check the workbook at ``path`` (opened with ``password`` if it has one) against ``conn``'s database.
 
     ``mapping`` (legacy ledgers): format sheet name → {format header: file header}, as chosen in the
     column-mapping step; without it, remembered mappings and known aliases are used.
     ``progress(done, total)`` is called as sheets and their columns are checked (a big workbook takes a
     while); its ``False`` stops the check with :class:`Cancelled`.
+    ``database=False`` leaves out the checks against the database, for a caller that runs them next inside its
+    writing transaction (:func:`recheck`) anyway.
     Raises :class:`Unreadable` when the file cannot be read at all (its kinds PasswordRequired, WrongPassword).
     """
     with read_workbook(Path(path), password=password) as workbook, gc_paused():
-        return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run()
+        return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run(
+            database=database)
 
 
 def recheck(conn: sqlite3.Connection, checked: Checked) -> list[Issue]:
@@ -334,6 +338,10 @@ def recheck(conn: sqlite3.Connection, checked: Checked) -> list[Issue]:
     with gc_paused():
         v._database_checks()
     checked.own_unit, checked.removal = v.result.own_unit, v.result.removal
+    # Warnings the database checks give (现金 without a signed sheet …) belong in the report whether or not
+    # the check before ran them (an import at once leaves them to this run).
+    known = set(checked.warnings)
+    checked.warnings.extend(w for w in v.result.warnings if w not in known)
     return v.result.errors
 
 
@@ -378,7 +386,7 @@ class Validator:
             raise Cancelled()
 
     # -- driver
-    def run(self) -> Checked:
+    def run(self, *, database: bool = True) -> Checked:
         by_name = self._sheet_names()
         read_as = {_format_name(name): name for name in by_name}  # format sheet (or the file's name) → file's name
         r = self.result
@@ -410,7 +418,8 @@ class Validator:
             r.year = self._legacy_year()
         self._repeated_keys()
         self._year_agreement()
-        self._database_checks()
+        if database:
+            self._database_checks()
         if r.legacy and not r.errors and not r.counts():
             # An empty file, or one whose sheets were none of ours: "imported" would record an import of nothing.
             self.error("", None, "", r.path.name, "文件里没有找到可导入的台账数据（没有认出的表或表中没有数据行）；"

@@ -70,12 +70,14 @@ class ExchangeImportService:
         self.actor = actor
 
     def check(self, path: str | Path, *, mapping: dict[str, dict[str, str]] | None = None,
-              progress=None, password: str | None = None) -> ImportReport:
+              progress=None, password: str | None = None, database: bool = True) -> ImportReport:
         """Read and check; raises :class:`Unreadable` when the file is no workbook. Writes nothing.
 
         ``progress(done, total)`` returning ``False`` stops the check (``Cancelled``). ``password`` opens an
-        encrypted workbook (:class:`PasswordRequired` / :class:`WrongPassword` without or with a wrong one)."""
-        checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress, password=password)
+        encrypted workbook (:class:`PasswordRequired` / :class:`WrongPassword` without or with a wrong one).
+        ``database=False``: without the checks against the database, which :meth:`apply` runs in its transaction."""
+        checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress, password=password,
+                        database=database)
         return ImportReport(checked, mapping=dict(mapping or {}))
 
     def previous(self, report: ImportReport) -> ImportedYear | None:
@@ -116,7 +118,8 @@ class ExchangeImportService:
 
     def import_file(self, path: str | Path, *, dry_run: bool = False,
                     mapping: dict[str, dict[str, str]] | None = None, password: str | None = None) -> ImportReport:
-        report = self.check(path, mapping=mapping, password=password)
+        # Importing at once: the checks against the database run inside the writing transaction (apply), once.
+        report = self.check(path, mapping=mapping, password=password, database=dry_run)
         if report.ok:
             if dry_run:
                 report.imported = report.checked.counts()
