@@ -1,7 +1,7 @@
 -- The schema of a new AidDesk database, at the current version.
 -- Older databases are upgraded by aiddesk/db/migrations; keep the two in step.
 PRAGMA application_id = 1095320644;  -- 0x41494444 'AIDD': tells our files from other SQLite files
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,

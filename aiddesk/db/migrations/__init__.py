@@ -64,6 +64,13 @@ def _integrity(conn: sqlite3.Connection) -> None:
     fill(conn)
 
 
+def _centre(conn: sqlite3.Connection) -> None:
+    """Version 10: what the centre's year needs (issue 17): duplicate conclusions, search keys, original 关系."""
+    sql_step("v0010_centre.sql")(conn)
+    # [search] fill the new keys of the rows already there (Python: SQLite has no reverse())
+    # [relations] nothing to fill: rows written before keep the standard word only
+
+
 STEPS: dict[int, Step] = {
     2: sql_step("v0002_aid_batches.sql"),
     3: sql_step("v0003_funds.sql"),
@@ -73,6 +80,7 @@ STEPS: dict[int, Step] = {
     7: _security,
     8: _history,
     9: _integrity,
+    10: _centre,
 }
 
 
