@@ -199,7 +199,7 @@ def test_printing_builds_the_sheet_off_the_gui_thread(qtbot, db, paid):
     shown = []
     panel.preview = lambda pdf, title: shown.append((pdf, title))
     panel.print_call_sheet()
-    qtbot.waitUntil(lambda: len(shown) == 1, timeout=10000)
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=30_000)
     pdf, title = shown[0]
     assert title == "电话抽查记录表（第1轮）"
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages)

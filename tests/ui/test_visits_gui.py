@@ -294,7 +294,7 @@ def test_blank_and_pre_filled_feedback_forms_print(qtbot, feedback, paid, tmp_pa
     monkeypatch.setattr(feedback, "open_preview", lambda pdf, title: shown.append((pdf, title)))
     feedback.choose_batch(paid)
     feedback.print_filled()
-    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     pdf, title = shown[0]
     assert title == "意见反馈表（2026年两节送温暖，18户）"
     pages = PdfReader(pdf).pages
