@@ -106,9 +106,43 @@ CREATE INDEX households_bank_card ON households(bank_card);  -- 同卡提醒 on 
 CREATE INDEX households_search ON households(
     archive_status, unit_code, hardship_category, main_cause, secondary_causes, is_migrant_worker,
     updated_at, missing_docs, name, name_initials, name_pinyin, id_number, phone, archive_no);
--- The search box alone: the same texts in half the width.
-CREATE INDEX households_text ON households(
-    archive_status, name, name_initials, name_pinyin, id_number, phone, archive_no);
+-- [search] The search box reads ranges on these (aiddesk/db/household_list.py), never the whole archive.
+-- The name and pinyin ones carry the status, so counting many matches (王: a tenth of an archive) reads no row.
+-- Expressions use SQLite's own functions only, so any sqlite3 shell reads the file and SQLite keeps every key
+-- for every writer; a query finds an index only with its expression written exactly so (db/search_keys.py).
+-- A name's start (王…) and its given name's (…小单):
+CREATE INDEX households_name ON households(name, archive_status);
+CREATE INDEX households_given_name ON households(substr(name, 2), archive_status);
+-- Pinyin: each reading in name_initials / name_pinyin follows a space; the first reading is a range on the column
+-- (households_status has name_pinyin), the next ones on these, over the names that have them:
+CREATE INDEX households_initials ON households(name_initials, archive_status);
+CREATE INDEX households_initials_2 ON households(
+    substr(substr(name_initials, 2), instr(substr(name_initials, 2), ' ') + 1),
+    archive_status)
+    WHERE instr(substr(name_initials, 2), ' ') > 0;
+CREATE INDEX households_initials_3 ON households(
+    substr(substr(substr(name_initials, 2), instr(substr(name_initials, 2), ' ') + 1), instr(substr(substr(name_initials, 2), instr(substr(name_initials, 2), ' ') + 1), ' ') + 1),
+    archive_status)
+    WHERE instr(substr(substr(name_initials, 2), instr(substr(name_initials, 2), ' ') + 1), ' ') > 0;
+CREATE INDEX households_pinyin_2 ON households(
+    substr(substr(name_pinyin, 2), instr(substr(name_pinyin, 2), ' ') + 1),
+    archive_status)
+    WHERE instr(substr(name_pinyin, 2), ' ') > 0;
+CREATE INDEX households_pinyin_3 ON households(
+    substr(substr(substr(name_pinyin, 2), instr(substr(name_pinyin, 2), ' ') + 1), instr(substr(substr(name_pinyin, 2), instr(substr(name_pinyin, 2), ' ') + 1), ' ') + 1),
+    archive_status)
+    WHERE instr(substr(substr(name_pinyin, 2), instr(substr(name_pinyin, 2), ' ') + 1), ' ') > 0;
+-- The last 8 characters of the ID and phone numbers, last first: a typed tail (0031) is the start of these.
+CREATE INDEX households_id_tail ON households(
+    upper(substr(id_number, -1, 1)) || substr(id_number, -2, 1) || substr(id_number, -3, 1) || substr(id_number, -4, 1)
+    || substr(id_number, -5, 1) || substr(id_number, -6, 1) || substr(id_number, -7, 1) || substr(id_number, -8, 1),
+    archive_status);
+CREATE INDEX households_phone_tail ON households(
+    substr(phone, -1, 1) || substr(phone, -2, 1) || substr(phone, -3, 1) || substr(phone, -4, 1)
+    || substr(phone, -5, 1) || substr(phone, -6, 1) || substr(phone, -7, 1) || substr(phone, -8, 1),
+    archive_status);
+-- A 档案编号's start in any letter case (hn0100 finds HN0100-…; an older version kept some as typed):
+CREATE INDEX households_archive_no ON households(archive_no COLLATE NOCASE, archive_status);
 
 CREATE TABLE members (
     id                 INTEGER PRIMARY KEY,
@@ -123,10 +157,18 @@ CREATE TABLE members (
     identity           TEXT,
     monthly_income_fen INTEGER NOT NULL DEFAULT 0,
     employer_or_school TEXT,
+    -- [relations] 关系 as the book or clerk wrote it (妻子, 儿子 …) where it differs from the standard name in
+    -- relation (GB/T 4761-2008, core/relations.py); NULL when it was the standard name. Part of the digest.
+    relation_as_written TEXT,
     UNIQUE (household_id, seq)
 );
 CREATE INDEX members_household ON members(household_id);
 CREATE INDEX members_id_number ON members(id_number);
+-- [search] a family member's ID number or its tail finds the household (as households_id_tail)
+CREATE INDEX members_id_tail ON members(
+    upper(substr(id_number, -1, 1)) || substr(id_number, -2, 1) || substr(id_number, -3, 1) || substr(id_number, -4, 1)
+    || substr(id_number, -5, 1) || substr(id_number, -6, 1) || substr(id_number, -7, 1) || substr(id_number, -8, 1),
+    household_id);
 
 CREATE TABLE attachments (
     id            INTEGER PRIMARY KEY,
@@ -600,3 +642,23 @@ CREATE TABLE row_states (
     digest   BLOB                -- 16 bytes of SHA-256 over the record's fields; NULL: the record was deleted
 );
 CREATE INDEX row_states_row ON row_states(tbl, row_id);
+
+-- ---- version 10: the centre's conclusions on cross-unit duplicates (跨单位重复; services/duplicates.py) ----
+-- Keyed by what identifies the case across re-imports (a replacement import gives the rows new ids): its kind,
+-- the 身份证号, the units involved and, for 重复救助, the 救助类别 and year. A conclusion whose case is gone is
+-- kept, and applies again if the case returns.
+CREATE TABLE duplicate_conclusions (
+    id           INTEGER PRIMARY KEY,
+    case_kind    TEXT NOT NULL CHECK (case_kind IN ('在档重复', '重复救助')),
+    id_number    TEXT NOT NULL,
+    units        TEXT NOT NULL,               -- the units' codes, sorted, as a JSON array
+    aid_category TEXT NOT NULL DEFAULT '',    -- 重复救助: the 救助类别 ('' for 在档重复)
+    year         INTEGER NOT NULL DEFAULT 0,  -- 重复救助: the year paid (0 for 在档重复, which no year bounds)
+    conclusion   TEXT NOT NULL,               -- a kind of resources/codes/duplicate_conclusions.json
+    unit_code    TEXT NOT NULL DEFAULT '',    -- the unit whose archive is kept, where the kind asks for it
+    side         TEXT NOT NULL DEFAULT '',    -- the unit whose entry is wrong, where the kind asks for it
+    note         TEXT NOT NULL DEFAULT '',
+    concluded_by TEXT NOT NULL,
+    concluded_at TEXT NOT NULL,
+    UNIQUE (case_kind, id_number, units, aid_category, year)
+);

@@ -56,14 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     what = prn.add_subparsers(dest="form", metavar="表格", required=True)
     arc = what.add_parser("archive", help="困难职工档案登记表")
     arc.add_argument("--household", required=True, action="append", metavar="档案编号或身份证号",
-                     help="要打印的档案；可重复多次，合并为一个 PDF")
+                     help="要打印的档案：档案编号，或户主、家庭成员的身份证号；可重复多次，合并为一个 PDF")
     arc.add_argument("--out", required=True, type=_output(".pdf"), metavar="FILE.pdf", help="输出的 PDF 文件")
-    from .services.printing import BATCH_FORMS
+    from .services.printing import BATCH_FORMS, NOTICE_FORMS
 
     for form, title in BATCH_FORMS.items():
         one = what.add_parser(form, help=f"帮扶批次的{title}")
         one.add_argument("--batch", required=True, metavar="批次编号", help="要打印的批次")
         one.add_argument("--out", required=True, type=_output(".pdf"), metavar="FILE.pdf", help="输出的 PDF 文件")
+        if form in NOTICE_FORMS:
+            one.add_argument("--phone", default="", metavar="电话",
+                             help="批次没有异议联系电话时（如从下级单位导入的批次），本次打印使用的号码（不保存到批次）；"
+                                  "不给则留一条横线，打印后手写")
     imp = sub.add_parser("import", help="导入交换表或旧台账（全部导入或全部不导入）")
     imp.add_argument("file", metavar="FILE.xlsx", help="下级单位导出的交换表，或本单位的旧 Excel 台账")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
@@ -85,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     funds.add_argument("--xlsx", type=_output(".xlsx"), metavar="FILE.xlsx", help="同时导出 Excel 工作簿")
     dup = kinds.add_parser("duplicates", help="跨单位重复：同一身份证号在两个单位在档，或同年同救助类别由两个单位救助")
     dup.add_argument("--year", required=True, type=_year_argument, metavar="年度")
-    dup.add_argument("--json", action="store_true", help="以 JSON 输出（id_number、kind、entries）")
+    dup.add_argument("--json", action="store_true", help="以 JSON 输出（id_number、kind、entries、conclusion）")
+    dup.add_argument("--per-unit", metavar="DIR",
+                     help="同时按单位导出 Excel 工作簿到这个文件夹（每个单位一个，含该单位涉及的重复及双方情况）")
     sa = kinds.add_parser("self-assessment", help="起草年度自检报告（Word 文档和 PDF，数字取自记录，文字部分留待填写）")
     sa.add_argument("--year", required=True, type=_year_argument, metavar="年度")
     sa.add_argument("--docx", type=_output(".docx"), metavar="FILE.docx", help="输出的 Word 文档（可用 Word 或 WPS 编辑）")
@@ -610,11 +616,15 @@ def _print_archive(db, args) -> int:
 
 def _print_batch_form(db, args) -> int:
     from .services.batches import BatchService
-    from .services.printing import BATCH_FORMS, print_batch_form
+    from .services.printing import BATCH_FORMS, asks_notice_phone, print_batch_form
 
     batch = BatchService(db, _cli_actor()).find(args.batch)
-    count = print_batch_form(db, batch.id, args.form, Path(args.out))
+    phone = getattr(args, "phone", "")  # notices only
+    count = print_batch_form(db, batch.id, args.form, Path(args.out), notice_phone=phone)
     print(f"已生成{batch.name}的{BATCH_FORMS[args.form]}（{count}）：{args.out}")
+    if asks_notice_phone(batch, args.form):
+        print("该批次没有异议联系电话：" + (f"本次按 {phone.strip()} 打印，未保存到批次。" if phone.strip()
+                                          else "公示名单上留了横线，请张贴前手写联系电话。"))
     return EXIT_OK
 
 
@@ -651,20 +661,38 @@ def _report_funds(db, args) -> int:
 def _report_duplicates(db, args) -> int:
     import json
 
-    from .services.duplicates import AIDED_TWICE, IN_ARCHIVES, duplicates
+    from .services.duplicates import AIDED_TWICE, IN_ARCHIVES, duplicates, duplicates_json
 
     found = duplicates(db, args.year)
+    if args.per_unit:
+        from .services.duplicate_workbooks import write_unit_workbooks
+
+        folder = Path(args.per_unit).expanduser()
+        if not folder.is_dir():
+            raise UserError(f"找不到文件夹“{args.per_unit}”，请先建好文件夹再导出")
+        written = write_unit_workbooks(found, folder, year=args.year)
+        for _unit, path, cases in written:
+            sys.stderr.write(f"已导出 {path}（{cases} 项）\n")  # standard output stays the list (or its JSON)
     if args.json:
-        print(json.dumps([d.to_json() for d in found], ensure_ascii=False, indent=2))
+        print(json.dumps(duplicates_json(found), ensure_ascii=False, indent=2))
         return EXIT_OK
     in_archives = [d for d in found if d.kind == IN_ARCHIVES]
     aided = [d for d in found if d.kind == AIDED_TWICE]
-    print(f"{args.year}年跨单位重复：在档重复 {len(in_archives)} 人，重复救助 {len(aided)} 项")
+
+    def open_count(items: list) -> str:
+        left = sum(1 for d in items if d.conclusion is None)
+        return f"（未处理 {left}）" if items else ""
+
+    print(f"{args.year}年跨单位重复：在档重复 {len(in_archives)} 人{open_count(in_archives)}，"
+          f"重复救助 {len(aided)} 项{open_count(aided)}")
     for d in found:
         where = "；".join(f"{e.unit_name}（{e.unit}）{e.record_no or e.archive_no} {e.name}"
                          + (f" {e.amount:.2f}元" if e.amount is not None else "") for e in d.entries)
         label = f"{d.kind}·{d.category}" if d.category else d.kind
         print(f"  {label} {d.id_number}：{where}")
+        if d.conclusion:
+            c = d.conclusion
+            print(f"    处理结论：{d.conclusion_text()}（{c.by}，{c.at.replace('T', ' ')}）")
     return EXIT_OK
 
 

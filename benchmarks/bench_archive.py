@@ -8,8 +8,9 @@ The database is built once with the demo builder (no attachment files) and
 cached at ``benchmarks/.cache/bench-<N>.sqlite``; the build runs in a child
 process, so the peak memory reported here is that of the queries alone.
 Every case is timed with ``time.perf_counter`` (one warm-up, then the median
-of ``--runs``); anything slower than the budget is printed with its
-``EXPLAIN QUERY PLAN``.
+of ``--runs``); anything slower than the budget (20 ms, issue 17) is printed
+with its ``EXPLAIN QUERY PLAN``. The machine's speed at the moment is printed
+first (bench_exchange.calibration): compare runs by it.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from aiddesk.db import open_database  # noqa: E402
 from aiddesk.db.household_list import (HouseholdFilter, count_by_status, find_households,  # noqa: E402
                                       list_households)
 from aiddesk.db.units import subtree_codes  # noqa: E402
+from bench_exchange import calibration  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
-BUDGET_MS = 50.0
+BUDGET_MS = 20.0  # count + first page of every case (issue 17: the centre's 100 000 households)
 SEED = 2015
 
 
@@ -108,18 +110,31 @@ class Case:
 
 
 def _cases(conn, today: date, households: int) -> list[Case]:
-    sample = conn.execute("SELECT id_number FROM households WHERE id = ?", (households // 2 or 1,)).fetchone()[0]
+    sample, phone = conn.execute("SELECT id_number, phone FROM households WHERE id = ?",
+                                 (households // 2 or 1,)).fetchone()
     tail = sample[-4:]
+    # A family member's number (a child's: what a 金秋助学 line names), and an ID ending in X typed as x.
+    member = conn.execute("SELECT id_number FROM members WHERE id_number IS NOT NULL AND id_number != ''"
+                          " ORDER BY id LIMIT 1 OFFSET ?", (households // 2,)).fetchone()
+    with_x = conn.execute("SELECT id_number FROM households WHERE id_number LIKE '%X' ORDER BY id LIMIT 1").fetchone()
+    # An old 15-digit number (born 19xx): the archive keeps the 18-digit one it became.
+    old = conn.execute("SELECT id_number FROM households WHERE substr(id_number, 7, 2) = '19' ORDER BY id"
+                       " LIMIT 1 OFFSET ?", (households // 3,)).fetchone()
     unit = conn.execute("SELECT code, name FROM units WHERE name = '省财贸工会'").fetchone()
     grassroots = conn.execute("SELECT code, name FROM units WHERE name = '海南电网公司工会'").fetchone()
     f = lambda **kw: HouseholdFilter(today=today, **kw)  # noqa: E731
     return [
         Case("默认列表（在档+临时）", f()),
         Case("全部状态", f(statuses=())),
-        Case("姓名含“王”", f(text="王")),
-        Case("姓名含“符海”", f(text="符海")),
+        Case("姓名“王”（姓名或名字的开头）", f(text="王")),
+        Case("姓名“符海”", f(text="符海")),
         Case(f"身份证尾号 {tail}", f(text=tail)),
         Case("完整身份证号", f(text=sample)),
+        *([Case("身份证号末位小写x", f(text=with_x[0].lower()))] if with_x else []),
+        *([Case("旧15位身份证号", f(text=old[0][:6] + old[0][8:17]))] if old else []),
+        *([Case("家庭成员身份证号", f(text=member[0])),
+           Case(f"家庭成员身份证尾号 {member[0][-6:]}", f(text=member[0][-6:]))] if member else []),
+        *([Case("完整手机号码", f(text=phone)), Case(f"手机尾号 {phone[-4:]}", f(text=phone[-4:]))] if phone else []),
         Case("拼音首字母 zs", f(text="zs")),
         Case("拼音首字母 wjh", f(text="wjh")),
         Case("全拼 wang", f(text="wang")),
@@ -203,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     members = conn.execute("SELECT count(*) FROM members").fetchone()[0]
     size_mb = path.stat().st_size / 2 ** 20
     print(f"\n{path.name}: {total} households, {members} members, {size_mb:.0f} MB; "
-          f"median of {args.runs} runs after one warm-up, ms\n")
+          f"median of {args.runs} runs after one warm-up, ms")
+    print(f"machine now: a 10-million-step Python loop takes {calibration():.2f} s (compare runs by this: a shared"
+          " or throttled machine's speed moves from minute to minute)\n")
 
     cases = _cases(conn, today, total)
     status_ms = []
@@ -222,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     slow = []
     for c in cases:
         total_ms = c.median("total_ms")
-        flag = "  > 50 ms" if total_ms > BUDGET_MS else ""
+        flag = f"  > {BUDGET_MS:.0f} ms" if total_ms > BUDGET_MS else ""
         print(f"{c.label:<{width}}{c.rows:>8}{c.median('count_ms'):>9.1f}{c.median('page_ms'):>9.1f}"
               f"{total_ms:>9.1f}{c.total_ms[0]:>9.1f}{flag}")
         if flag:

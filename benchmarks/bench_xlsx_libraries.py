@@ -36,7 +36,13 @@ from bench_exchange import CACHE, ROOT, _in_child, build, database_path, peak_mb
 from aiddesk.db import open_database
 from aiddesk.exchange import format as fmt
 from aiddesk.exchange import xlsx_stream as xs
-from aiddesk.exchange.export import _joined, _types, _width, _yes_no
+from aiddesk.exchange.export import _joined, _types, _yes_no
+
+
+def _width(column: fmt.Column) -> int:
+    """A column's width for the libraries that are told one (ours sizes columns from their content)."""
+    return xs.display_width(column.header) + 2
+
 
 # The rows as the export selects them (export._Selection), over the whole office: every archive, every line.
 HOUSEHOLDS_SQL = (

@@ -14,7 +14,7 @@ class Member:
     """A family member (家庭成员) of a household."""
 
     name: str = ""
-    relation: str = ""
+    relation: str = ""                  # the standard name (GB/T 4761-2008, core/relations.py)
     id_number: str = ""
     gender: str = ""
     birth_date: date | None = None
@@ -23,6 +23,7 @@ class Member:
     monthly_income: Decimal = ZERO
     employer_or_school: str = ""
     id: int | None = None
+    relation_as_written: str = ""       # 关系 as the book or clerk wrote it, where that differs from ``relation``
 
 
 @dataclass

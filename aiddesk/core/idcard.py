@@ -1,4 +1,4 @@
-"""Chinese resident ID numbers (GB 11643-1999): parse, check, build and mask."""
+"""ID numbers (GB 11643-1999, and the permits numbered alike): parse, check, tell the kind, build and mask."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .errors import UserError
 from .text import normalise
 
 FIELD = "id_number"
+RESIDENT = "居民身份证"  # the kind of every number that is not one of the documents in id_documents.json
 
 # ISO 7064 MOD 11-2 as specified by GB 11643-1999: weight of position i is 2**(17-i) mod 11 (see _weighted).
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
@@ -28,8 +29,9 @@ class IdInfo:
     number: str  # normalised 18-character form (upgraded if entered as 15 digits)
     birth_date: date
     gender: str  # "男" or "女"
-    area_code: str  # first 6 digits
+    area_code: str  # first 6 digits ("" for a foreigner's permanent residence card: they name no 户口所在地)
     upgraded_from_15: bool
+    kind: str = RESIDENT  # 居民身份证, 港澳居民居住证, 台湾居民居住证 or 外国人永久居留身份证 (kind_of)
 
 
 @cache
@@ -38,6 +40,41 @@ def provinces() -> dict[str, str]:
     with open(resource("codes", "id_provinces.json"), encoding="utf-8") as f:
         data = json.load(f)
     return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class _Documents:
+    permits: dict[str, str]  # 810000/820000/830000 → 港澳居民居住证 / 台湾居民居住证
+    lead: str                # the first digit of a foreigner's permanent residence card (9)
+    foreigner: str           # its name
+
+
+@cache
+def _documents() -> _Documents:
+    with open(resource("codes", "id_documents.json"), encoding="utf-8") as f:
+        data = json.load(f)
+    return _Documents(dict(data["residence_permits"]), data["foreigner_lead"], data["foreigner"])
+
+
+def kind_of(number: str) -> str:
+    """What document an 18-character number belongs to, by its first digits (居民身份证 for every other number)."""
+    docs = _documents()
+    if len(number) == 18:
+        permit = docs.permits.get(number[:6])
+        if permit:
+            return permit
+        if number[:1] == docs.lead:
+            return docs.foreigner
+    return RESIDENT
+
+
+def _known_start(number: str) -> bool:
+    """Whether an 18-character number starts as one of the documents does: a province, a permit's prefix, or a
+    foreigner's card (9, then the province where it was applied for)."""
+    if number[:2] in provinces():  # nearly every number: no 9 begins a province's code
+        return True
+    docs = _documents()
+    return number[1:3] in provinces() if number[:1] == docs.lead else number[:6] in docs.permits
 
 
 def check_digit(first17: str) -> str:
@@ -62,7 +99,7 @@ def is_valid(number: str, today: str) -> bool:
     mistake) goes through :func:`parse_id`, which says what is wrong."""
     return (len(number) == 18 and number.isascii() and number[:17].isdigit()
             and _CHECK_CHARS[_weighted(number[:17])] == number[17]
-            and number[:2] in provinces() and _birth_ok(number[6:14]) and number[6:14] <= today)
+            and _known_start(number) and _birth_ok(number[6:14]) and number[6:14] <= today)
 
 
 @lru_cache(maxsize=65536)
@@ -86,7 +123,8 @@ def _fail(message: str) -> UserError:
 def parse_id(raw: str, *, today: date) -> IdInfo:
     """Check an ID number as typed or pasted and return what it says.
 
-    Accepts 18 characters or a legacy 15-digit number (upgraded to 18).
+    Accepts 18 characters or a legacy 15-digit number (upgraded to 18): a resident ID, a 港澳台居民居住证 or a
+    外国人永久居留身份证 (:func:`kind_of`), all with the same date, sex and check digit rules.
     Raises ``UserError`` (field ``id_number``) with a message saying what to fix.
     """
     number = normalise(raw or "").upper()
@@ -102,8 +140,14 @@ def parse_id(raw: str, *, today: date) -> IdInfo:
     if legacy and number.endswith("X"):
         raise _fail("旧版15位身份证号全部是数字，最后一位不能是X；请核对号码或改填18位新号码")
 
+    kind = RESIDENT if legacy else kind_of(number)  # the permits were never numbered with 15 digits
+    what = "身份证号" if kind == RESIDENT else f"{kind}号码"
     province = number[:2]
-    if province not in provinces():
+    if kind == _documents().foreigner:
+        if number[1:3] not in provinces():
+            raise _fail(f"{what}第2–3位“{number[1:3]}”应为受理地的省级行政区划代码，请核对号码")
+    elif kind == RESIDENT and province not in provinces():
+        # Only the permits' exact prefixes pass without a province: 830000 is 台湾居民居住证, 831234 no number.
         raise _fail(f"身份证号前两位“{province}”不是有效的省级行政区划代码")
 
     # Legacy numbers carry a 2-digit year; all were issued to people born 19YY.
@@ -112,11 +156,11 @@ def parse_id(raw: str, *, today: date) -> IdInfo:
     try:
         birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:]))
     except ValueError:
-        raise _fail(f"身份证号中的出生日期{birth_text}不存在，请核对{positions}") from None
+        raise _fail(f"{what}中的出生日期{birth_text}不存在，请核对{positions}") from None
     if birth > today:
-        raise _fail("身份证号中的出生日期在今天之后")
+        raise _fail(f"{what}中的出生日期在今天之后")
     if birth < _EARLIEST_BIRTH:
-        raise _fail(f"身份证号中的出生日期{birth_text}早于1900年，请核对{positions}")
+        raise _fail(f"{what}中的出生日期{birth_text}早于1900年，请核对{positions}")
 
     # Date before check digit: a typo in the date trips both, and the date
     # message points at the exact digits to look at.
@@ -127,15 +171,16 @@ def parse_id(raw: str, *, today: date) -> IdInfo:
         expected = check_digit(number[:17])
         if number[17] != expected:
             raise _fail(
-                f"身份证号校验位错误：最后一位应为{expected}，现在是{number[17]}，请核对号码"
+                f"{what}校验位错误：最后一位应为{expected}，现在是{number[17]}，请核对号码"
             )
 
     return IdInfo(
         number=number,
         birth_date=birth,
         gender="男" if int(number[16]) % 2 else "女",
-        area_code=number[:6],
+        area_code="" if kind == _documents().foreigner else number[:6],
         upgraded_from_15=legacy,
+        kind=kind,
     )
 
 

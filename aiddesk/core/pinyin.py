@@ -1,4 +1,4 @@
-"""Pinyin keys of a Chinese name for search: 张三 → ("zs", "zhangsan")."""
+"""Pinyin keys of a Chinese name for search: 张三 → ("zs", "zhangsan"), 尉迟恭 → ("ycg …", "yuchigong …")."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from ..paths import resource
 
 
 @cache
-def _surname_readings() -> dict[str, str]:
+def _surnames() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """(single-character surname → its reading, compound surname → its syllables), from the resource file."""
     with open(resource("codes", "surname_readings.json"), encoding="utf-8") as f:
-        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+        data = json.load(f)
+    return dict(data["single"]), {k: tuple(v.split()) for k, v in data["compound"].items()}
 
 
 # Cached by part: surnames are few and given names recur far more often than whole names (pypinyin takes
@@ -31,7 +33,7 @@ def _first_readings(char: str) -> tuple[str, ...]:
 
     readings = [s.lower() for s in pinyin(char, style=Style.NORMAL, heteronym=True)[0]][:3]
     # The surname's own reading goes first: the list sorts on the first variant.
-    surname = _surname_readings().get(char)
+    surname = _surnames()[0].get(char)
     if surname:
         readings.insert(0, surname)
     return tuple(readings)
@@ -41,19 +43,22 @@ def _first_readings(char: str) -> tuple[str, ...]:
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) as space-separated variants, lower-case ASCII.
 
-    The first character is a surname and may be read several ways (曾 ceng /
-    zeng, 单 dan / shan): every reading becomes a variant, so ``zxd`` and
-    ``cxd`` both find 曾小单, and the surname reading from
-    ``resources/codes/surname_readings.json`` comes first, so sorting is right.
-    Non-Chinese characters are kept as they are.
+    The surname comes first and is read as a surname: a compound one (欧阳, 尉迟, 万俟) as one surname with its
+    own reading (尉迟恭 yuchigong, 万俟卨 moqixie), a single one with its surname reading (尉红 weihong, 单雄信
+    shanxiongxin, 都丽 duli) — both from ``resources/codes/surname_readings.json``. That reading is the first
+    variant, so sorting is right; the character's other readings follow as variants, so ``zxd`` and ``cxd`` both
+    find 曾小单 and whoever reads 尉迟 character by character still finds 尉迟恭. Non-Chinese characters are kept
+    as they are.
     """
     name = name.strip()
     if not name:
         return "", ""
+    readings: list[tuple[str, ...]] = []
+    compound = _surnames()[1].get(name[:2]) if len(name) > 2 else None  # 欧阳 alone is 欧 with the given name 阳
+    if compound:
+        readings.append((*compound, *_given_name(name[2:])))
     rest = _given_name(name[1:])
-    initials, fulls = [], []
-    for first in dict.fromkeys(_first_readings(name[0])):
-        syllables = [first, *rest]
-        initials.append("".join(s[0] for s in syllables if s))
-        fulls.append("".join(syllables))
+    readings.extend((first, *rest) for first in _first_readings(name[0]))
+    initials = (("".join(s[0] for s in syllables if s)) for syllables in readings)
+    fulls = ("".join(syllables) for syllables in readings)
     return " ".join(dict.fromkeys(initials)), " ".join(dict.fromkeys(fulls))

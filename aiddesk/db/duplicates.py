@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from .connection import plain_cursor
 
+
 def repeated_id_numbers(conn: sqlite3.Connection) -> list[str]:
     """ID numbers held by two or more people-entries (heads or members) of any household, in any status.
 
@@ -26,7 +27,8 @@ def repeated_id_numbers(conn: sqlite3.Connection) -> list[str]:
 
 
 def open_holders(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> list[sqlite3.Row]:
-    """Every open household holding one of the ID numbers: as head (relation 户主) or as a member."""
+    """Every open household holding one of the ID numbers: as head (relation 户主) or as a member, with its unit
+    and 建档日期."""
     numbers = list(id_numbers)
     out: list[sqlite3.Row] = []
     for start in range(0, len(numbers), 400):  # within SQLite's limit of bound parameters
@@ -34,12 +36,13 @@ def open_holders(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> list[sq
         marks = ", ".join("?" * len(chunk))
         out += conn.execute(
             f"SELECT h.id_number AS id_number, h.id AS household_id, h.archive_no, h.unit_code, u.name AS unit_name,"
-            f" h.name AS person, '户主' AS relation, h.name AS head, h.archive_status, h.hardship_category"
+            f" h.name AS person, '户主' AS relation, h.name AS head, h.archive_status, h.hardship_category,"
+            f" h.created_date"
             f" FROM households h JOIN units u ON u.code = h.unit_code"
             f" WHERE h.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时')"
             f" UNION ALL"
             f" SELECT m.id_number, h.id, h.archive_no, h.unit_code, u.name, m.name, m.relation, h.name,"
-            f" h.archive_status, h.hardship_category"
+            f" h.archive_status, h.hardship_category, h.created_date"
             f" FROM members m JOIN households h ON h.id = m.household_id JOIN units u ON u.code = h.unit_code"
             f" WHERE m.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时')",
             (*chunk, *chunk)).fetchall()

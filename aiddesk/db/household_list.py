@@ -1,14 +1,14 @@
 """The archive list: filters, counts and pages that stay fast at 100 000 households.
 
 How a filter is answered (measured in benchmarks/bench_archive.py):
-1. A search-box text: one pass over a covering index
-   ``households_search`` collects the ids and statuses of the matches,
-   stopping at ``SCAN_LIMIT``; the per-status counts and the ids come from
-   that pass. Otherwise (or past the limit) one GROUP BY over the same index
-   counts them, and a second, status-limited pass fetches the ids if few.
-2. A page of few matches is read by id and sorted; a page of many walks the
-   sort column's index and stops after ``limit`` rows — the filter is written
-   with unary ``+`` there, so SQLite cannot pick a filter index and sort
+1. A search-box text is a few ranges on indexes (:func:`_text_matches`), never a pass over the archive: the start
+   of a name (王…) or of its given name (…小单), of a pinyin reading (zs, wang), of a phone or 档案编号, and the
+   tail of an ID or phone number — a family member's too — as the start of a reversed key (db/search_keys.py).
+   Alone, the counts per status come from those indexes themselves; with other filters the matches are read by id.
+2. Other filters: one GROUP BY over the covering index ``households_search`` counts them, and a second,
+   status-limited pass fetches the ids if few.
+3. A page of few matches is read by id and sorted; a page of many walks the sort column's index and stops after
+   ``limit`` rows — the filter is written with unary ``+`` there, so SQLite cannot pick a filter index and sort
    everything instead.
 Pages continue from the last row's key (keyset paging), never by OFFSET.
 """
@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from ..core.text import search_text
+from .search_keys import (READINGS, TAIL, has_reading, id_number_forms, prefix_range, readings_from, reverse_tail,
+                          tail_key)
 
 SCAN_LIMIT = 4_000     # matches collected in the first pass before counting instead (measured best)
 FEW = 2_000            # at most this many matches: pages are read by id
@@ -57,6 +59,86 @@ LIST_COLUMNS = (
 
 _DIGITS = re.compile(r"^[0-9]+[Xx]?$")
 _LETTERS = re.compile(r"^[A-Za-z]+$")
+# Every 档案状态 (the CHECK of households.archive_status): a range on an index led by the status is one per status.
+ALL_STATUSES = ("在档", "临时", "脱困", "注销")
+MIN_TAIL = 3          # digits typed before they are also read as the end of an ID or phone number
+MIN_PHONE_START = 7   # … and as the start of a phone number (139 1234 …): fewer would be most of the archive
+_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}
+
+
+def _range(expression: str, start: str) -> tuple[str, list]:
+    """``expression`` begins with ``start``: a range SQLite reads from an index on exactly that expression."""
+    low, high = prefix_range(start)
+    return f"{expression} >= ? AND {expression} < ?", [low, high]
+
+
+def _archive_no_start(start: str) -> tuple[str, list]:
+    """The 档案编号 begins with ``start`` in any letter case (hn0100 finds HN0100-…; an older version kept some as
+    typed): a range on ``households_archive_no``, whose NOCASE compares ASCII letters as lower case."""
+    low, high = prefix_range(start.translate(_ASCII_LOWER), nocase=True)
+    return "archive_no COLLATE NOCASE >= ? AND archive_no COLLATE NOCASE < ?", [low, high]
+
+
+def _tail(column: str, tail: str, *, id_number: bool) -> tuple[str, list]:
+    """``column`` ends with ``tail``: the start of its reversed key, and for a tail longer than the key the rest."""
+    key = tail_key(column, check_digit=id_number)
+    sql, args = _range(key, reverse_tail(tail))
+    if len(tail) > TAIL:  # the key holds the last TAIL characters: the rows it finds are checked whole
+        sql += f" AND {'upper' if id_number else ''}(substr({column}, -{len(tail)})) = ?"
+        args.append(tail)
+    return sql, args
+
+
+def _text_matches(text: str) -> tuple[str, list] | None:
+    """``SELECT id, archive_status`` of the households a search-box text finds, each once (None: no text).
+
+    Each part is a range on an index of its own; those that may match many rows carry the status, so counting
+    reads no row.
+    """
+    text = search_text(text)
+    if not text:
+        return None
+    parts: list[tuple[str, list]] = []
+
+    def households(where: tuple[str, list]) -> None:
+        parts.append((f"SELECT id, archive_status FROM households WHERE {where[0]}", where[1]))
+
+    if _DIGITS.match(text):
+        # The whole ID number or its last digits, of the head or of a family member (an old 15-digit number
+        # also as the 18-digit one it became); a phone number's end, or its start; a 档案编号's start.
+        text = text.upper()
+        if len(text) >= MIN_TAIL:
+            for tail in id_number_forms(text):
+                sql, args = _tail("id_number", tail, id_number=True)  # the same in members_id_tail
+                households((sql, args))
+                households((f"id IN (SELECT household_id FROM members WHERE {sql})", args))
+            households(_tail("phone", text, id_number=False))
+        if len(text) >= MIN_PHONE_START:
+            households(_range("phone", text))
+        households(_archive_no_start(text))
+    elif _LETTERS.match(text):
+        # Pinyin initials (zs → 张三) or the start of the full pinyin (zhang), of any of the name's readings:
+        # the first is the column's start, the next ones each have an index of their own (db/search_keys.py).
+        text = text.lower()
+        households(_range("name_initials", f" {text}"))
+        sql, args = _range("name_pinyin", f" {text}")  # households_status: (archive_status, name_pinyin)
+        households((f"archive_status IN ({', '.join('?' * len(ALL_STATUSES))}) AND {sql}", [*ALL_STATUSES, *args]))
+        for column in ("name_initials", "name_pinyin"):
+            for k in range(2, READINGS + 1):
+                sql, args = _range(readings_from(column, k), text)
+                households((f"{has_reading(column, k)} AND {sql}", args))
+    else:
+        # The start of the name or of the given name (王, 符海, 小单), or of a 档案编号 (460002-2026, hn0100).
+        households(_range("name", text))
+        households(_range("substr(name, 2)", text))
+        households(_archive_no_start(text))
+    return " UNION ".join(sql for sql, _ in parts), [a for _, args in parts for a in args]
+
+
+def _only_text(flt: HouseholdFilter) -> bool:
+    """Whether the filter is a search-box text and statuses alone (the indexes of the text count it)."""
+    return bool(search_text(flt.text)) and not (
+        flt.unit_codes or flt.category or flt.cause or flt.migrant is not None or flt.stale or flt.incomplete)
 
 
 def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
@@ -85,25 +167,10 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
         args.append((flt.today - timedelta(days=365)).isoformat())
     if flt.incomplete:
         clauses.append("h.missing_docs != ''")
-    text = search_text(flt.text)
-    if text:
-        if _DIGITS.match(text):
-            # whole ID number, its last digits, a phone number or an archive number
-            text = text.upper()
-            clauses.append("(h.id_number LIKE '%' || ? OR instr(h.phone, ?) > 0 OR instr(h.archive_no, ?) = 1"
-                           " OR h.id IN (SELECT household_id FROM members WHERE id_number = ?))")
-            args += [text, text, text, text]
-        elif _LETTERS.match(text):
-            # pinyin initials (zs → 张三) or the start of the full pinyin (zhang)
-            text = text.lower()
-            clauses.append("(instr(h.name_initials, ?) > 0 OR instr(h.name_pinyin, ?) > 0)")
-            args += [f" {text}", f" {text}"]
-        else:
-            # LIKE beats instr on Chinese text here (measured); escape the user's % and _. LIKE ignores the case
-            # of ASCII letters: "hn0100" finds HN0100-…, and a number an older version stored as typed.
-            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("(h.name LIKE ? ESCAPE '\\' OR h.archive_no LIKE ? ESCAPE '\\')")
-            args += [f"%{pattern}%", f"{pattern}%"]
+    matches = _text_matches(flt.text)
+    if matches is not None:
+        clauses.append(f"{p}h.id IN (SELECT id FROM ({matches[0]}))")
+        args += matches[1]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -119,22 +186,26 @@ class Found:
 def _source(flt: HouseholdFilter) -> str:
     """The index a counting pass reads: the narrowest that covers the filter.
 
-    A search-box query alone reads ``households_text`` (half the width of
-    ``households_search``, so twice as fast to scan); a unit filter lets SQLite
-    start from the unit index.
+    A unit filter lets SQLite start from the unit index, a search-box text from the matches' ids; other filters
+    read ``households_search``, which covers them all.
     """
-    if flt.unit_codes:
+    if flt.unit_codes or search_text(flt.text):
         return "households h"
-    others = (flt.category, flt.cause, flt.migrant is not None, flt.stale, flt.incomplete)
-    if search_text(flt.text) and not any(others):
-        return "households h INDEXED BY households_text"
     return "households h INDEXED BY households_search"
 
 
 def find_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> Found:
     wanted = set(flt.statuses)
+    if _only_text(flt):
+        by_status = count_by_status(conn, flt)
+        total = sum(n for s, n in by_status.items() if not wanted or s in wanted)
+        ids = None
+        if total <= FEW:
+            sql, args = _text_matches(flt.text)
+            ids = tuple(i for i, status in conn.execute(sql, args) if not wanted or status in wanted)
+        return Found(by_status, total, ids)
     if search_text(flt.text):
-        # A search box query matches few rows as a rule: collect them in one pass.
+        # A search box query with other filters matches few rows as a rule: collect them in one pass.
         where, args = _where(replace(flt, statuses=()))
         rows = conn.execute(f"SELECT h.id, h.archive_status FROM {_source(flt)}{where} LIMIT {SCAN_LIMIT + 1}",
                             args).fetchall()
@@ -191,6 +262,10 @@ def count_households(conn: sqlite3.Connection, flt: HouseholdFilter) -> int:
 
 def count_by_status(conn: sqlite3.Connection, flt: HouseholdFilter) -> dict[str, int]:
     """Counts per 档案状态 of what the filter would show with every status allowed."""
+    if _only_text(flt):  # from the indexes the text is searched on, without reading a row
+        sql, args = _text_matches(flt.text)
+        return {r[0]: r[1] for r in conn.execute(
+            f"SELECT archive_status, count(*) FROM ({sql}) GROUP BY archive_status", args)}
     where, args = _where(replace(flt, statuses=()))
     return {r[0]: r[1] for r in conn.execute(
         f"SELECT h.archive_status, count(*) FROM {_source(flt)}{where} GROUP BY h.archive_status", args)}

@@ -10,6 +10,7 @@ from ..core.household import Household, Member
 from ..core.money import from_fen, to_fen
 from . import row_digests
 from ..core.record_codes import normalise_archive_no
+from .search_keys import id_number_forms, reverse_tail, tail_key
 
 # Columns stored 1:1 from Household attributes of the same name.
 _PLAIN = (
@@ -69,7 +70,7 @@ def _member(row: sqlite3.Row) -> Member:
         id=row["id"], name=row["name"], relation=row["relation"], id_number=row["id_number"] or "",
         gender=row["gender"] or "", birth_date=_d(row["birth_date"]), health=row["health"] or "",
         identity=row["identity"] or "", monthly_income=from_fen(row["monthly_income_fen"]),
-        employer_or_school=row["employer_or_school"] or "",
+        employer_or_school=row["employer_or_school"] or "", relation_as_written=row["relation_as_written"] or "",
     )
 
 
@@ -83,17 +84,33 @@ def get_household(conn: sqlite3.Connection, household_id: int) -> Household | No
 
 
 def find_household_id(conn: sqlite3.Connection, key: str) -> int | None:
-    """A household by 档案编号, or by the head's 身份证号 (the open archive first), typed in any width and case."""
+    """A household by 档案编号, or by the 身份证号 of its head or of a family member — an open archive first, then the
+    head before a member — typed in any width and case (an old 15-digit number also as the 18-digit it became)."""
     key = normalise_archive_no(key)  # also an ID number's: half-width, x → X
     row = conn.execute("SELECT id FROM households WHERE archive_no = ?", (key,)).fetchone()
-    if row is None:
-        row = conn.execute(
-            "SELECT id FROM households WHERE id_number = ?"
-            " ORDER BY archive_status IN ('在档', '临时') DESC, id DESC LIMIT 1", (key,)
-        ).fetchone()
+    if row is None and key:
+        row = _holder_of_id_number(conn, key)
     if row is None:  # a 档案编号 an older version stored as typed ("hn0100-…"): upper() is ASCII-only, as the key
         row = conn.execute("SELECT id FROM households WHERE upper(archive_no) = ? LIMIT 1", (key,)).fetchone()
     return row[0] if row else None
+
+
+def _holder_of_id_number(conn: sqlite3.Connection, number: str) -> sqlite3.Row | None:
+    """The household whose head or member has this ID number (an open archive first, the head before a member).
+
+    Looked up by the number's reversed tail (db/search_keys.py), as the search box does: one index range each,
+    and an x an older version kept as typed is an X.
+    """
+    key = tail_key("id_number", check_digit=True)
+    forms = id_number_forms(number)
+    tails = " OR ".join(f"({key} = ? AND upper(id_number) = ?)" for _ in forms)
+    args = [a for form in forms for a in (reverse_tail(form), form)]
+    return conn.execute(
+        f"SELECT id FROM (SELECT id, archive_status, 0 AS member FROM households WHERE {tails}"
+        f" UNION ALL SELECT h.id, h.archive_status, 1 FROM households h WHERE h.id IN"
+        f" (SELECT household_id FROM members WHERE {tails}))"
+        " ORDER BY archive_status IN ('在档', '临时') DESC, member, id DESC LIMIT 1", (*args, *args)
+    ).fetchone()
 
 
 def archive_no_of(conn: sqlite3.Connection, household_id: int) -> str | None:
@@ -116,6 +133,48 @@ def upper_case_archive_numbers(conn: sqlite3.Connection) -> list[str]:
         conn.execute("UPDATE households SET archive_no = ? WHERE id = ?", (upper, household_id))
         taken.add(upper)
     return kept
+
+
+def rekey_names(conn: sqlite3.Connection) -> list[int]:
+    """Every archive's pinyin search keys (name_initials, name_pinyin) computed again by the present reading rules
+    (core/pinyin.py: surname readings, compound surnames), as saving it would write them; the ids whose keys
+    changed. Members have no stored keys."""
+    from ..core.pinyin import pinyin_keys
+
+    changed = []
+    for household_id, name, initials, full in conn.execute(
+            "SELECT id, name, name_initials, name_pinyin FROM households ORDER BY id").fetchall():
+        new_initials, new_full = pinyin_keys(name or "")
+        keys = (f" {new_initials}", f" {new_full}")  # with their leading separator, as _row_values stores them
+        if keys != (initials, full):
+            changed.append((*keys, household_id))
+    conn.executemany("UPDATE households SET name_initials = ?, name_pinyin = ? WHERE id = ?", changed)
+    return [household_id for *_keys, household_id in changed]
+
+
+def standardise_relations(conn: sqlite3.Connection) -> list[int]:
+    """Members' 关系 an older version stored as a word that is no standard name (兄弟, 姐妹, 孙子女 were in its list)
+    written as the standard name, the word kept in relation_as_written (core/relations.py); the households changed.
+    A word that names no relation is left as it was, for the clerk to correct in the form."""
+    from ..core.errors import UserError
+    from ..core.idcard import birth_and_gender, is_valid
+    from ..core.relations import relation_of
+
+    changed: dict[int, None] = {}
+    rows = conn.execute("SELECT id, household_id, relation, gender, id_number FROM members"
+                        " WHERE relation_as_written IS NULL ORDER BY id").fetchall()
+    for member_id, household_id, relation, gender, id_number in rows:
+        if not gender and id_number and is_valid(id_number, "99991231"):  # any birth day: checked when written
+            gender = birth_and_gender(id_number)[1]
+        try:
+            found = relation_of(relation, gender=gender or "")
+        except UserError:
+            continue
+        if found.as_written is not None:
+            conn.execute("UPDATE members SET relation = ?, relation_as_written = ? WHERE id = ?",
+                         (found.name, found.as_written, member_id))
+            changed[household_id] = None
+    return list(changed)
 
 
 def archive_no_holder(conn: sqlite3.Connection, archive_no: str, *, exclude_id: int | None) -> Holder | None:
@@ -147,10 +206,12 @@ def update_household(conn: sqlite3.Connection, h: Household, *, initials: str, p
 def _write_members(conn: sqlite3.Connection, household_id: int, members: list[Member]) -> None:
     conn.executemany(
         "INSERT INTO members (household_id, seq, name, relation, id_number, gender, birth_date, health,"
-        " identity, monthly_income_fen, employer_or_school) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " identity, monthly_income_fen, employer_or_school, relation_as_written)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(household_id, i + 1, m.name, m.relation, m.id_number or None, m.gender,
           m.birth_date.isoformat() if m.birth_date else None, m.health, m.identity,
-          to_fen(m.monthly_income) or 0, m.employer_or_school) for i, m in enumerate(members)],
+          to_fen(m.monthly_income) or 0, m.employer_or_school, m.relation_as_written or None)
+         for i, m in enumerate(members)],
     )
 
 

@@ -3,7 +3,7 @@
 The check (exchange/validate.py) runs these once when a workbook is read and again inside the import's
 writing transaction, so what it finds holds for the moment the rows are written. Every lookup takes the
 workbook's keys, however many, and looks each up by its index: a centre's database of every unit's years is
-never read whole.
+never read whole (only one no bigger than a few times the workbook, where that is quicker: ``holdings``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .connection import plain_cursor
 
@@ -20,13 +21,15 @@ _CHUNK = 500  # keys to a query: well below SQLite's limit of variables, few que
 
 def _keyed(conn: sqlite3.Connection, keys: Iterable[str], sql: str) -> list[tuple]:
     """The rows of ``sql`` for ``keys``: its ``{keys}`` becomes ``(?, ?, …)``, asked 500 keys at a time (each an
-    indexed lookup; no temporary table, whose rows outside a transaction would each be a write of their own)."""
+    indexed lookup; no temporary table, whose rows outside a transaction would each be a write of their own).
+    ``{keys}`` may stand more than once (a UNION over two tables): each takes the same keys."""
     wanted = list(dict.fromkeys(k for k in keys if k is not None))
     cursor = plain_cursor(conn)
+    times = sql.count("{keys}")
     out: list[tuple] = []
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        out.extend(cursor.execute(sql.format(keys=f"({', '.join('?' * len(chunk))})"), chunk))
+        out.extend(cursor.execute(sql.format(keys=f"({', '.join('?' * len(chunk))})"), chunk * times))
     return out
 
 
@@ -41,6 +44,42 @@ def archives(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, Arch
     """档案编号 → the stored archive of that number, for the numbers that have one."""
     return {no: Archive(i, unit, status) for no, i, unit, status in _keyed(
         conn, numbers, "SELECT archive_no, id, unit_code, archive_status FROM households WHERE archive_no IN {keys}")}
+
+
+class Holding(NamedTuple):
+    """A stored archive that an ID number heads or belongs to (一户一档), in whatever status."""
+
+    id_number: str
+    archive_no: str
+    unit_code: str
+    status: str
+    is_head: int
+
+
+_HOLDINGS = ("SELECT h.id_number, h.archive_no, h.unit_code, h.archive_status, 1 FROM households h{heads}"
+             " UNION ALL SELECT m.id_number, h.archive_no, h.unit_code, h.archive_status, 0"
+             " FROM members m JOIN households h ON h.id = m.household_id{members}")
+
+
+def holdings(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> list[Holding]:
+    """Every stored archive, open or closed, whose head or a member holds one of ``id_numbers``.
+
+    Closed ones too: a workbook may reopen an archive whose stored members it leaves as they are. A database
+    holding not many more people than the workbook names (a new office, a unit's year imported again) is read
+    whole, which is quicker than looking each number up; a centre's is asked number by number."""
+    wanted = set(id_numbers)
+    stored = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("households", "members"))
+    if stored <= 3 * len(wanted):
+        # No condition on the members' numbers: one would send SQLite through their index, a row fetch each.
+        rows = plain_cursor(conn).execute(_HOLDINGS.format(heads="", members=""))
+        return [Holding._make(r) for r in rows if r[0] in wanted]
+    return list(map(Holding._make, _keyed(conn, wanted, _HOLDINGS.format(
+        heads=" WHERE h.id_number IN {keys}", members=" WHERE m.id_number IN {keys}"))))
+
+
+def unit_names(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, str]:
+    """单位代码 → 单位名称, for the codes stored."""
+    return dict(_keyed(conn, codes, "SELECT code, name FROM units WHERE code IN {keys}"))
 
 
 def batch_units(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, str]:

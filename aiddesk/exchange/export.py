@@ -93,24 +93,6 @@ def _yes_no(value: object) -> str | None:
     return None if value is None or value == "" else "是" if value else "否"
 
 
-_WIDE = {"家庭住址": 36, "工作单位": 28, "单位名称": 28, "批次名称": 30, "就读学校": 26, "摘要": 30, "备注": 24,
-         "单位或学校": 26, "开户银行": 18, "文号": 24, "审批文号": 24, "退出原因": 16, "结果": 14}
-
-
-def _width(column: fmt.Column) -> float:
-    if column.kind == fmt.ID_NUMBER:
-        return 22
-    if column.kind == fmt.CARD:
-        return 24
-    if column.kind == fmt.PHONE:
-        return 15
-    if column.kind in (fmt.MONEY, fmt.DATE):
-        return max(13, 2.2 * len(column.header) + 2)
-    if column.header in _WIDE:
-        return _WIDE[column.header]
-    return max(10, 2.2 * len(column.header) + 2)  # CJK characters are about two columns wide
-
-
 # ---- the export -------------------------------------------------------------------------------
 
 def export_workbook(db: Database, path: str | Path, *, year: int, progress: Progress | None = None,
@@ -229,17 +211,19 @@ def _fill(book: xs.StreamingWorkbook, sheets: _Selection, unit, year: int, progr
     if progress is not None and progress(0, total) is False:
         raise Cancelled()
     for sheet in fmt.SHEETS:
-        writer = book.sheet(sheet.name, _types(sheet), [_width(c) for c in sheet.columns],
-                            expected_rows=counts[sheet.name])
+        writer = book.sheet(sheet.name, _types(sheet))  # each column as wide as its header and content
         writer.header(sheet.headers)
         count = 0
-        for values in sheets.rows(sheet):
-            digest.update(separator + "\x1f".join(writer.row(values)).encode("utf-8"))
-            separator = b"\x1e"
-            count += 1
-            done += 1
-            if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
-                raise Cancelled()
+        try:
+            for values in sheets.rows(sheet):
+                digest.update(separator + "\x1f".join(writer.row(values)).encode("utf-8"))
+                separator = b"\x1e"
+                count += 1
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
+                    raise Cancelled()
+        except xs.CellTooLong as err:
+            raise _too_long(err, sheet) from None
         book.close_sheet()
         result.rows[sheet.name] = count
     result.checksum = digest.hexdigest()
@@ -247,8 +231,18 @@ def _fill(book: xs.StreamingWorkbook, sheets: _Selection, unit, year: int, progr
     _write_manifest(book, unit, year, result)
 
 
+def _too_long(err: xs.CellTooLong, sheet: fmt.Sheet) -> UserError:
+    """What the clerk is told of a text too long for a cell: where it is, and what to do."""
+    key = f"（{sheet.columns[0].header} {err.key[:40]}）" if err.key else ""
+    header = sheet.columns[err.index].header
+    return UserError(f"无法导出：“{sheet.name}”表第{err.row}行{key}第{err.column}列“{header}”有{err.length}个字，"
+                     f"超过 Excel 一个单元格最多能存的{xs.MAX_CELL_CHARS}个字。请在程序中把这一项改短后再导出")
+
+
 def _write_manifest(book: xs.StreamingWorkbook, unit, year: int, result: ExportResult) -> None:
-    ws = book.sheet(fmt.MANIFEST, [xs.TEXT, xs.TEXT], [14, 70])
+    # The 值 column holds the 校验码 whole (64 hex digits, wider than the writer's cap for other columns), and the
+    # sheet prints on one page with its keys.
+    ws = book.sheet(fmt.MANIFEST, [xs.TEXT, xs.TEXT], [0, len(result.checksum) + 2], fit_width=True)
     ws.header(fmt.MANIFEST_HEADERS)
     values = {"格式版本": fmt.FORMAT_VERSION, "单位代码": unit.code, "单位名称": unit.name,
               "上级单位代码": unit.parent_code or None, "年度": year, "导出时间": result.exported_at,

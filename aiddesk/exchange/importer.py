@@ -16,6 +16,7 @@ from operator import itemgetter
 from ..core.errors import UserError
 from ..core.idcard import birth_and_gender
 from ..core.pinyin import pinyin_keys
+from ..core.relations import relation_of
 from ..db import audit, row_digests
 from ..db import import_checks, status_history
 from ..db.connection import plain_cursor
@@ -23,7 +24,7 @@ from ..db.audit import Actor
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
-from .validate import Checked, Issue, Refused, Row, fund_entry_values
+from .validate import Checked, Issue, RelationWord, Refused, Row, fund_entry_values
 
 CHUNK = 2000  # rows built before they are written: the big sheets' rows never wait all at once in memory
 Progress = Callable[[str, int, int], object]  # sheet, rows done, rows in all → False to cancel
@@ -42,7 +43,7 @@ _NAME_AT = 1 + _HOUSEHOLD_COLUMNS.index("name")  # in a stored row (id first); n
 _HOUSEHOLD_PLAIN = tuple((c.field, c.header, c.kind not in (fmt.DATE, fmt.MONEY, fmt.INT))
                          for c in fmt.HOUSEHOLDS.columns if c.field in _HOUSEHOLD_COLUMNS)
 _MEMBER_COLUMNS = ("name", "relation", "id_number", "gender", "birth_date", "health", "identity",
-                   "monthly_income_fen", "employer_or_school")
+                   "monthly_income_fen", "employer_or_school", "relation_as_written")
 _ENTRY_COLUMNS = import_checks.ENTRY_COLUMNS  # as validate.fund_entry_values gives them (the check compares the same)
 _BATCH_COLUMNS = ("name", "activity", "year", "unit_code", "standard_fen", "notice_start", "notice_end",
                   "approved_on", "approval_doc_no", "paid_on", "status")
@@ -176,7 +177,10 @@ class Importer:
     def _households(self) -> None:
         rows = self.c.sheets.get(fmt.HOUSEHOLDS.name, [])
         cols = ", ".join(_HOUSEHOLD_COLUMNS)
-        existing = {r[1]: r for r in self._plain(f"SELECT id, {cols} FROM households")}  # archive_no → (id, …)
+        # archive_no → (id, …) of the stored archives this workbook names (a centre's database holds every unit's).
+        number = itemgetter(fmt.HOUSEHOLDS.headers.index("档案编号"))
+        existing = {r[1]: r for r in self._keyed((number(row.values) for row in rows),
+                                                 f"SELECT id, {cols} FROM households WHERE archive_no IN {{keys}}")}
         unit_at = 1 + _HOUSEHOLD_COLUMNS.index("unit_code")
         insert = (f"INSERT INTO households ({cols}, updated_at) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}, ?)")
         update = (f"UPDATE households SET {', '.join(f'{k} = ?' for k in _HOUSEHOLD_COLUMNS)}, updated_at = ?"
@@ -218,8 +222,7 @@ class Importer:
         self.conn.executemany(insert, inserts)
         self.conn.executemany(update, updates)
         if new:
-            self.household_ids.update((no, hid) for no, hid in self._plain("SELECT archive_no, id FROM households")
-                                      if no in new)
+            self.household_ids.update(self._keyed(new, "SELECT archive_no, id FROM households WHERE archive_no IN {keys}"))
         status_history.follow_import(
             self.conn, [status_history.Imported(self.household_ids[no], *state) for no, state in statuses.items()],
             changed, today=self.conn.clock.today(), recorded_at=self.now, recorded_by=self.actor.username)
@@ -233,6 +236,16 @@ class Importer:
 
     def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         return plain_cursor(self.conn).execute(sql, args)
+
+    def _keyed(self, keys: Iterable[str], sql: str) -> list[tuple]:
+        """The rows of ``sql`` whose ``… IN {keys}`` is among ``keys`` (档案编号, 明细编号): each looked up by its
+        index, never the whole table (a centre's holds every unit's years, and the 44th book would read them all)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_import_keys (key TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.conn.execute("DELETE FROM temp.x_import_keys")
+        self.conn.executemany("INSERT OR IGNORE INTO temp.x_import_keys VALUES (?)", ((k,) for k in keys if k))
+        rows = self._plain(sql.format(keys="(SELECT key FROM temp.x_import_keys)")).fetchall()
+        self.conn.execute("DELETE FROM temp.x_import_keys")
+        return rows
 
     def _among(self, ids: Iterable[int], sql: str) -> list[tuple]:
         """The rows of ``sql`` whose ``… IN {ids}`` is among ``ids``: one indexed query however many ids, and
@@ -279,14 +292,23 @@ class Importer:
                 fields, (row.values for row in rows)):  # by position, text cells str or None, as in _aid_records
             if birth is None and idn:
                 birth = birth_and_gender(idn)[0].isoformat()
+            written = None
+            if isinstance(relation, RelationWord):  # 妻子, 子女 …: the standard name, by sex where the word needs it
+                sex = gender or (birth_and_gender(idn)[1] if idn else "")
+                found = relation_of(relation.written, gender=sex)
+                relation, written = found.name, found.as_written
             by_household.setdefault(self.household_ids[no], []).append(
                 (name, relation, idn or "", gender or "", birth, health or "", identity or "", income or 0,
-                 employer or ""))
+                 employer or "", written))
         # The members these households have now, in one pass (a household's list is replaced only if it differs).
         old: dict[int, list[tuple]] = {}
         for r in self._among(by_household, f"SELECT household_id, {', '.join(_MEMBER_COLUMNS)} FROM members"
                              " WHERE household_id IN {ids} ORDER BY household_id, seq"):
             old.setdefault(r[0], []).append(r[1:])
+        for hid, new in by_household.items():  # a book that writes the standard name keeps the word one wrote before
+            before = {(m[0], m[2] or "", m[1]): m[-1] for m in old.get(hid, ()) if m[-1]}  # name, ID, relation
+            if before:
+                new[:] = [m if m[-1] else (*m[:-1], before.get((m[0], m[2], m[1]))) for m in new]
         changed = [hid for hid, new in by_household.items() if old.get(hid, []) != new]
         self.conn.executemany("DELETE FROM members WHERE household_id = ?", [(hid,) for hid in changed if hid in old])
         self.conn.executemany(
@@ -388,9 +410,12 @@ class Importer:
     def _aid_records(self) -> None:
         rows = self.c.sheets.get(fmt.AID_RECORDS.name, [])
         cols = ", ".join(_RECORD_COLUMNS)
-        # Every line, not only this unit's: a 明细编号 is unique across the database. A book without lines (a
-        # newer one that drops them all) has nothing to compare.
-        existing = {r[1]: r for r in self._plain(f"SELECT id, record_no, {cols} FROM aid_records")} if rows else {}
+        # The stored lines of the 明细编号 this book has, whatever their unit (a 明细编号 is unique across the
+        # database). A book without lines (a newer one that drops them all) has nothing to compare.
+        number = itemgetter(fmt.AID_RECORDS.headers.index("明细编号"))
+        existing = {r[1]: r for r in self._keyed((number(row.values) for row in rows),
+                                                 f"SELECT id, record_no, {cols} FROM aid_records"
+                                                 " WHERE record_no IN {keys}")} if rows else {}
         insert = (f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
                   f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)")
         update = f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)} WHERE id = ?"
@@ -484,8 +509,9 @@ class Importer:
         self._known_ids(rows)
         fields = itemgetter(*(fmt.VERIFICATIONS.headers.index(h)
                               for h in ("档案编号", "批次编号", "方式", "日期", "结果", "备注", "核查人")))
+        # The 短信 rows (one per line a text went to, most of the sheet) change nothing: each line's 短信通知 has it.
+        table = [values for values in map(fields, (r.values for r in rows)) if values[2] != "短信"]
         # What is there already, read once: the line a call belongs to, and the calls, visits and answers.
-        table = list(map(fields, (r.values for r in rows)))
         batches = {self.batch_ids[values[1]] for values in table}
         households = {self.household_ids[values[0]] for values in table}
         line_of = {}  # (batch, household) → its first aid record

@@ -25,6 +25,7 @@ from ..core.errors import UserError
 from ..core.idcard import is_valid, parse_id
 from ..core.money import MAX_YUAN, BadGrouping, yuan_from_text
 from ..core.phone import check_phone
+from ..core.relations import relation_of, standard_names
 from ..core.text import clean_text, normalise
 from ..db import column_mappings, import_checks
 from ..db.funds import fund_sources
@@ -54,6 +55,7 @@ _ACTIVE = ("在档", "临时")
 _DATE_TEXT = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
               re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"))
 _CENT = Decimal("0.01")
+_STR = {str}  # the cell kinds of a column of text cells only
 _MAX_INT = 10 ** 18  # below SQLite's largest integer (2**63 - 1)
 
 
@@ -198,6 +200,19 @@ class CellError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class RelationWord(str):
+    """A 关系 cell that is no standard name (妻子, 子女 …): the standard name the word alone gives, with the word as
+    written, which the importer reads again with the member's sex (子女 → 子 or 女) and keeps (relation_as_written)."""
+
+    def __new__(cls, name: str, written: str):
+        word = super().__new__(cls, name)
+        word.written = written
+        return word
+
+    def __reduce__(self):
+        return RelationWord, (str(self), self.written)
 
 
 def parse_money(value: object, *, negative: bool = False) -> int:
@@ -638,34 +653,57 @@ class Validator:
 
     def _column(self, sheet: fmt.Sheet, col: fmt.Column | None, check_kind: str, raw: tuple, first: int, i: int,
                 problems: list) -> tuple[list[str], list[object]]:
-        """One column's cell texts (校验码) and typed values; its problems go to ``problems``."""
+        """One column's cell texts (校验码) and typed values; its problems go to ``problems``.
+
+        The hot loop of an import: each way below does per cell only what that column needs, in C where it can
+        (a column of plain text cells is stripped by ``map``, not a Python call per cell)."""
         free_text = check_kind == fmt.TEXT and (col is None or (col.kind == fmt.TEXT and not _normalised(col)))
+        table = None
         if free_text:
-            texts = [v.strip() if v.__class__ is str else _text(v) for v in raw]
-            # Stored as the forms store free text: a literal "_x0001_" in a cell reads as a control character.
-            typed = [clean_text(t) or None for t in texts] if col is not None else texts
-        elif len(distinct := set(raw)) * 2 > len(raw) or bool in set(map(type, distinct)):
-            # Mostly different values (明细编号, 银行卡号): cell by cell is quicker than a table of readings;
-            # and True == 1 could not be keyed apart in one anyway.
-            read = self._reader(check_kind, col)
-            texts, typed, messages = map(list, zip(*map(read, raw)))
-            if messages.count(None) != len(messages):
-                for k, message in enumerate(messages):
-                    if message is not None:
-                        problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]), message)))
+            kinds = set(map(type, raw))
+            texts = list(map(str.strip, raw)) if kinds == _STR else [
+                v.strip() if v.__class__ is str else _text(v) for v in raw]
+            if col is None:
+                typed = texts
+            elif all(map(str.isprintable, texts)):  # nothing for clean_text to take out: the common case
+                typed = [t or None for t in texts]
+            else:
+                # Stored as the forms store free text: a literal "_x0001_" in a cell reads as a control character.
+                typed = [clean_text(t) or None for t in texts]
         else:
-            read = self._reader(check_kind, col)
-            table = {v: read(v) for v in distinct}
-            texts = list(map({v: g[0] for v, g in table.items()}.__getitem__, raw))
-            typed = list(map({v: g[1] for v, g in table.items()}.__getitem__, raw))
-            bad = {v: g[2] for v, g in table.items() if g[2] is not None}
-            if bad:
-                for k, v in enumerate(raw):
-                    if v in bad:
-                        problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(v), bad[v])))
+            distinct = set(raw)
+            kinds = set(map(type, distinct))
+            if len(distinct) * 2 > len(raw) or bool in kinds:
+                # Mostly different values (明细编号, 银行卡号): cell by cell is quicker than a table of readings;
+                # and True == 1 could not be keyed apart in one anyway.
+                texts = self._plain_codes(col, raw) if kinds == _STR else None
+                if texts is not None:
+                    typed = [t or None for t in texts]
+                else:
+                    read = self._reader(check_kind, col)
+                    texts, typed, messages = map(list, zip(*map(read, raw)))
+                    if messages.count(None) != len(messages):
+                        for k, message in enumerate(messages):
+                            if message is not None:
+                                problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(raw[k]),
+                                                             message)))
+            else:
+                read = self._reader(check_kind, col)
+                table = {v: read(v) for v in distinct}
+                texts = list(map({v: g[0] for v, g in table.items()}.__getitem__, raw))
+                if all(g[0] is g[1] for g in table.values()):  # codes read as themselves (the common case)
+                    typed = texts[:]
+                else:
+                    typed = list(map({v: g[1] for v, g in table.items()}.__getitem__, raw))
+                bad = {v: g[2] for v, g in table.items() if g[2] is not None}
+                if bad:
+                    for k, v in enumerate(raw):
+                        if v in bad:
+                            problems.append((k, i, Issue(sheet.name, first + k, col.header, _text(v), bad[v])))
         if col is not None and col.limit is not None:
             self._limit(sheet, col, raw, typed, first, i, problems)
-        if col is not None and FormulaWithoutValue in set(map(type, raw)):
+        # The kinds of the distinct values are those of the cells: a FormulaWithoutValue equals no other value.
+        if col is not None and FormulaWithoutValue in kinds:
             # A formula whose result the file does not hold reads as nothing: say so, not "必须填写" (or nothing).
             failed = {k for k, j, _issue in problems if j == i}
             for k, v in enumerate(raw):
@@ -673,12 +711,24 @@ class Validator:
                     formula = f"={v.formula}" if v.formula else ""
                     problems.append((k, i, Issue(sheet.name, first + k, col.header, formula,
                                                  FormulaWithoutValue.MESSAGE)))
-        if col is not None and col.required and None in typed:
+        if col is not None and col.required and (
+                any(g[1] is None for g in table.values()) if table is not None else None in typed):
             failed = {k for k, j, _issue in problems if j == i}
             for k, value in enumerate(typed):
                 if value is None and k not in failed:
                     problems.append((k, i, Issue(sheet.name, first + k, col.header, "", _REQUIRED.format(col.header))))
         return texts, typed
+
+    @staticmethod
+    def _plain_codes(col: fmt.Column | None, raw: tuple) -> list[str] | None:
+        """A column of codes (明细编号, 流水号 …) whose text cells are all clean already — ASCII, printable, without
+        spaces, so that normalise() leaves each as it is — stripped, in one pass in C; None when the column is not
+        such a column or any cell is not so clean (then each cell is read on its own, and explained)."""
+        if col is None or col.kind != fmt.TEXT or not _normalised(col) or col.header in record_codes.BY_HEADER:
+            return None
+        texts = list(map(str.strip, raw))
+        joined = "".join(texts)
+        return texts if joined.isascii() and joined.isprintable() and " " not in joined else None
 
     @staticmethod
     def _limit(sheet: fmt.Sheet, col: fmt.Column, raw: tuple, typed: list, first: int, i: int, problems: list) -> None:
@@ -729,6 +779,17 @@ class Validator:
                 if v.__class__ is str:
                     text = v.strip()
                     if is_valid(text, today):  # as typed, already right: no need to normalise or explain
+                        return text, text, None
+                return general(v)
+
+            return read
+        if col is not None and col.kind == fmt.CODE and col.code_list == "relation":
+            standard = set(standard_names())  # as written, most books' words: the rest go the general way
+
+            def read(v: object) -> tuple[str, object, str | None]:
+                if v.__class__ is str:
+                    text = v.strip()
+                    if text in standard:
                         return text, text, None
                 return general(v)
 
@@ -799,6 +860,12 @@ class Validator:
                 raise CellError("应填“是”或“否”")
             return text == "是"
         text = _text(v)
+        if kind == fmt.CODE and col.code_list == "relation":  # GB/T 4761-2008 names and the words books write
+            try:
+                relation = relation_of(text)
+            except UserError as err:
+                raise CellError(err.message) from None
+            return relation.name if relation.as_written is None else RelationWord(relation.name, relation.as_written)
         if kind == fmt.CODE:
             allowed = self.allowed(col.code_list)
             if text not in allowed:
@@ -960,12 +1027,16 @@ class Validator:
                 return False
             return True
 
+        # The archives a row may name, asked by every row of the big sheets: archive_found says what is wrong
+        # with any other.
+        fine = {no for no in households if no} | {no for no, a in stored.items() if not self._outside(a.unit_code)}
         # 家庭成员
         members: dict[str, list[Row]] = {}
         archive_of = _fields(fmt.MEMBERS, "档案编号")
         for row in r.sheets.get(fmt.MEMBERS.name, []):
             no, = archive_of(row.values)
-            archive_found(fmt.MEMBERS.name, row, no)
+            if no not in fine:
+                archive_found(fmt.MEMBERS.name, row, no)
             members.setdefault(no, []).append(row)
         # 资金收支
         for row in r.sheets.get(fmt.FUND_ENTRIES.name, []):
@@ -1010,7 +1081,7 @@ class Validator:
                 self.error(sheet, row.number, "批次编号", batch, self._foreign_batch(batch, foreign[batch]))
             elif batch and batch not in batches:
                 self.error(sheet, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
-            if archive_found(sheet, row, no) and name and id_number:
+            if (no in fine or archive_found(sheet, row, no)) and name and id_number:
                 known = people.get(no)
                 if known is not None and (str(name), id_number) not in known:
                     self.error(sheet, row.number, "身份证号", id_number,
@@ -1031,7 +1102,8 @@ class Validator:
                            self._foreign_batch(batch, foreign[batch]))
             elif batch and batch not in batches:
                 self.error(fmt.VERIFICATIONS.name, row.number, "批次编号", batch, "批次编号在帮扶批次中找不到")
-            archive_found(fmt.VERIFICATIONS.name, row, no)
+            if no not in fine:
+                archive_found(fmt.VERIFICATIONS.name, row, no)
 
     def _foreign_batch(self, code: str, unit: str) -> str:
         return (f"批次{code}不在这份交换表中，本数据库中的{code}是单位{unit}的批次，不是{self.result.unit_code}的；"
@@ -1192,6 +1264,9 @@ class Validator:
         needed = {archive_of(row.values)[0] for row in self.result.sheets.get(fmt.AID_RECORDS.name, [])} - {None}
         head = _fields(fmt.HOUSEHOLDS, "姓名", "身份证号")
         member = _fields(fmt.MEMBERS, "姓名", "身份证号")
+        # An archive the workbook lists without any 家庭成员 rows keeps the members stored (the import replaces a
+        # member list only with rows of its own): a line for one of them (a child's 金秋助学) is theirs too.
+        kept = self._stored_members([no for no in needed if no in households and no not in members])
         for no in needed:
             people = set()
             if no in households:
@@ -1208,72 +1283,102 @@ class Validator:
             elif no in db_archives:
                 people |= {(a, b) for a, b in self.conn.execute(
                     "SELECT name, id_number FROM members WHERE household_id = ?", (db_archives[no],))}
+            else:
+                people |= kept.get(no, set())
             out[no] = people
         return out
 
+    def _stored_members(self, archive_nos: list[str]) -> dict[str, set[tuple[str, str]]]:
+        """archive no → {(name, id)} of the members the database has for these archives (few queries however many)."""
+        out: dict[str, set[tuple[str, str]]] = {}
+        for start in range(0, len(archive_nos), 500):
+            chunk = archive_nos[start:start + 500]
+            for no, name, id_number in self.conn.execute(
+                    "SELECT h.archive_no, m.name, m.id_number FROM households h JOIN members m ON m.household_id = h.id"
+                    f" WHERE h.archive_no IN ({', '.join('?' * len(chunk))})", chunk):
+                out.setdefault(no, set()).add((name, id_number))
+        return out
+
     def _duplicates(self) -> None:
-        """One ID may not head or belong to two 在档/临时 households, in the workbook or against the database."""
+        """一户一档 (EXCHANGE.md, 困难职工档案). Within one unit's archive — the workbook's rows together with that
+        unit's rows stored — one ID may not head or belong to two 在档/临时 households: an error naming both. Across
+        units it may: a finding for the centre (跨单位重复), one warning per person naming each unit and archive."""
         r = self.result
-        rows = r.sheets.get(fmt.HOUSEHOLDS.name, [])
-        head = _fields(fmt.HOUSEHOLDS, "档案编号", "身份证号", "档案状态")
-        status = {no: state for no, _idn, state in (head(row.values) for row in rows)}
-        holders: dict[str, tuple[str, Row, str]] = {}   # id → (archive no, row, sheet)
-        in_book = set(status)
-        member_rows = r.sheets.get(fmt.MEMBERS.name, [])
+        own_unit = r.unit_code or r.own_unit
+        head = _fields(fmt.HOUSEHOLDS, "档案编号", "身份证号", "档案状态", "所属单位代码")
         member = _fields(fmt.MEMBERS, "档案编号", "身份证号")
-        people = [(row, fmt.HOUSEHOLDS.name, *head(row.values)[:2]) for row in rows]
-        people += [(row, fmt.MEMBERS.name, *member(row.values)) for row in member_rows]
-        db_status = {}
-        if member_rows:
-            missing = {no for _row, sheet, no, _idn in people if sheet == fmt.MEMBERS.name} - in_book
-            for no in missing:
-                got = self.conn.execute("SELECT archive_status FROM households WHERE archive_no = ?", (no,)).fetchone()
-                if got:
-                    db_status[no] = got[0]
-        for row, sheet, no, idn in people:
-            if not idn or not no or (status.get(no) or db_status.get(no)) not in _ACTIVE:
-                continue
-            other = holders.get(idn)
-            if other and other[0] != no:
-                self.error(sheet, row.number, "身份证号", idn,
-                           f"身份证号{idn}同时在档案{other[0]}和{no}中，一人不能属于两户在档或临时档案")
-            elif not other:
-                holders[idn] = (no, row, sheet)
-        if not holders:
+        book: dict[str, tuple[str, str]] = {}    # the workbook's archives: no → (status, unit)
+        people: list[tuple[Row, str, str, str]] = []   # (row, sheet, archive no, ID) in the workbook's order
+        for row in r.sheets.get(fmt.HOUSEHOLDS.name, []):
+            no, idn, status, unit = head(row.values)
+            if no:
+                book.setdefault(no, (status, unit or own_unit))
+            people.append((row, fmt.HOUSEHOLDS.name, no, idn))
+        replaced = set()                          # archives whose member list the workbook replaces
+        for row in r.sheets.get(fmt.MEMBERS.name, []):
+            no, idn = member(row.values)
+            replaced.add(no)
+            people.append((row, fmt.MEMBERS.name, no, idn))
+        people = [p for p in people if p[2] and p[3]]
+        if not people:
             return
-        for idn, other_no in self._open_holders(holders):
-            no, row, sheet = holders[idn]
-            if other_no == no or other_no in in_book:
+        # The stored side: the archives the workbook's members belong to without the workbook having them, and
+        # every stored archive its people head or belong to (one indexed lookup each, however big the database).
+        named = {no for _row, _sheet, no, _idn in people if no not in book}
+        stored_archives = import_checks.archives(self.conn, named) if named else {}
+        facts = {no: (a.status, a.unit_code) for no, a in stored_archives.items()} | book
+        # ID → archive no → (unit, the workbook's row or None where only the database has it), in order found.
+        held: dict[str, dict[str, tuple[str, Row | None, str]]] = {}
+        for row, sheet, no, idn in people:
+            status, unit = facts.get(no, (None, own_unit))
+            if status in _ACTIVE:
+                held.setdefault(idn, {}).setdefault(no, (unit, row, sheet))
+        names = {row["单位代码"]: row["单位名称"] for row in r.sheets.get(fmt.UNITS.name, []) if row["单位代码"]}
+        if r.unit_code and r.unit_name:
+            names.setdefault(r.unit_code, r.unit_name)
+        for h in import_checks.holdings(self.conn, held):
+            if (h.archive_no in book and h.is_head) or (h.archive_no in replaced and not h.is_head):
+                continue  # the workbook's rows say who heads it and who belongs to it now
+            status, unit = book.get(h.archive_no, (h.status, h.unit_code))
+            if status in _ACTIVE:
+                held[h.id_number].setdefault(h.archive_no, (unit, None, ""))
+        crossing = [archives for archives in held.values()
+                    if len({unit for unit, _r, _s in archives.values()}) > 1]
+        missing = {unit for archives in crossing for unit, _r, _s in archives.values()} - names.keys()
+        if missing:
+            names.update(import_checks.unit_names(self.conn, missing))
+        for idn, archives in held.items():
+            if len(archives) < 2:
                 continue
-            self.error(sheet, row.number, "身份证号", idn,
-                       f"身份证号{idn}已在数据库的在档档案{other_no}中，不能再属于档案{no}")
+            entries = list(archives.items())   # the workbook's first, in its order; then the stored ones
+            for k, (no, (unit, row, sheet)) in enumerate(entries):
+                if row is None:
+                    continue
+                same = [(j, other, other_row) for j, (other, (other_unit, other_row, _s)) in enumerate(entries)
+                        if other_unit == unit and j != k]
+                before = next((other for j, other, other_row in same if j < k and other_row is not None), None)
+                stored = next((other for _j, other, other_row in same if other_row is None), None)
+                if before:
+                    self.error(sheet, row.number, "身份证号", idn,
+                               f"身份证号{idn}同时在档案{before}和{no}中，一人不能属于两户在档或临时档案"
+                               f"（同属单位{unit}）")
+                elif stored:
+                    self.error(sheet, row.number, "身份证号", idn,
+                               f"身份证号{idn}已在数据库的在档档案{stored}中（同属单位{unit}），不能再属于档案{no}")
+            units = dict.fromkeys(unit for unit, _r, _s in archives.values())
+            if len(units) > 1:
+                row, sheet = next((row, sheet) for _u, row, sheet in archives.values() if row is not None)
+                where = "、".join(
+                    f"{_unit_words(unit, names)}的档案{no}{'（本数据库中）' if row_of is None else ''}"
+                    for no, (unit, row_of, _s) in archives.items())
+                self.warn(sheet, row.number, "身份证号", idn,
+                          f"跨单位重复：身份证号{idn}同时在{where}中，都是在档或临时。不同单位之间不算错误，照常导入；"
+                          "请在“汇总 → 跨单位重复”中核实处理")
 
 
-    def _open_holders(self, ids: dict[str, object]) -> list[tuple[str, str]]:
-        """(ID number, archive no) of the database's open archives whose head or member holds one of ``ids``."""
-        conn = self.conn
-        open_archives = conn.execute("SELECT count(*) FROM households WHERE archive_status IN ('在档','临时')"
-                                     ).fetchone()[0]
-        if open_archives <= len(ids):
-            # Fewer open archives than the workbook has people (a new office, a year's re-import): reading
-            # them all is quicker than looking each ID up.
-            return [(idn, no) for idn, no in conn.execute(
-                "SELECT h.id_number, h.archive_no FROM households h WHERE h.archive_status IN ('在档','临时')"
-                " UNION ALL SELECT m.id_number, h.archive_no FROM households h JOIN members m"
-                " ON m.household_id = h.id WHERE h.archive_status IN ('在档','临时')") if idn in ids]
-        # A centre's database: driven from the workbook's IDs (CROSS JOIN keeps that order), one indexed
-        # lookup each, whatever the size of the database.
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_check_ids (id_number TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.x_check_ids")
-        conn.executemany("INSERT INTO temp.x_check_ids VALUES (?)", [(i,) for i in ids])
-        found = conn.execute(
-            "SELECT h.id_number, h.archive_no FROM temp.x_check_ids t CROSS JOIN households h"
-            " ON h.id_number = t.id_number WHERE h.archive_status IN ('在档','临时')"
-            " UNION ALL SELECT m.id_number, h.archive_no FROM temp.x_check_ids t CROSS JOIN members m"
-            " ON m.id_number = t.id_number JOIN households h ON h.id = m.household_id"
-            " WHERE h.archive_status IN ('在档','临时')").fetchall()
-        conn.execute("DELETE FROM temp.x_check_ids")
-        return [tuple(r) for r in found]
+def _unit_words(code: str, names: dict[str, str]) -> str:
+    """单位460001（省财贸工会）, or 单位460001 where its name is not known."""
+    return f"单位{code}（{names[code]}）" if names.get(code) else f"单位{code}"
 
 
 _FORMAT_NAMES = {normalise(name): name for name in (fmt.MANIFEST, *fmt.BY_NAME)}

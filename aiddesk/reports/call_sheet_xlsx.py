@@ -12,13 +12,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..atomic import write_atomically
 from ..core.errors import UserError
+from .xlsx_layout import DATE_FORMAT, fit_columns, fit_heights, print_setup
 
 if TYPE_CHECKING:  # the PDF module pulls in reportlab, which a workbook does not need
     from .call_sheet import CallSheet
 
 SHEET = "电话抽查"
 HEADER = ("序号", "单位", "姓名", "手机号码", "金额（元）", "发放日期", "发放方式", "核实结果", "备注", "抽查人", "日期")
-_WIDTHS = (6, 16, 10, 15, 12, 12, 11, 12, 30, 10, 12)
+# The columns filled in by hand keep room to write in; the others are as wide as what they hold.
+_HAND_WIDTHS = {8: 12, 9: 30, 10: 10, 11: 12}
 RESULT_COLUMN = 8
 YUAN_FORMAT = "#,##0.00"
 
@@ -58,7 +60,6 @@ def write_call_sheet_xlsx(path: str | os.PathLike, sheet: CallSheet) -> int:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(HEADER))
         if row >= 5:
             cell.font = _NOTE_FONT
-            ws.row_dimensions[row].height = 28   # Excel does not grow a merged cell to its text
 
     top = len(facts) + 3
     for col, text in enumerate(HEADER, start=1):
@@ -69,8 +70,7 @@ def write_call_sheet_xlsx(path: str | os.PathLike, sheet: CallSheet) -> int:
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for i, r in enumerate(sheet.rows, start=1):
         row = top + i
-        values = (i, r.unit_name, r.name, r.phone, r.amount, r.paid_on.isoformat() if r.paid_on else "",
-                  r.payment_method, None, None, None, None)
+        values = (i, r.unit_name, r.name, r.phone, r.amount, r.paid_on, r.payment_method, None, None, None, None)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, value)
             cell.border = _BORDER
@@ -79,6 +79,7 @@ def write_call_sheet_xlsx(path: str | os.PathLike, sheet: CallSheet) -> int:
         phone = ws.cell(row, 4)
         phone.data_type, phone.number_format = "s", "@"   # a number would lose a landline's leading 0
         ws.cell(row, 5).number_format = YUAN_FORMAT
+        ws.cell(row, 6).number_format = DATE_FORMAT   # a date Excel sorts and filters, not text
     end = top + len(sheet.rows)
 
     # 核实结果 is chosen from the code list, so a filled-in sheet reads back without guessing.
@@ -90,15 +91,11 @@ def write_call_sheet_xlsx(path: str | os.PathLike, sheet: CallSheet) -> int:
     ws.cell(end + 2, 1, "抽查人（签字）：")
     ws.cell(end + 2, 5, "复核人（签字）：")
     ws.cell(end + 2, 9, "日期：")
-    for col, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = ws.cell(top + 1, 1)
-    ws.print_title_rows = f"{top}:{top}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    fit_columns(ws, rows=range(top, end + 1), minimum=_HAND_WIDTHS)
+    # The facts are merged over the whole width: neither Excel nor WPS grows a merged row to its text, and a
+    # long 各单位抽取 would otherwise cover the row under it.
+    fit_heights(ws, rows=range(2, 2 + len(facts)))
+    print_setup(ws, title_rows=(top, top))
     # Excel or WPS holding the old file is the usual reason a replace fails on Windows.
     write_atomically(path, wb.save, opened_in=" Excel ")
     return len(sheet.rows)

@@ -7,7 +7,6 @@ the header frozen and repeated on printed pages, landscape A4.
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -18,7 +17,9 @@ from openpyxl.utils import get_column_letter
 from ..atomic import write_atomically
 from ..core.evaluation import CENT, EvaluationResult, Template
 from .evaluation_pdf import HEADER, RECONSTRUCTED_MARK, basis_text, group_weights, levels
+from .xlsx_layout import fit_heights, print_setup
 
+# Fixed, not from content: the long texts (三级指标, 评分标准, 计分依据) wrap in columns that share a landscape page.
 WIDTHS = (12, 6, 16, 6, 30, 6, 40, 9, 44)   # characters
 HEADER_ROW = 4
 _THIN = Side(style="thin", color="000000")
@@ -83,22 +84,16 @@ def write_evaluation_xlsx(result: EvaluationResult, template: Template, out: Pat
         if not item.applicable:
             for c in range(5, len(HEADER) + 1):
                 ws.cell(row, c).font = _GREY
-        ws.row_dimensions[row].height = _height(third, item.row.standard, basis_text(item))
         previous = (first, second)
         row += 1
     _close(ws, runs, 1, row - 1)
     _close(ws, runs, 3, row - 1)
     last_row = _tail(ws, row, result, template)
 
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    # Each row as high as its wrapped texts, the merged group names included (no suite grows a merged cell).
+    fit_heights(ws)
     ws.print_area = f"A1:{last}{last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    print_setup(ws, title_rows=(HEADER_ROW, HEADER_ROW), landscape=True)
     # Excel or WPS holding the old file is the usual reason a replace fails on Windows.
     write_atomically(out, wb.save, opened_in=" Excel ")
 
@@ -165,12 +160,3 @@ def _number(value: Decimal | None) -> Decimal | int | None:
 def _text(value: Decimal) -> str:
     number = _number(value)
     return f"{number}"
-
-
-def _height(*texts: str) -> float:
-    """Row height for the wrapped texts of a line (Excel does not grow a row to wrapped text on its own)."""
-    lines = 1
-    for text, width in zip(texts, (WIDTHS[4], WIDTHS[6], WIDTHS[8])):
-        shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text or "")
-        lines = max(lines, shown // max(width - 2, 1) + 1)
-    return 15 * lines + 4

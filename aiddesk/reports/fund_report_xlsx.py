@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import write_atomically
 from ..core.fund_report import FundReport
 from . import fund_report_sections as fs
+from .xlsx_layout import content_widths, fit_heights, print_setup, set_widths
 
 YUAN_FORMAT = "#,##0.00"
 # 万元 has up to six decimals and always at least two, as in 408.772945 or 24.00: never rounded.
@@ -31,7 +31,8 @@ _BOLD = Font(bold=True)
 _SECTION_FONT = Font(bold=True, size=13)
 _NOTE_FONT = Font(size=9, color="444444")
 _OVERVIEW_COLS = 10       # the overview's text spans this many columns …
-_OVERVIEW_COL_WIDTH = 12  # … of this width (characters)
+_OVERVIEW_COL_WIDTH = 10  # … of this width (characters): 100 in all, an A4 portrait page at full size
+_MIN_WIDTH = 8            # a table's narrowest column
 
 
 def write_fund_report_xlsx(report: FundReport, out: Path, *, today: date) -> None:
@@ -68,7 +69,7 @@ def _overview(ws: Worksheet, report: FundReport, today: date) -> None:
     ws.row_dimensions[1].height = 30
     ws["A2"] = (f"单位：{report.unit_name}（{report.unit_code}）　年度：{report.year}年　"
                 f"编制日期：{today.year}年{today.month}月{today.day}日　金额单位：元（另列万元）")
-    ws["A2"].alignment = Alignment(horizontal="center")
+    ws["A2"].alignment = Alignment(horizontal="center", wrap_text=True)  # a long unit name takes two lines
     ws.merge_cells(f"A2:{last}2")
     ws["A4"] = "情况概述"
     ws["A4"].font = _SECTION_FONT
@@ -77,20 +78,19 @@ def _overview(ws: Worksheet, report: FundReport, today: date) -> None:
         cell = ws.cell(row, 1, "　　" + text)  # two full-width spaces: the first-line indent of Chinese prose
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=_OVERVIEW_COLS)
-        # Excel does not grow a merged cell to its text: give the row the height of its lines.
-        per_line = _OVERVIEW_COLS * _OVERVIEW_COL_WIDTH - 2
-        ws.row_dimensions[row].height = 15 * (_display_width(cell.value) // per_line + 1) + 4
         row += 1
     ws.cell(row + 1, 1, "各部分明细见后面的工作表：" + "、".join(
         _sheet_name(s.title) for s in fs.sections(report))).font = _NOTE_FONT
-    _print_setup(ws)
+    # Excel does not grow a merged cell to its text: each paragraph's row gets the height of its lines.
+    fit_heights(ws)
+    print_setup(ws)
 
 
 # ---- one sheet per section ---------------------------------------------------------------------------
 
 def _section_sheet(ws: Worksheet, section: fs.Section) -> None:
     ws.cell(1, 1, section.title).font = _SECTION_FONT
-    row, widths, frozen = 3, {}, False
+    row, texts, titles = 3, [], None
     for grid in section.grids:
         if grid.caption:
             ws.cell(row, 1, grid.caption).font = _BOLD
@@ -99,42 +99,36 @@ def _section_sheet(ws: Worksheet, section: fs.Section) -> None:
             ws.cell(row, 1, grid.empty)
             row += 2
             continue
-        if not frozen:
+        if titles is None:
             # The first table's header stays in view while its rows scroll, and heads every printed page.
-            ws.freeze_panes = ws.cell(row + len(grid.header), 1)
-            ws.print_title_rows = f"{row}:{row + len(grid.header) - 1}"
-            frozen = True
-        row = _grid(ws, grid, row, widths) + 1
+            titles = (row, row + len(grid.header) - 1)
+        row = _grid(ws, grid, row, texts) + 1
     for note in section.notes:
         ws.cell(row, 1, note).font = _NOTE_FONT
         row += 1
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(max(width + 3, 8), 40)
-    _print_setup(ws)
+    # Columns as wide as the tables' texts (titles, captions and notes run on over empty cells).
+    widths = content_widths(texts, minimum={c: _MIN_WIDTH for c in range(1, max(map(len, texts), default=0) + 1)})
+    set_widths(ws, widths)
+    fit_heights(ws)
+    print_setup(ws, title_rows=titles, widths=widths)
 
 
-def _print_setup(ws: Worksheet) -> None:
-    """Printed from Excel, a sheet is A4 and as wide as the paper, however many pages long."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-
-
-def _grid(ws: Worksheet, grid: fs.Grid, top: int, widths: dict[int, int]) -> int:
-    """Write one table from row ``top``; returns the row after it. ``widths`` gathers each column's widest text."""
+def _grid(ws: Worksheet, grid: fs.Grid, top: int, texts: list[list[str | None]]) -> int:
+    """Write one table from row ``top``; returns the row after it. ``texts`` gathers its rows' texts as shown
+    (None for a header spanning columns: its text does not size one column)."""
     cells = grid.header + grid.rows
     kinds = ["head"] * len(grid.header) + grid.kinds
     for r, (row, kind) in enumerate(zip(cells, kinds)):
+        shown: list[str | None] = []
         for c, value in enumerate(row):
             cell = ws.cell(top + r, c + 1)
             cell.border = _BORDER
+            spanned = kind == "head" and c + 1 < len(row) and row[c + 1] is fs.LEFT
+            shown.append(None if spanned or value is fs.UP or value is fs.LEFT else fs.cell_text(value))
             if value is fs.UP or value is fs.LEFT:
                 continue
             _put(cell, value, kind, "center" if kind == "head" else fs.alignment(grid, c, value))
-            spanned = kind == "head" and c + 1 < len(row) and row[c + 1] is fs.LEFT
-            if not spanned:
-                widths[c + 1] = max(widths.get(c + 1, 0), _display_width(fs.cell_text(value)))
+        texts.append(shown)
     for (r, c), (h, w) in fs.spans(cells).items():
         ws.merge_cells(start_row=top + r, start_column=c + 1, end_row=top + r + h - 1, end_column=c + w)
     return top + len(cells)
@@ -159,11 +153,6 @@ def _put(cell, value: fs.Cell, kind: str, horizontal: str) -> None:
         cell.font, cell.fill = _BOLD, _TOTAL_FILL
     elif kind == fs.SUBTOTAL:
         cell.fill = _SUBTOTAL_FILL
-
-
-def _display_width(text: str) -> int:
-    """Columns a text takes in Excel: a Chinese character is two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 # ---- writing ---------------------------------------------------------------------------------------

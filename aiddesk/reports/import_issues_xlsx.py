@@ -11,7 +11,9 @@ from ..atomic import write_atomically
 SHEET = "问题清单"
 HEADER = ("类别", "工作表", "行", "列", "内容", "说明")
 ERROR, WARNING = "错误", "提醒"
-_WIDTHS = (8, 16, 7, 16, 26, 90)
+# 说明 is prose, read best wide; 内容 is a cell's value (a 明细编号, an ID) and wraps past 40 (a checksum).
+_CAPS = {5: 40, 6: 70}
+_WRAPPED = (5, 6)
 
 
 class IssueLike(Protocol):
@@ -39,30 +41,37 @@ def write_import_issues_xlsx(path: str | os.PathLike, errors: Sequence[IssueLike
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+
+    from .xlsx_layout import content_widths, height_for, lines_needed, print_setup, set_widths, shown
 
     rows = issue_rows(errors, warnings)
 
     def build(tmp: str) -> None:
-        # Write-only and unstyled data cells: a big ledger can have tens of thousands of issues.
+        # Write-only and mostly unstyled data cells: a big ledger can have tens of thousands of issues.
         wb = Workbook(write_only=True)
         wb.properties.title = f"{source}导入检查问题清单" if source else "导入检查问题清单"
         wb.properties.creator = "AidDesk"
         ws = wb.create_sheet(SHEET)
-        for i, width in enumerate(_WIDTHS):
-            ws.column_dimensions[chr(ord("A") + i)].width = width
-        ws.freeze_panes = "A2"
+        # A write-only sheet takes its widths before its rows: measured from the rows themselves.
+        widths = content_widths([HEADER, *rows], caps=_CAPS)
+        set_widths(ws, widths)
+        print_setup(ws, title_rows=(1, 1), widths=widths)
         ws.auto_filter.ref = f"A1:F{len(rows) + 1}"
+        wrap = Alignment(wrap_text=True, vertical="top")
 
-        def text(value):
+        def text(value, wrapped: bool):
             if not isinstance(value, str):
                 return value
             # Cells come from someone else's file: control characters would make openpyxl refuse the whole
             # workbook, and a text starting with "=" must stay text, not become a formula.
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if value.startswith("="):
+            if value.startswith("=") or wrapped:
                 cell = WriteOnlyCell(ws, value)
-                cell.data_type = "s"
+                if value.startswith("="):
+                    cell.data_type = "s"
+                if wrapped:  # only the cells that need it are styled
+                    cell.alignment = wrap
                 return cell
             return value
 
@@ -72,8 +81,19 @@ def write_import_issues_xlsx(path: str | os.PathLike, errors: Sequence[IssueLike
             cell.font = Font(bold=True)
             header.append(cell)
         ws.append(header)
-        for row in rows:
-            ws.append([text(v) for v in row])
+        measured: dict[tuple[int, str], int] = {}  # the same message comes back row after row
+
+        def lines_of(column: int, value) -> int:
+            key = (column, shown(value))
+            if key not in measured:
+                measured[key] = lines_needed(key[1], widths[column])
+            return measured[key]
+
+        for number, row in enumerate(rows, start=2):
+            lines = {c: lines_of(c, row[c - 1]) for c in _WRAPPED}
+            if max(lines.values()) > 1:  # a long text wraps, and its row is as high as its lines
+                ws.row_dimensions[number].height = height_for(max(lines.values()))
+            ws.append([text(v, lines.get(c, 1) > 1) for c, v in enumerate(row, start=1)])
         wb.save(tmp)
 
     write_atomically(path, build, opened_in="Excel 或 WPS")

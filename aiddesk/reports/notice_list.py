@@ -25,6 +25,9 @@ _COLS = [12 * mm, 22 * mm, 40 * mm, 0, 26 * mm, 26 * mm]
 _COLS[3] = CONTENT_W - sum(_COLS)
 _HEADER = ("序号", "姓名", "身份证号", "所属单位", "困难类别", "金额（元）")
 _ALIGNS = ("CENTRE", "CENTRE", "CENTRE", "LEFT", "CENTRE", "RIGHT")
+# Where a batch has no 异议联系电话 (a unit's batch taken in from its exchange workbook has none), the notice
+# leaves a line for the number to be written in by hand: room for "0898-66123456" in a pen's hand.
+BLANK_PHONE = "_" * 20
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def _notice_text(batch: Batch, office_name: str, count: int, total: Decimal, not
         opening = f"根据困难职工帮扶救助工作有关规定，经本人申请、工会审核，现将{batch.name}拟帮扶对象名单予以公示"
     return (f"{opening}（共 {count} 人，金额合计 {format_yuan(total)} 元）。"
             f"公示期为{cn_date(start)}至{cn_date(end)}。"
-            f"如有异议，请于公示期内向{office_name}反映，联系电话：{notice_phone}。"
+            f"如有异议，请于公示期内向{office_name}反映，联系电话：{notice_phone or BLANK_PHONE}。"
             "反映情况应实事求是，对反映人的信息予以保密。")
 
 
@@ -75,14 +78,13 @@ def write_notice_list(path: str | os.PathLike, *, batch: Batch, office_name: str
                       rules: NoticeRules | None = None, progress: Callable[[int], bool] | None = None) -> int:
     """Write the 公示名单 (or 再公示名单) of ``batch`` as an A4 PDF; return the number of people on it.
 
-    ID numbers are masked with the notice rules; phone numbers are not printed.
+    ID numbers are masked with the notice rules; phone numbers are not printed. A blank ``notice_phone``
+    prints as a line (:data:`BLANK_PHONE`) where the office writes its number in by hand.
     ``progress(n)`` is called as pages fill, with the rows laid out so far;
     returning ``False`` cancels (:class:`~aiddesk.reports.common.Cancelled`, no file).
     """
     if not rows:
         raise UserError("名单中没有任何人，无法打印公示名单")
-    if not notice_phone.strip():
-        raise UserError("请填写公示联系电话：群众对名单有异议时需要知道向谁反映", field="notice_phone")
     start, end = period
     if end < start:
         raise UserError("公示结束日期早于开始日期，请检查公示期")

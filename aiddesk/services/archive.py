@@ -16,6 +16,7 @@ from ..core.proofs import missing_proofs
 from ..core.record_codes import check_archive_no
 from ..db import Database
 from ..db import attachments as attachment_repo
+from ..db import duplicates as duplicate_repo
 from ..db import households as repo
 from ..db import status_history
 from ..db.audit import Actor, AuditEntry, household_history, record
@@ -52,8 +53,9 @@ def _next_stamp(stamp: str, previous: str) -> str:
 
 
 def _members_text(h: Household) -> str:
-    return "；".join(f"{m.name}（{m.relation}，{m.id_number or '无身份证号'}，月收入{m.monthly_income}）"
-                    for m in h.members)
+    # The book's word for a relation is part of the record (and of its digest): a change of it alone is logged too.
+    return "；".join(f"{m.name}（{m.relation}，{f'台账写作“{m.relation_as_written}”，' if m.relation_as_written else ''}"
+                    f"{m.id_number or '无身份证号'}，月收入{m.monthly_income}）" for m in h.members)
 
 
 def _audit_values(h: Household) -> dict:
@@ -133,10 +135,11 @@ class ArchiveService:
 
         with self.db.transaction():
             h.archive_no = _checked_archive_no(conn, h)
-            holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id) \
-                if h.archive_status in ("在档", "临时") else {}
-            if holders:
-                raise ValidationError(_one_household_problems(h, holders))
+            if h.archive_status in ("在档", "临时"):
+                same_unit, elsewhere = _open_holders(conn, h)
+                if same_unit:
+                    raise ValidationError(_one_household_problems(h, same_unit))
+                warnings.extend(_other_units_warnings(h, elsewhere))
             taken = repo.archive_no_holder(conn, h.archive_no, exclude_id=h.id) if h.archive_no else None
             if taken:
                 raise ValidationError({"archive_no": f"档案编号 {h.archive_no} 已被 {taken.name} 的档案使用，"
@@ -304,9 +307,36 @@ def _checked_archive_no(conn, h: Household) -> str:
     return _checked(h.archive_no)
 
 
+def _open_holders(conn, h: Household) -> tuple[dict[str, repo.Holder], list]:
+    """The other open archives holding one of ``h``'s ID numbers: of its own unit (一户一档: ID number → the first
+    holder), and of other units (rows of db.duplicates.open_holders)."""
+    same_unit: dict[str, repo.Holder] = {}
+    elsewhere = []
+    for r in duplicate_repo.open_holders(conn, h.id_numbers()):
+        if r["household_id"] == h.id:
+            continue
+        if r["unit_code"] == h.unit_code:
+            same_unit.setdefault(r["id_number"], repo.Holder(r["household_id"], r["archive_no"], r["head"],
+                                                             r["relation"]))
+        else:
+            elsewhere.append(r)
+    return same_unit, elsewhere
+
+
+def _other_units_warnings(h: Household, elsewhere: list) -> list[str]:
+    """跨单位重复 (EXCHANGE.md: across units not an error): a person open at another unit too is saved, with a
+    warning per archive naming that unit — the centre works it in 汇总 → 跨单位重复."""
+    who = {m.id_number: f"家庭成员{m.name}" for m in h.members if m.id_number}
+    who[h.id_number] = "户主"
+    return [f"跨单位重复：身份证号 {r['id_number']}（{who.get(r['id_number'], '')}）同时在{r['unit_name']}（{r['unit_code']}）"
+            f"的{r['archive_status']}档案 {r['archive_no']}（{r['head']}，{r['relation']}）中。不同单位之间不算错误，"
+            "请与该单位核实；中心可在“汇总 → 跨单位重复”中处理" for r in elsewhere]
+
+
 def _refuse_second_open_archive(conn, h: Household, action: str) -> None:
-    """一户一档: an archive opened again must not hold an ID number another open archive holds."""
-    holders = repo.open_archives_holding(conn, h.id_numbers(), exclude_id=h.id)
+    """一户一档: an archive opened again must not hold an ID number another open archive of its unit holds (one
+    open at another unit is a cross-unit duplicate for the centre, not a refusal)."""
+    holders, _elsewhere = _open_holders(conn, h)
     if holders:
         number, holder = next(iter(holders.items()))
         raise UserError(f"{action}：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}）中。"

@@ -14,6 +14,7 @@ from ..core.household import Household, Member
 from ..core.idcard import cross_check, parse_id
 from ..core.money import to_fen
 from ..core.phone import check_phone
+from ..core.relations import kept
 from ..core.text import clean_text, normalise
 
 _CARD = re.compile(r"^\d{12,19}$")
@@ -168,12 +169,6 @@ def _validate_member(m: Member, index: int, *, today: date, seen: dict[str, str]
             problems[key + attr] = f"{where}：{problem}"
     if not m.name:
         problems[key + "name"] = f"{where}：请填写姓名"
-    if not m.relation:
-        problems[key + "relation"] = f"{where}：请选择与户主关系"
-    else:
-        msg = _code(m.relation, "relation", "与户主关系")
-        if msg:
-            problems[key + "relation"] = f"{where}：{msg}"
     if m.identity:
         msg = _code(m.identity, "member_identity", "身份")
         if msg:
@@ -194,13 +189,21 @@ def _validate_member(m: Member, index: int, *, today: date, seen: dict[str, str]
             info = parse_id(m.id_number, today=today)
         except UserError as err:
             problems[key + "id_number"] = f"{where}（{m.name}）：{err.message}"
-            return
-        m.id_number = info.number
-        if info.number in seen:
-            problems[key + "id_number"] = f"{where}（{m.name}）的身份证号与{seen[info.number]}重复"
-        seen[info.number] = f"{where}（{m.name}）"
-        mismatch = cross_check(info, gender=m.gender or None, birth_date=m.birth_date)
-        if mismatch:
-            problems[key + "id_number"] = f"{where}（{m.name}）：{'；'.join(mismatch)}"
-        m.gender = m.gender or info.gender
-        m.birth_date = m.birth_date or info.birth_date
+            info = None
+        if info is not None:
+            m.id_number = info.number
+            if info.number in seen:
+                problems[key + "id_number"] = f"{where}（{m.name}）的身份证号与{seen[info.number]}重复"
+            seen[info.number] = f"{where}（{m.name}）"
+            mismatch = cross_check(info, gender=m.gender or None, birth_date=m.birth_date)
+            if mismatch:
+                problems[key + "id_number"] = f"{where}（{m.name}）：{'；'.join(mismatch)}"
+            m.gender = m.gender or info.gender
+            m.birth_date = m.birth_date or info.birth_date
+    # After the ID number, which may tell the sex a word such as 子女 needs (子 or 女).
+    try:
+        relation = kept(m.relation, m.relation_as_written, gender=m.gender)
+    except UserError as err:
+        problems[key + "relation"] = f"{where}：{err.message}"
+    else:
+        m.relation, m.relation_as_written = relation.name, relation.as_written or ""

@@ -246,6 +246,8 @@ class PaymentService:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
 
+        from ..reports.xlsx_layout import fit_columns, print_setup
+
         self.actor.require(*CLERKS)
         out = Path(out)
         b = _batch(self.db.conn, batch_id)
@@ -287,9 +289,9 @@ class PaymentService:
         amount = ws.cell(last, 5, total)
         amount.number_format = "#,##0.00"
         amount.font = Font(bold=True)
-        for col, width in zip("ABCDE", (7, 12, 22, 24, 14)):
-            ws.column_dimensions[col].width = width
-        ws.freeze_panes = "A2"
+        # The bank's system reads the cells as they are: only widths and print setup are ours to choose.
+        fit_columns(ws)
+        print_setup(ws, title_rows=(1, 1))
 
         write_atomically(out, wb.save, opened_in=" Excel ")
         # The file carries full ID and card numbers: who exported it, and where, is on record.

@@ -277,13 +277,15 @@ def _write_xlsx(path: Path, messages: Sequence[SmsMessage], no_mobile: Sequence[
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from ..reports.xlsx_layout import fit_columns, fit_heights, print_setup
+
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EFEFEF")
+    wrapped, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     wb = Workbook()
     wb.properties.creator = "AidDesk"
-    for ws, headers, rows, widths, text_cols in (
-            (wb.active, LIST_HEADERS, _list_rows(messages), (6, 10, 15, 72, 6, 6), (3,)),
-            (wb.create_sheet(NO_MOBILE_SHEET), NO_MOBILE_HEADERS, _no_mobile_rows(no_mobile), (6, 10, 24, 18, 40),
-             (3, 4))):
+    for ws, headers, rows, text_cols in (
+            (wb.active, LIST_HEADERS, _list_rows(messages), (3,)),
+            (wb.create_sheet(NO_MOBILE_SHEET), NO_MOBILE_HEADERS, _no_mobile_rows(no_mobile), (3, 4))):
         ws.append(list(headers))
         for cell in ws[1]:
             cell.font, cell.fill = bold, fill
@@ -294,11 +296,12 @@ def _write_xlsx(path: Path, messages: Sequence[SmsMessage], no_mobile: Sequence[
                 if c in text_cols:  # phone numbers and archive numbers stay text: Excel would make them numbers
                     cell.value = str(value)
                     cell.data_type, cell.number_format = "s", "@"
-                if headers[c - 1] in ("短信内容", "说明"):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for col, width in zip("ABCDEF", widths):
-            ws.column_dimensions[col].width = width
-        ws.freeze_panes = "A2"
+                # A message wraps over lines: the rest of its row reads from the top with it.
+                cell.alignment = wrapped if headers[c - 1] in ("短信内容", "说明") else top
+        # The platform reads the cells as they are: only widths, heights and print setup are ours to choose.
+        fit_columns(ws)
+        fit_heights(ws)
+        print_setup(ws, title_rows=(1, 1))
     wb.active.title = LIST_SHEET
     if not no_mobile:
         wb[NO_MOBILE_SHEET].cell(2, 2, "本次名单中的人员都有有效手机号码")

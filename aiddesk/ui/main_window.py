@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         if title == CENTRE:
             from .exchange.centre_area import CentreArea
 
-            area = CentreArea(db=self.db, parent=self)
+            area = CentreArea(db=self.db, actor=self.actor, parent=self)
             area.household_requested.connect(self.edit_household)
             area.batch_requested.connect(self.open_batch)
             return area

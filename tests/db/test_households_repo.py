@@ -338,9 +338,10 @@ def test_planner_statistics_are_refreshed_when_the_archive_grows(db):
 
 @pytest.fixture
 def hn(db, archive, make_household):
-    """A household numbered HN0100-2026-0267 whose phone holds 0267 too."""
+    """A household numbered HN0100-2026-0267 whose phone ends in 0267 too (a phone is searched by its start and
+    end: issue 17)."""
     return archive.get(archive.save(make_household(7, name="符海燕", archive_no="HN0100-2026-0267",
-                                                   phone="13902671234")).household_id)
+                                                   phone="13912340267")).household_id)
 
 
 def test_full_width_search_text_finds_what_half_width_finds(db, office, hn):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -96,7 +96,7 @@ def test_the_workbook_holds_the_same_sheet(tmp_path):
     top = next(r for r in range(1, 20) if ws.cell(r, 1).value == "序号")
     assert tuple(ws.cell(top, c).value for c in range(1, 12)) == XLSX_HEADER == HEADER
     rows = [tuple(ws.cell(top + i, c).value for c in range(1, 12)) for i in (1, 2, 3)]
-    assert rows[0] == (1, "省财贸工会", "张三", "13812345678", 800, "2026-10-22", "会员服务卡",
+    assert rows[0] == (1, "省财贸工会", "张三", "13812345678", 800, datetime(2026, 10, 22), "会员服务卡",
                        None, None, None, None)
     assert rows[1][3] == "0898-66123456" and rows[1][4] == Decimal("1200.50")
     assert rows[2][2:4] == ("王五", None)

@@ -29,7 +29,9 @@ def test_every_issue_is_a_row_errors_first(tmp_path):
         ["提醒", "预算", 1, "备注", "备注", "“备注”不是“预算”表的列，未导入"]]
     assert ws["E3"].data_type == "s"       # a cell's text that looks like a formula stays text
     assert ws["E2"].data_type == "s"       # an ID number stays text, all 18 digits
-    assert [ws.column_dimensions[c].width for c in "ABCDEF"] == [8, 16, 7, 16, 26, 90]
+    # Columns as wide as their widest text; the 64-character checksum wraps in 内容's 40 (layout: test_xlsx_layout.py).
+    assert [ws.column_dimensions[c].width for c in "ABCDEF"] == [6, 14, 5, 10, 40, 44]
+    assert ws["E4"].alignment.wrap_text and ws.row_dimensions[4].height >= 30
 
 
 def test_no_issues_is_just_the_header(tmp_path):

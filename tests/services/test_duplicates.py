@@ -14,8 +14,8 @@ from aiddesk.cli import main
 from aiddesk.core.pinyin import pinyin_keys
 from aiddesk.db import households as household_repo
 from aiddesk.services.archive import ArchiveService
-from aiddesk.services.duplicates import (AIDED_TWICE, IN_ARCHIVES, duplicates, table_rows,
-                                         write_duplicates_xlsx)
+from aiddesk.services.duplicate_workbooks import table_rows, write_duplicates_xlsx
+from aiddesk.services.duplicates import AIDED_TWICE, IN_ARCHIVES, duplicates
 
 STAMP = "2015-12-31 10:00:00"
 
@@ -130,8 +130,8 @@ def test_the_same_unit_twice_is_no_cross_unit_duplicate(db, centre):
 def test_json_shape(db, centre):
     li = centre["li"]
     out = [d.to_json() for d in duplicates(db, 2015)]
-    assert [list(d) for d in out] == [["id_number", "kind", "entries"]] * 4
-    assert out[-1] == {"id_number": li.id_number, "kind": "重复救助", "entries": [
+    assert [list(d) for d in out] == [["id_number", "kind", "entries", "conclusion"]] * 4
+    assert out[-1] == {"id_number": li.id_number, "kind": "重复救助", "conclusion": None, "entries": [
         {"unit": "460001", "单位名称": "省财贸工会", "明细编号": "460001-2015-SH01-0001", "批次编号": "460001-2015-SH01",
          "档案编号": li.archive_no, "姓名": "李梅", "救助类别": "生活救助", "资金来源": "省总工会经费", "金额": "800.00",
          "发放日期": "2015-12-10"},

@@ -48,12 +48,15 @@ def editor(db) -> sqlite3.Connection:
 
 
 def undo_version_9(conn: sqlite3.Connection) -> None:
-    """Take away what v0009_integrity.sql adds (whatever else it comes to hold), as a version-8 file lacks it."""
+    """Take away what v0009_integrity.sql adds (whatever else it comes to hold), as a version-8 file lacks it —
+    and what the versions after it add (v0010_centre.sql …), which the upgrade adds again."""
     import re
 
     from aiddesk.db import migrations
 
-    sql = (Path(migrations.__file__).with_name("v0009_integrity.sql")).read_text(encoding="utf-8")
+    folder = Path(migrations.__file__).parent
+    sql = "\n".join(f.read_text(encoding="utf-8") for f in sorted(folder.glob("v*.sql"), reverse=True)
+                    if f.name >= "v0009")
     for kind, name in re.findall(r"^CREATE (INDEX|TABLE|TRIGGER|VIEW) (\w+)", sql, re.MULTILINE):
         conn.execute(f"DROP {kind} IF EXISTS {name}")
     for table, column in re.findall(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)", sql, re.MULTILINE):

@@ -47,8 +47,8 @@ def centre(db, actor, make_household):
 
 
 @pytest.fixture
-def view(qtbot, db, centre):
-    v = DuplicatesView(db=db)
+def view(qtbot, db, actor, centre):
+    v = DuplicatesView(db=db, actor=actor)
     qtbot.addWidget(v)
     v.year.setValue(2015)
     return v
@@ -65,9 +65,9 @@ def test_shows_both_kinds_grouped_by_id(view, centre):
     assert (first.text(0), first.text(1), first.childCount()) == (centre["zhang"].id_number, "在档重复", 2)
     assert (second.text(0), second.text(1), second.text(5)) == (centre["li"].id_number, "重复救助", "生活救助")
     assert texts(first.child(1))[:3] == ["省旅游工会（460002）", "", "460002-2015-0001"]
-    assert texts(second.child(0))[3:] == ["460001-2015-SH01-0001", "李梅", "生活救助", "800.00", "2015-12-18"]
+    assert texts(second.child(0))[3:8] == ["460001-2015-SH01-0001", "李梅", "生活救助", "800.00", "2015-12-18"]
     assert texts(second.child(1))[6] == "500.00"
-    assert view.status.text() == "2015年：在档重复 1 人，重复救助 1 项"
+    assert view.status.text() == "2015年：在档重复 1 人（未处理 1），重复救助 1 项（未处理 1）"
 
 
 def test_filter_by_kind_and_year(view, centre):
@@ -117,8 +117,8 @@ def test_export_writes_the_rows_shown(view, tmp_path, centre):
     assert view.export_xlsx(out) == 2
 
 
-def test_an_office_without_duplicates(qtbot, db):
-    v = DuplicatesView(db=db)
+def test_an_office_without_duplicates(qtbot, db, actor):
+    v = DuplicatesView(db=db, actor=actor)
     qtbot.addWidget(v)
     v.year.setValue(2015)
     assert v.tree.topLevelItemCount() == 0 and v.status.text() == "2015年未发现跨单位重复"

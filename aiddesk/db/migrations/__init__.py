@@ -57,18 +57,54 @@ def _integrity(conn: sqlite3.Connection) -> None:
     """Version 9: the indexes and the digest table; 档案编号 in upper case as the program now writes and imports
     them (so a corrected book matches its archives); then a digest of every protected record as it is now."""
     from ..households import upper_case_archive_numbers
-    from ..row_digests import fill
+    from ..row_digests import MEMBER_COLUMNS_V9, fill
 
     sql_step("v0009_integrity.sql")(conn)
     upper_case_archive_numbers(conn)
-    fill(conn)
+    fill(conn, MEMBER_COLUMNS_V9)  # as version 9 digested members: version 10 adds a column (_centre)
 
 
 def _centre(conn: sqlite3.Connection) -> None:
     """Version 10: what the centre's year needs (issue 17): duplicate conclusions, search keys, original 关系."""
     sql_step("v0010_centre.sql")(conn)
-    # [search] fill the new keys of the rows already there (Python: SQLite has no reverse())
-    # [relations] nothing to fill: rows written before keep the standard word only
+    # [search] nothing to fill: the keys are indexes on expressions, filled by CREATE INDEX above and kept by SQLite.
+    # The planner's statistics of the new indexes, where the file has statistics (db/households.analyze_if_needed).
+    _analyze_search_indexes(conn)
+    # [relations] and [pinyin]: each archive is noted again (below) as the version writes it
+    _relations_and_pinyin(conn)
+
+
+def _relations_and_pinyin(conn: sqlite3.Connection) -> None:
+    """Version 10's [relations] and [pinyin] parts: members' 关系 as standard names (the word an older version kept
+    beside them), and every archive's pinyin keys by the new surname readings; then the archives that were as the
+    program last wrote them are noted again, with one audit entry vouching for their digests. Their digests change
+    anyway (members now have relation_as_written); an archive another program had changed is not vouched for, so
+    the check still finds it."""
+    from .. import audit
+    from ..households import rekey_names, standardise_relations
+    from ..row_digests import MEMBER_COLUMNS_V9, intact, note
+
+    before = intact(conn, "households", MEMBER_COLUMNS_V9)  # the new column is empty: digested as version 9 did
+    relations = standardise_relations(conn)
+    rekeyed = rekey_names(conn)
+    noted = note(conn, "households", before)
+    if noted:
+        audit.record(conn, audit.Actor("系统", via="升级"), table="database", key="数据版本10", action="upgrade",
+                     new={"说明": "升级到数据版本10：家庭成员关系按国家标准 GB/T 4761-2008 的名称保存（保留原写法），"
+                                  "姓名拼音按姓氏读音和复姓重新计算；各档案的校验值随之重新登记",
+                          "关系改为标准名称的档案": len(relations), "拼音检索键更新的档案": len(rekeyed),
+                          "重新登记校验值的档案": noted})
+
+
+def _analyze_search_indexes(conn: sqlite3.Connection) -> None:
+    """Version 10's [search] part: statistics for its new indexes, as the others have (a file without any keeps
+    none: analyze_if_needed makes them all once the archive is big enough)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None:
+        return
+    for name in ("households_name", "households_given_name", "households_initials", "households_initials_2",
+                 "households_initials_3", "households_pinyin_2", "households_pinyin_3", "households_id_tail",
+                 "households_phone_tail", "households_archive_no", "members_id_tail"):
+        conn.execute(f"ANALYZE {name}")
 
 
 STEPS: dict[int, Step] = {

@@ -18,6 +18,7 @@ from ...core.codes import code_list
 from ...core.errors import UserError, ValidationError
 from ...core.household import Household, Member
 from ...core.idcard import parse_id
+from ...core.relations import standard_names
 from ...core.labels import label
 from ...core.money import parse_yuan
 from ...core.proofs import missing_proofs
@@ -40,7 +41,9 @@ FIELD_TAB = {
 MEMBER_COLUMNS = (("name", "姓名"), ("relation", "与户主关系"), ("id_number", "身份证号"), ("gender", "性别"),
                   ("health", "健康状况"), ("identity", "身份"), ("monthly_income", "月收入（元）"),
                   ("employer_or_school", "单位或学校"))
-MEMBER_CODES = {"relation": "relation", "gender": "gender", "health": "health", "identity": "member_identity"}
+MEMBER_CODES = {"gender": "gender", "health": "health", "identity": "member_identity"}
+# The word a book wrote for a member's relation rides on its combo box, kept while the relation stays the one loaded.
+_WRITTEN, _LOADED = "relation_as_written", "relation_loaded"
 BANKS = ("中国工商银行", "中国农业银行", "中国银行", "中国建设银行", "交通银行", "中国邮政储蓄银行",
          "海南农村信用社", "海南银行")
 
@@ -49,6 +52,30 @@ def _combo(list_name: str, *, blank: bool = True) -> QComboBox:
     box = QComboBox()
     box.addItems(([""] if blank else []) + code_list(list_name))
     return box
+
+
+def _relation_combo(m: Member) -> QComboBox:
+    """The member's relation: the GB/T 4761-2008 names to choose from, or a word as the family says it (老婆, 子女),
+    which saving turns into its standard name. A relation loaded with the book's own word shows that word."""
+    box = QComboBox()
+    box.setEditable(True)
+    box.setInsertPolicy(QComboBox.NoInsert)
+    box.addItems(["", *standard_names()])
+    box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)  # 孙子、孙女、外孙子、外孙女 whole in the list
+    box.setCurrentText(m.relation or "")
+    box.setProperty(_WRITTEN, m.relation_as_written or "")
+    box.setProperty(_LOADED, m.relation or "")
+    box.setToolTip(f"台账原写法：{m.relation_as_written}" if m.relation_as_written else
+                   "可选国家标准的家庭关系名称，也可直接输入常用说法（如 老婆、儿子、子女），保存时换成标准名称")
+    return box
+
+
+def _id_kind(text: str, today: date) -> str:
+    """The kind of document a typed ID number is (居民身份证, 台湾居民居住证 …), "" while it is no valid number."""
+    try:
+        return parse_id(text, today=today).kind if text.strip() else ""
+    except UserError:
+        return ""
 
 
 def _set_combo(box: QComboBox, value: str) -> None:
@@ -126,9 +153,20 @@ class HouseholdDialog(QDialog):
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
         self._row(left, "name", "姓名 *", QLineEdit())
-        id_edit = self._row(left, "id_number", "身份证号 *", QLineEdit())
-        id_edit.setPlaceholderText("18位，末位可为X；旧15位号码自动升级")
+        id_edit = QLineEdit()
+        id_edit.setPlaceholderText("18位，末位可为X；旧15位号码自动升级；也可填港澳台居民居住证、外国人永久居留身份证号码")
         id_edit.editingFinished.connect(self._id_entered)
+        # The kind of document the number is, beside it: a 居住证 or 永居证 number is right, and should look it.
+        self.id_kind_label = QLabel()
+        self.id_kind_label.setObjectName("idKind")
+        self.id_kind_label.setStyleSheet("color: #555;")
+        id_box = QWidget()
+        id_row = QHBoxLayout(id_box)
+        id_row.setContentsMargins(0, 0, 0, 0)
+        id_row.addWidget(id_edit, 1)
+        id_row.addWidget(self.id_kind_label)
+        self._row(left, "id_number", "身份证号 *", id_box)
+        self.fields["id_number"] = id_edit
         self._row(left, "gender", "性别", _combo("gender"))
         self.birth_label = QLabel("（由身份证号得出）")
         left.addRow("出生日期", self.birth_label)
@@ -189,6 +227,7 @@ class HouseholdDialog(QDialog):
         for i, width in enumerate((80, 90, 170, 55, 80, 70, 95)):
             self.members_table.setColumnWidth(i, width)
         self.fields["members"] = self.members_table
+        self.members_table.itemChanged.connect(self._member_item_changed)
         error = error_label()
         self.errors["members"] = error
         buttons = QHBoxLayout()
@@ -275,6 +314,7 @@ class HouseholdDialog(QDialog):
         for key in ("name", "id_number", "phone", "employer", "address", "hukou_area_code", "bank_card",
                     "reviewed_by"):
             f[key].setText(getattr(h, key) or "")
+        self.id_kind_label.setText(_id_kind(h.id_number or "", self.service.db.clock.today()))
         for key in ("gender", "ethnicity", "political_status", "health", "disability", "work_status",
                     "employer_type", "hukou_type", "marital_status", "housing_type", "hardship_category",
                     "main_cause"):
@@ -312,18 +352,30 @@ class HouseholdDialog(QDialog):
         row = table.rowCount()
         table.insertRow(row)
         for col, (key, _) in enumerate(MEMBER_COLUMNS):
-            if key in MEMBER_CODES:
+            if key == "relation":
+                table.setCellWidget(row, col, _relation_combo(m))
+            elif key in MEMBER_CODES:
                 box = _combo(MEMBER_CODES[key])
                 _set_combo(box, getattr(m, key))
                 table.setCellWidget(row, col, box)
             else:
                 value = getattr(m, key)
                 text = "" if value in (None, Decimal("0.00")) else str(value)
-                table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if key == "id_number":
+                    item.setToolTip(_id_kind(text, self.service.db.clock.today()))
+                table.setItem(row, col, item)
         size = self.fields["household_size"]
         if size.value() < row + 2:
             size.setValue(row + 2)
         return row
+
+    def _member_item_changed(self, item: QTableWidgetItem) -> None:
+        """A member's ID number says its kind of document in its tooltip (居民身份证, 港澳居民居住证 …)."""
+        if item.column() == [k for k, _ in MEMBER_COLUMNS].index("id_number"):
+            kind = _id_kind(item.text(), self.service.db.clock.today())
+            if item.toolTip() != kind:  # setting it is a change too: once
+                item.setToolTip(kind)
 
     def _remove_member(self) -> None:
         rows = sorted({i.row() for i in self.members_table.selectionModel().selectedRows()}, reverse=True)
@@ -341,7 +393,9 @@ class HouseholdDialog(QDialog):
     def set_member_cell(self, row: int, key: str, value: str) -> None:
         col = [k for k, _ in MEMBER_COLUMNS].index(key)
         widget = self.members_table.cellWidget(row, col)
-        if isinstance(widget, QComboBox):
+        if isinstance(widget, QComboBox) and widget.isEditable():
+            widget.setCurrentText(value)  # the relation: a word need not be in the list
+        elif isinstance(widget, QComboBox):
             _set_combo(widget, value)
         else:
             self.members_table.setItem(row, col, QTableWidgetItem(value))
@@ -385,7 +439,10 @@ class HouseholdDialog(QDialog):
             values = {key: self.member_cell(row, key) for key, _ in MEMBER_COLUMNS}
             if not any(values.values()):
                 continue  # an empty row added by mistake
+            relation_box = self.members_table.cellWidget(row, [k for k, _ in MEMBER_COLUMNS].index("relation"))
+            unchanged = values["relation"] == relation_box.property(_LOADED)
             m = Member(name=values["name"], relation=values["relation"], id_number=values["id_number"],
+                       relation_as_written=relation_box.property(_WRITTEN) if unchanged else "",
                        gender=values["gender"], health=values["health"], identity=values["identity"],
                        employer_or_school=values["employer_or_school"],
                        monthly_income=money(f"members.{row + 1}.monthly_income", values["monthly_income"],
@@ -407,13 +464,15 @@ class HouseholdDialog(QDialog):
         try:
             info = parse_id(text, today=self.service.db.clock.today())
         except UserError as err:
+            self.id_kind_label.clear()
             self._show_errors({"id_number": err.message})
             return
         self._clear_error("id_number")
         self.fields["id_number"].setText(info.number)
+        self.id_kind_label.setText(info.kind)
         _set_combo(self.fields["gender"], info.gender)  # the ID number is authoritative
         self.birth_label.setText(info.birth_date.isoformat())
-        if not self.fields["hukou_area_code"].text():
+        if not self.fields["hukou_area_code"].text() and info.area_code:  # a 永居证 names no 户口所在地
             self.fields["hukou_area_code"].setText(info.area_code)
 
     def show_suggestion(self) -> None:

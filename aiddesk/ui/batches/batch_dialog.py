@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ...core.batch import Batch
-from ...core.batch_workflow import NEEDS_REASON, allowed_actions, may_take
+from ...core.batch_workflow import CLERK_ROLES, NEEDS_REASON, allowed_actions, may_take
 from ...core.codes import code_list
 from ...core.errors import UserError, ValidationError
 from ...core.money import format_yuan, parse_yuan
@@ -24,7 +24,8 @@ from ...db.household_list import HouseholdFilter
 from ...db.units import Unit, subtree_codes
 from ...services.batches import BatchService
 from ...services.payments import PaymentService
-from ...services.printing import BATCH_FORMS, print_batch_form
+from ...services.printing import (BATCH_FORMS, asks_notice_phone, keeps_notice_phone, print_batch_form,
+                                  save_notice_phone)
 from .. import messages
 from ..forms import close_buttons, error_label, pick_table, show_error
 
@@ -542,24 +543,56 @@ class BatchDialog(QDialog):
 
 
     def print_form(self, form: str, title: str) -> None:
-        """Build the form off the GUI thread, then show it in the print preview."""
+        """Build the form off the GUI thread, then show it in the print preview.
+
+        A notice of a batch without 异议联系电话 first asks for the number (or a line to write it in).
+        """
         import tempfile
 
         from ..worker import describe_error, run_with_progress
 
+        phone = ""
+        b = self.service.get(self.batch_id)
+        if asks_notice_phone(b, form):
+            phone = self.ask_notice_phone(b)
+            if phone is None:
+                return
         out = Path(tempfile.mkdtemp(prefix="aiddesk-print-")) / f"{title}.pdf"
         db, batch_id = self.service.db, self.batch_id
 
         def job(report):
             worker_db = db.connect_for_thread()
             try:
-                return print_batch_form(worker_db, batch_id, form, out, progress=lambda i: report(i, 0))
+                return print_batch_form(worker_db, batch_id, form, out, progress=lambda i: report(i, 0),
+                                        notice_phone=phone)
             finally:
                 worker_db.close()
 
         run_with_progress(self, title=f"打印{title}", label=f"正在生成{title} …", job=job,
                           on_done=lambda count: self.preview(out, title),
                           on_error=lambda err: messages.error(self, describe_error(err)))
+
+    def ask_notice_phone(self, b: Batch) -> str | None:
+        """The number the notice prints ("" for a line to write in), saved on the batch where the rule allows;
+        None when the user cancelled."""
+        from .notice_phone_dialog import NoticePhoneDialog
+
+        actor = self.service.actor
+        kept = keeps_notice_phone(actor, b)
+        why = ("" if kept else "您的账号不能修改批次信息" if not actor.may(*CLERK_ROLES)
+               else f"批次已是“{b.status}”，记录不再修改")
+        dialog = NoticePhoneDialog(batch_name=b.name, kept=kept, why_not_kept=why, parent=self)
+        if dialog.exec() != QDialog.Accepted:
+            return None
+        phone = dialog.phone()
+        if phone and kept:
+            try:
+                if save_notice_phone(self.service.db, actor, b.id, phone):
+                    self.refresh()
+            except UserError as err:
+                messages.error(self, err.message)
+                return None
+        return phone
 
     def preview(self, pdf: Path, title: str) -> None:
         from ..pdf_preview import PdfPreviewDialog

@@ -1,7 +1,6 @@
-"""The centre's view of its whole unit tree: each unit's money and aid for a year, and cross-unit duplicates."""
+"""The centre's view of its unit tree: each unit's money and aid for a year, and the cross-unit duplicates to work."""
 
 from __future__ import annotations
-
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -10,6 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, 
 from ...core.errors import UserError
 from ...core.money import format_wan, format_yuan
 from ...db import Database
+from ...db.audit import Actor
 from ...services.fund_report import consolidated_report
 from ..forms import pick_table
 from .duplicates_view import DuplicatesView
@@ -70,15 +70,16 @@ class ConsolidatedView(QWidget):
 
 
 class CentreArea(QWidget):
-    """汇总: the consolidated figures and the duplicates; passes on requests to open a household or a batch."""
+    """汇总: the consolidated figures and the duplicates (worked as ``actor``); passes on requests to open a household
+    or a batch."""
 
     household_requested = Signal(int)
     batch_requested = Signal(int)
 
-    def __init__(self, *, db: Database, parent: QWidget | None = None):
+    def __init__(self, *, db: Database, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
         self.consolidated = ConsolidatedView(db=db)
-        self.duplicates = DuplicatesView(db=db)
+        self.duplicates = DuplicatesView(db=db, actor=actor)
         self.duplicates.household_requested.connect(self.household_requested)
         self.duplicates.batch_requested.connect(self.batch_requested)
         self.tabs = QTabWidget()
