@@ -64,6 +64,13 @@ def code_of(name: str) -> str:
     return _table().codes.get(name, "")
 
 
+def is_child(name: str) -> bool:
+    """Whether a standard name is a son or daughter of the head (codes 20–39: 子, 长子, 独生女, 养女或继女 …; not 28
+    女婿 and 38 儿媳, the in-laws the standard files with them) — the members 金秋助学 is for."""
+    code = code_of(name)
+    return code[:1] in ("2", "3") and code not in ("28", "38")
+
+
 def clean(word: str | None) -> str:
     """The word as it is kept when it differs from the standard name: full-width letters half-width, no spaces."""
     return "".join(half_width(word or "").split())

@@ -109,3 +109,10 @@ def test_every_word_in_the_file_names_a_standard_relation_and_none_is_shadowed()
             continue
         got = relation_of(word, gender="男")
         assert got.name == (target["男"] if isinstance(target, dict) else target), word
+
+
+def test_the_children_金秋助学_is_for_are_sons_and_daughters_not_in_laws():
+    from aiddesk.core.relations import is_child
+
+    assert all(is_child(name) for name in ("子", "长子", "独生女", "养女或继女", "其他女儿"))
+    assert not any(is_child(name) for name in ("女婿", "儿媳", "孙子", "配偶", "父亲", "其他", "儿子"))

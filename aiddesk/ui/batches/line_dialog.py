@@ -12,6 +12,7 @@ from ...core.codes import code_list
 from ...core.errors import UserError
 from ...core.household import Household
 from ...core.money import parse_yuan
+from ...core.relations import is_child
 from ...services.archive import ArchiveService
 from ...services.batches import BatchService
 from ..forms import error_label, ok_cancel, show_error
@@ -104,7 +105,7 @@ class LineDialog(QDialog):
         self.student_member.clear()
         for m in h.members:
             self.recipient.addItem(f"{m.name}（{m.relation}）", m.id_number)
-            if m.relation in ("子", "女") and m.id_number:
+            if is_child(m.relation) and m.id_number:
                 self.student_member.addItem(m.name, (m.name, m.id_number))
         return True
 
