@@ -7,30 +7,31 @@ Usage::
 
 Issue 17 ("Scale"): 44 units' workbooks holding together 100 000 households, 350 000 members and 400 000
 帮扶明细. They are built once and cached in benchmarks/.cache/consolidation-<households>-<overlap|no-overlap>/:
-one office database holds the 44 units (each with 2–5 基层 units below it), filled the way bench_exchange.py
+one office database holds the 44 units (each with 3–5 基层 units below it), filled the way bench_exchange.py
 fills its office (full archives, members, ledgers, budgets, plans, paid batches, calls, visits, answers) and
-sized unevenly (the largest unit has about ten times the smallest's households); each unit's year is then
-exported with export_workbook, that unit being the office's own for the export — the book it would send up.
+sized unevenly (from 350 to 7 810 households); each unit's year is then exported with export_workbook, that unit
+being the office's own for the export — the book it would send up.
 
-By default the books overlap as real ones do: 300 household heads are also heads in another unit's archive and
-100 more are members there, and 200 of the heads are aided by both units in the same 救助类别 (more such pairs
-arise by chance), so the duplicates report has work. ``--no-overlap`` builds the same books without them
-(cached apart): while one person on two units' books still refuses an import (一户一档 across units), that is
-the way to measure the imports at all.
+By default the books overlap as real ones do: 300 people head an archive in two units, 100 more head one in one
+unit and are a member in another's, and 200 of the first are aided by both units in the same 救助类别 (more such
+pairs arise by chance), so the imports warn and the duplicates report has work. ``--no-overlap`` builds the same
+books without them (cached apart): the imports with no cross-unit finding at all.
 
-The centre is its own database (cached: its unit, the 44 units below it, a ledger that receives money and
-passes it on to each). A fresh copy of it is used, in a fresh process (its own peak memory), for:
+The centre is its own database (cached while db_schema.sql stays the same: its unit, the 44 units below it, a
+ledger that receives money and passes it on to each). A fresh copy of it is used, in a fresh process (its own
+peak memory), for:
 
 1. every import: ExchangeImportService.import_file on each book (full checks, the backup before it, the
-   checks against the database inside its one transaction);
+   checks against the database inside its one transaction); the backups are also counted apart;
 2. the consolidated fund report: fund_report() of the centre, with its sub-units (the figure it prints), and
    consolidated_report() (the 汇总 view's table of every unit);
 3. the duplicates report: services.duplicates.duplicates() of the year.
 
 Each phase's time, the total (target < 2 minutes) and the peak memory (< 500 MB) are printed beside
-calibration(), the machine's speed at the moment. Then import with full checks is set against
-python-calamine's raw read of the same file (open it, read every sheet into Python lists) on the largest
-unit's book: the issue's goal is an import within about twice the raw read.
+calibration(), the machine's speed at the moment. Then an import with full checks into a new centre is set
+against python-calamine's raw read of the same file (bench_exchange.raw_read: open it, every sheet to Python
+lists) on the largest unit's book, in all and for its reading and checking alone (the issue's goal: within about
+twice the raw read).
 """
 
 from __future__ import annotations

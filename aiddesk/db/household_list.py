@@ -63,7 +63,6 @@ _LETTERS = re.compile(r"^[A-Za-z]+$")
 ALL_STATUSES = ("在档", "临时", "脱困", "注销")
 MIN_TAIL = 3          # digits typed before they are also read as the end of an ID or phone number
 MIN_PHONE_START = 7   # … and as the start of a phone number (139 1234 …): fewer would be most of the archive
-_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}
 
 
 def _range(expression: str, start: str) -> tuple[str, list]:
@@ -75,7 +74,7 @@ def _range(expression: str, start: str) -> tuple[str, list]:
 def _archive_no_start(start: str) -> tuple[str, list]:
     """The 档案编号 begins with ``start`` in any letter case (hn0100 finds HN0100-…; an older version kept some as
     typed): a range on ``households_archive_no``, whose NOCASE compares ASCII letters as lower case."""
-    low, high = prefix_range(start.translate(_ASCII_LOWER), nocase=True)
+    low, high = prefix_range(start, nocase=True)
     return "archive_no COLLATE NOCASE >= ? AND archive_no COLLATE NOCASE < ?", [low, high]
 
 

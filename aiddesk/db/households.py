@@ -10,7 +10,7 @@ from ..core.household import Household, Member
 from ..core.money import from_fen, to_fen
 from . import row_digests
 from ..core.record_codes import normalise_archive_no
-from .search_keys import id_number_forms, reverse_tail, tail_key
+from .search_keys import id_number_forms, prefix_range, reverse_tail, tail_key
 
 # Columns stored 1:1 from Household attributes of the same name.
 _PLAIN = (
@@ -90,8 +90,8 @@ def find_household_id(conn: sqlite3.Connection, key: str) -> int | None:
     row = conn.execute("SELECT id FROM households WHERE archive_no = ?", (key,)).fetchone()
     if row is None and key:
         row = _holder_of_id_number(conn, key)
-    if row is None:  # a 档案编号 an older version stored as typed ("hn0100-…"): upper() is ASCII-only, as the key
-        row = conn.execute("SELECT id FROM households WHERE upper(archive_no) = ? LIMIT 1", (key,)).fetchone()
+    if row is None:  # a 档案编号 an older version stored as typed ("hn0100-…"): NOCASE folds ASCII only, as the key
+        row = conn.execute("SELECT id FROM households WHERE archive_no COLLATE NOCASE = ? LIMIT 1", (key,)).fetchone()
     return row[0] if row else None
 
 
@@ -178,8 +178,12 @@ def standardise_relations(conn: sqlite3.Connection) -> list[int]:
 
 
 def archive_no_holder(conn: sqlite3.Connection, archive_no: str, *, exclude_id: int | None) -> Holder | None:
-    """The household (other than ``exclude_id``) that already has this 档案编号, in any letter case, if any."""
-    row = conn.execute("SELECT id, archive_no, name FROM households WHERE upper(archive_no) = ? AND id != ?",
+    """The household (other than ``exclude_id``) that already has this 档案编号, in any letter case, if any.
+
+    ``COLLATE NOCASE`` (ASCII letters only, as upper() and the stored numbers) reads households_archive_no: every
+    save asks, and a centre has 100 000 archives.
+    """
+    row = conn.execute("SELECT id, archive_no, name FROM households WHERE archive_no COLLATE NOCASE = ? AND id != ?",
                        (normalise_archive_no(archive_no), exclude_id if exclude_id is not None else -1)).fetchone()
     return Holder(row[0], row[1], row[2], "户主") if row else None
 
@@ -233,9 +237,12 @@ def set_missing_docs(conn: sqlite3.Connection, household_id: int, missing: list[
 def next_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
     """档案编号 as <单位代码>-<年>-<4-digit sequence>, the next free one (normalised: ASCII letters upper-case)."""
     prefix = normalise_archive_no(f"{unit_code}-{year}-")
+    # The numbers that begin so in any letter case: a range on households_archive_no (NOCASE compares as lower case).
+    low, high = prefix_range(prefix, nocase=True)
     row = conn.execute(
-        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households WHERE upper(substr(archive_no, 1, ?)) = ?",
-        (len(prefix) + 1, len(prefix), prefix),
+        "SELECT max(CAST(substr(archive_no, ?) AS INTEGER)) FROM households"
+        " WHERE archive_no COLLATE NOCASE >= ? AND archive_no COLLATE NOCASE < ?",
+        (len(prefix) + 1, low, high),
     ).fetchone()
     return f"{prefix}{(row[0] or 0) + 1:04d}"
 

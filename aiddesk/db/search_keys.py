@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..core import idcard
 
+_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}  # as NOCASE folds: ASCII letters only
 TAIL = 8  # characters reversed: a typed tail of up to 8 is one range; a longer one is that range, then compared
 
 
@@ -73,11 +74,13 @@ def prefix_range(start: str, *, nocase: bool = False) -> tuple[str, str]:
 
     SQLite compares texts byte by byte in UTF-8, which orders them by code point: the bound is ``start`` with its
     last character one code point on (a surrogate is no character; it is skipped). ``nocase``: for a comparison
-    ``COLLATE NOCASE``, which compares ASCII letters as lower case: ``start`` must be lower case, and a bound
+    ``COLLATE NOCASE``, which compares ASCII letters (only they) as lower case: so is ``start`` here, and a bound
     that would be an upper-case letter (after "@") is the first character after them instead.
     """
     if not start:
         raise ValueError("an empty start matches everything: no range")
+    if nocase:
+        start = start.translate(_ASCII_LOWER)
     last = ord(start[-1]) + 1
     if 0xD800 <= last <= 0xDFFF:
         last = 0xE000

@@ -20,6 +20,7 @@ from ..core.relations import relation_of
 from ..db import audit, row_digests
 from ..db import import_checks, status_history
 from ..db.connection import plain_cursor
+from ..db.page_cache import larger_page_cache
 from ..db.audit import Actor
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
@@ -552,5 +553,5 @@ class Importer:
 def apply(conn: sqlite3.Connection, checked: Checked, actor: Actor, *, progress: Progress | None = None
           ) -> dict[str, int]:
     """Write ``checked`` inside the caller's transaction; returns rows per sheet."""
-    with gc_paused():
+    with gc_paused(), larger_page_cache(conn):
         return Importer(conn, checked, actor, progress=progress).run()

@@ -178,6 +178,21 @@ def test_counts_of_a_text_search_come_from_the_indexes_and_agree_with_the_rows(d
         "在档": 6, "脱困": 1}
 
 
+def test_the_archive_number_lookups_of_every_save_read_an_index_not_the_archive(db, office):
+    """Saving asks whether the 档案编号 is taken (in any letter case) and which is next: at a centre's 100 000
+    archives a pass over the table each time made every save slow (and the demo build quadratic)."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        assert repo.archive_no_holder(db.conn, office["张三"].archive_no.lower(), exclude_id=None).name == "张三"
+        assert repo.next_archive_no(db.conn, "460001", 2026) == "460001-2026-0004"
+        assert repo.find_household_id(db.conn, office["李梅"].archive_no.lower()) == office["李梅"].id
+    finally:
+        db.conn.set_trace_callback(None)
+    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert selects and all(full_scans(db, sql) == [] for sql in selects), selects
+
+
 # ---- kept up to date by every writer -----------------------------------------------------------------------
 
 
