@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="批次没有异议联系电话时（如从下级单位导入的批次），本次打印使用的号码（不保存到批次）；"
                                   "不给则留一条横线，打印后手写")
     imp = sub.add_parser("import", help="导入交换表或旧台账（全部导入或全部不导入）")
-    imp.add_argument("file", metavar="FILE.xlsx", help="下级单位导出的交换表，或本单位的旧 Excel 台账")
+    imp.add_argument("file", nargs="+", metavar="FILE.xlsx",
+                     help="下级单位导出的交换表，或本单位的旧 Excel 台账；可以一次给多个文件，逐个导入，每个文件全部导入或全部不导入")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入行数、错误和提醒")
     imp.add_argument("--password-file", metavar="FILE",
@@ -464,28 +465,49 @@ def _decode_text(data: bytes) -> str | None:
 
 
 def _import(db, args) -> int:
+    """Import one file, or several one after another (a centre's units' books: one 导入前 backup for the run).
+
+    Each file is all or nothing by itself. The exit code is the worst of the files' (2 unreadable, 1 refused);
+    ``--json`` prints the EXCHANGE.md object for one file, and a list of them, each with its ``"file"``, for more.
+    """
     import json
 
-    from .services.exchange_import import ExchangeImportService, PasswordRequired, Unreadable, WrongPassword
+    from .services.exchange_import import ExchangeImportService, ImportRun
 
     password = _read_password_file(args.password_file) if args.password_file else None
+    run = ImportRun(ExchangeImportService(db, _cli_actor()))
+    several = len(args.file) > 1
+    outcomes, codes = [], []
+    for name in args.file:
+        if several and not args.json:
+            print(f"== {name}")
+        code, out = _import_one(run, name, args, password)
+        codes.append(code)
+        outcomes.append({"file": name, **out} if several else out)
+    if args.json:
+        print(json.dumps(outcomes if several else outcomes[0], ensure_ascii=False, indent=2))
+    elif several:
+        done = sum(code == EXIT_OK for code in codes)
+        print(f"共 {len(codes)} 个文件：{done} 个" + ("检查通过" if args.dry_run else "已导入")
+              + (f"，{len(codes) - done} 个没有导入（见上面各文件的错误）" if done < len(codes) else ""))
+    return max(codes)
+
+
+def _import_one(run, name: str, args, password: str | None) -> tuple[int, dict]:
+    """One file of an ``import``: its exit code and its ``--json`` object (printed here unless ``--json``)."""
+    from .services.exchange_import import PasswordRequired, Unreadable, WrongPassword
+
     try:
-        report = ExchangeImportService(db, _cli_actor()).import_file(Path(args.file), dry_run=args.dry_run,
-                                                                     password=password)
+        report = run.import_file(Path(name), dry_run=args.dry_run, password=password)
     except Unreadable as err:
         message = err.message
         if isinstance(err, PasswordRequired) and not isinstance(err, WrongPassword):
             message += "。命令行导入时，请把密码写在一个文本文件的第一行，加 --password-file 该文件 再次导入"
-        if args.json:
-            print(json.dumps({"imported": {}, "errors": [{"sheet": "", "row": None, "column": "", "value": args.file,
-                                                          "message": message}], "warnings": []},
-                             ensure_ascii=False, indent=2))
-        else:
+        if not args.json:
             sys.stderr.write(f"错误：{message}\n")
-        return EXIT_UNREADABLE
-    if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
-    else:
+        return EXIT_UNREADABLE, {"imported": {}, "errors": [{"sheet": "", "row": None, "column": "", "value": name,
+                                                           "message": message}], "warnings": []}
+    if not args.json:
         for label, issues in (("错误", report.errors), ("提醒", report.warnings)):
             for i in issues:
                 where = "".join(p for p in (i.sheet, f"第{i.row}行" if i.row else "",
@@ -498,7 +520,7 @@ def _import(db, args) -> int:
             _print_removal(report.checked.removal, dry_run=args.dry_run)
         else:
             print(f"有 {len(report.errors)} 处错误，没有导入任何内容。")
-    return EXIT_OK if report.ok else EXIT_REFUSED
+    return (EXIT_OK if report.ok else EXIT_REFUSED), report.as_json()
 
 
 def _print_removal(removal, *, dry_run: bool) -> None:

@@ -87,19 +87,21 @@ class ExchangeImportService:
             return None
         return last_import(self.db.conn, checked.unit_code or checked.own_unit, checked.year)
 
-    def apply(self, report: ImportReport, *, progress=None) -> dict[str, int]:
+    def apply(self, report: ImportReport, *, progress=None, backup: bool = True) -> dict[str, int]:
         """Write a checked workbook in one transaction; refused when it has errors.
 
         The checks that depend on the database run again first, inside the transaction (under SQLite's write
         lock, so nothing can change between them and the writing): what they find refuses the import with
-        :class:`Refused`, whose issues are added to ``report``'s errors."""
+        :class:`Refused`, whose issues are added to ``report``'s errors. ``backup=False`` only within an
+        :class:`ImportRun`, which made the 导入前 backup before its first file."""
         self.actor.require("管理员", "经办人")
         if not report.ok:
             raise UserError(f"交换表有{len(report.errors)}处错误，没有导入任何内容；请改正后重新导入")
-        # A backup first, outside the import's transaction: an import that goes wrong can then be undone whole.
-        from .backups import before_import
+        if backup:
+            # A backup first, outside the import's transaction: an import that goes wrong can then be undone whole.
+            from .backups import before_import
 
-        before_import(self.db)
+            before_import(self.db)
         try:
             with self.db.transaction() as conn:
                 found = recheck(conn, report.checked)
@@ -117,15 +119,21 @@ class ExchangeImportService:
         return counts
 
     def import_file(self, path: str | Path, *, dry_run: bool = False,
-                    mapping: dict[str, dict[str, str]] | None = None, password: str | None = None) -> ImportReport:
+                    mapping: dict[str, dict[str, str]] | None = None, password: str | None = None,
+                    progress=None, backup: bool = True) -> ImportReport:
+        """Check and, if the file has no error, write it (not with ``dry_run``); the report says which.
+
+        ``progress(done, total)`` is called while reading and while writing; returning ``False`` stops
+        (``Cancelled``; nothing of this file is written). ``backup`` as for :meth:`apply`."""
         # Importing at once: the checks against the database run inside the writing transaction (apply), once.
-        report = self.check(path, mapping=mapping, password=password, database=dry_run)
+        report = self.check(path, mapping=mapping, password=password, database=dry_run, progress=progress)
         if report.ok:
             if dry_run:
                 report.imported = report.checked.counts()
             else:
                 try:
-                    self.apply(report)
+                    self.apply(report, backup=backup, progress=None if progress is None else
+                               (lambda _sheet, done, total: progress(done, total)))
                 except Refused:
                     pass  # its issues are the report's errors now
                 except UserError as err:  # about the whole file: the database busy, read-only, full …
@@ -133,5 +141,28 @@ class ExchangeImportService:
         return report
 
 
-__all__ = ["ExchangeImportService", "ImportReport", "ImportedYear", "PasswordRequired", "Refused", "Unreadable",
+class ImportRun:
+    """Several workbooks imported one after another — a centre taking in its units' years — each all or nothing in
+    a transaction of its own, after one 导入前 backup for the whole run.
+
+    A backup before each file would copy and compress the growing database again and again (44 units' books into
+    100 000 households: 128 s of backups against 93 s of importing, benchmarks/bench_consolidation.py). The run's
+    backup is the way back from any of its imports; the books themselves are at hand to import again.
+    """
+
+    def __init__(self, service: ExchangeImportService):
+        self.service = service
+        self.backed_up = False
+
+    def import_file(self, path: str | Path, *, dry_run: bool = False, password: str | None = None,
+                    progress=None) -> ImportReport:
+        """As :meth:`ExchangeImportService.import_file`; the backup is made before the run's first write only."""
+        report = self.service.import_file(path, dry_run=dry_run, password=password, progress=progress,
+                                          backup=not self.backed_up)
+        # A file refused after its backup (the database changed meanwhile) leaves the next one to make it again.
+        self.backed_up = self.backed_up or report.written
+        return report
+
+
+__all__ = ["ExchangeImportService", "ImportReport", "ImportRun", "ImportedYear", "PasswordRequired", "Refused", "Unreadable",
            "WrongPassword"]
