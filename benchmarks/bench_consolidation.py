@@ -21,8 +21,10 @@ The centre is its own database (cached while db_schema.sql stays the same: its u
 ledger that receives money and passes it on to each). A fresh copy of it is used, in a fresh process (its own
 peak memory), for:
 
-1. every import: ExchangeImportService.import_file on each book (full checks, the backup before it, the
-   checks against the database inside its one transaction); the backups are also counted apart;
+1. every import: ImportRun.import_file on each book, as 导入多个交换表 and ``aiddesk import`` with every book do
+   (full checks, the checks against the database inside each book's one transaction, one 导入前 backup before the
+   first; ``--backup-each``: a backup before each book, as importing them one at a time does); the backups are
+   also counted apart;
 2. the consolidated fund report: fund_report() of the centre, with its sub-units (the figure it prints), and
    consolidated_report() (the 汇总 view's table of every unit);
 3. the duplicates report: services.duplicates.duplicates() of the year.
@@ -420,15 +422,16 @@ def _fresh_copy(template: Path, work: Path) -> None:
     shutil.copyfile(template, work)
 
 
-def _consolidate_child(template: str, books: list[str], work: str, queue) -> None:
+def _consolidate_child(template: str, books: list[str], work: str, backup_each: bool, queue) -> None:
     import aiddesk.services.backups as backups
     from aiddesk.services.duplicates import duplicates
-    from aiddesk.services.exchange_import import ExchangeImportService
+    from aiddesk.services.exchange_import import ExchangeImportService, ImportRun
     from aiddesk.services.fund_report import consolidated_report, fund_report
 
     _fresh_copy(Path(template), Path(work))
     db = open_database(work, clock=FixedClock(CENTRE_AT))
     service = ExchangeImportService(db, ACTOR)
+    run = ImportRun(service)  # as the centre imports its units' books: one backup for the run
     # Measuring only: the same calls, timed (the service looks these up when it runs them).
     spent = {"backup": 0.0, "check": 0.0, "apply": 0.0}
 
@@ -449,7 +452,7 @@ def _consolidate_child(template: str, books: list[str], work: str, queue) -> Non
     start = time.perf_counter()
     for book in books:
         at, backed_up = time.perf_counter(), spent["backup"]
-        report = service.import_file(book)
+        report = service.import_file(book) if backup_each else run.import_file(book)
         imports.append((Path(book).stem, time.perf_counter() - at, spent["backup"] - backed_up,
                         sum(report.checked.counts().values())))
         warned += len(report.warnings)
@@ -478,11 +481,14 @@ def _consolidate_child(template: str, books: list[str], work: str, queue) -> Non
                "size": Path(work).stat().st_size})
 
 
-def bench_consolidation(households: int, overlap: bool) -> tuple[float, float]:
+def bench_consolidation(households: int, overlap: bool, backup_each: bool = False) -> tuple[float, float]:
     """The whole consolidation in a fresh process; its time in all, and without the backups before the imports."""
     books = prepare(households, overlap)
     work = CACHE / f"consolidation-{households}-work.sqlite"
-    got = _in_child(_consolidate_child, str(centre_path(households)), [str(b) for b in books], str(work))
+    got = _in_child(_consolidate_child, str(centre_path(households)), [str(b) for b in books], str(work),
+                    backup_each)
+    print("imports one by one, a backup before each (the single-file wizard)" if backup_each else
+          "imports as one run (ImportRun: 导入多个交换表, `aiddesk import` with every book): one backup before the first")
     imports, spent = got["imports"], got["spent"]
     importing, fund, table, finding = got["phases"]
     total = importing + fund + table + finding
@@ -562,6 +568,8 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=1, help="run N times and report the best and the median")
     p.add_argument("--skip-raw", action="store_true", help="leave out the comparison with calamine's raw read")
     p.add_argument("--raw-only", action="store_true", help="only the comparison with calamine's raw read")
+    p.add_argument("--backup-each", action="store_true",
+                   help="a backup before each book, as importing them one at a time with the wizard does")
     args = p.parse_args()
     overlap = not args.no_overlap
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -571,7 +579,7 @@ def main() -> int:
     totals, without = [], []
     if not args.raw_only:
         for _ in range(args.repeat):
-            total, bare = bench_consolidation(args.households, overlap)
+            total, bare = bench_consolidation(args.households, overlap, args.backup_each)
             totals.append(total)
             without.append(bare)
         if args.repeat > 1:

@@ -128,6 +128,12 @@ def draw_items(conn: sqlite3.Connection, draw_id: int) -> list[DrawItem]:
     return items
 
 
+def draw_picked_record(conn: sqlite3.Connection, draw_id: int, aid_record_id: int) -> bool:
+    """Whether the draw picked this line (one index lookup: a call is recorded against a draw of thousands)."""
+    return conn.execute("SELECT 1 FROM draw_items WHERE aid_record_id = ? AND draw_id = ?",
+                        (aid_record_id, draw_id)).fetchone() is not None
+
+
 def drawn_households(conn: sqlite3.Connection, *, kind: str, year: int) -> set[int]:
     """Households any draw of ``kind`` in ``year`` picked (e.g. to see who is still to be visited)."""
     return {r[0] for r in conn.execute(

@@ -278,8 +278,7 @@ class SpotCheckService:
                                 field="called_on")
             if draw_id is not None:
                 d = draw_repo.get_draw(conn, draw_id)
-                if d is None or d.batch_id != b.id or record_id not in {
-                        i.aid_record_id for i in draw_repo.draw_items(conn, draw_id)}:
+                if d is None or d.batch_id != b.id or not draw_repo.draw_picked_record(conn, draw_id, record_id):
                     raise UserError("该明细不在所选的抽查名单中，请刷新后重试")
             call_id = call_repo.insert_call(conn, aid_record_id=record_id, draw_id=draw_id, called_on=called_on,
                                             result=result, note=note, called_by=self.actor.username,
