@@ -257,27 +257,6 @@ class Holder:
     role: str  # 户主 or the member's relation
 
 
-def open_archives_holding(conn: sqlite3.Connection, id_numbers: list[str], *, exclude_id: int | None) -> dict[str, Holder]:
-    """For each ID number, an archive in 在档/临时 that it heads or belongs to (others than ``exclude_id``)."""
-    found: dict[str, Holder] = {}
-    if not id_numbers:
-        return found
-    marks = ", ".join("?" * len(id_numbers))
-    exclude = exclude_id if exclude_id is not None else -1
-    rows = conn.execute(
-        f"SELECT h.id_number AS num, h.id, h.archive_no, h.name, '户主' AS role FROM households h"
-        f" WHERE h.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时') AND h.id != ?"
-        f" UNION ALL"
-        f" SELECT m.id_number, h.id, h.archive_no, h.name, m.relation FROM members m"
-        f" JOIN households h ON h.id = m.household_id"
-        f" WHERE m.id_number IN ({marks}) AND +h.archive_status IN ('在档', '临时') AND h.id != ?",
-        (*id_numbers, exclude, *id_numbers, exclude),
-    ).fetchall()
-    for r in rows:
-        found.setdefault(r[0], Holder(r[1], r[2], r[3], r[4]))
-    return found
-
-
 def open_archives_with(conn: sqlite3.Connection, column: str, value: str, *, exclude_id: int | None) -> list[Holder]:
     """Open archives sharing a bank card or phone number with the one being saved."""
     assert column in ("bank_card", "phone")

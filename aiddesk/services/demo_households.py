@@ -484,19 +484,20 @@ class HouseholdGenerator:
             h.members.append(parent)
             slots -= 1
         while slots > 0:
-            if head_age >= 50 and self.chance(0.6):
-                relation, male = "孙子女", self.chance(0.5)
+            grandchild = head_age >= 50 and self.chance(0.6)
+            male = self.chance(0.5)
+            surname = head_surname
+            if grandchild:  # the son's child, with the head's surname: GB/T 4761's 孙子 or 孙女
+                relation = "孙子" if male else "孙女"
                 born = self.day_between(max(h.birth_date + timedelta(days=int(42 * 365.25)),
                                             filed - timedelta(days=int(15 * 365.25))), filed - timedelta(days=60))
-                surname = head_surname
             else:
-                male = self.chance(0.5)
-                relation = "兄弟" if male else "姐妹"
                 born = h.birth_date + timedelta(days=int(rng.uniform(-8, 3) * 365.25))
-                surname = head_surname
+                older = born < h.birth_date
+                relation = ("兄" if older else "弟") if male else ("姐姐" if older else "妹妹")
             born = min(born, filed - timedelta(days=60))
             other = self.member(h, relation, male=male, born=born, surname=surname)
-            if relation == "孙子女":
+            if grandchild:
                 self.child_role(other, filed)
             else:
                 self.adult_role(other, filed, partner=False)
