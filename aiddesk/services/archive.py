@@ -190,9 +190,12 @@ class ArchiveService:
         return result
 
     def change_status(self, household_id: int, target: str, *, on: date | None = None, reason: str = "",
-                      note: str = "") -> None:
+                      note: str = "") -> list[str]:
         """脱困, 注销, 转为在档 or reopening, taking effect ``on`` (退出日期, or the day it counts from; default
-        today): a new period in the archive's status history, which keeps the earlier ones."""
+        today): a new period in the archive's status history, which keeps the earlier ones.
+
+        Returns warnings to show: an archive opened again whose people are open at another unit too (跨单位重复,
+        not a refusal across units; within its own unit 一户一档 refuses it)."""
         self.actor.require(*EDITORS)
         today = self.db.clock.today()
         on = on or (None if target in CLOSED else today)
@@ -203,8 +206,12 @@ class ArchiveService:
             check_transition(h.archive_status, target, on=on, reason=reason,
                              since=present.valid_from if present else h.created_date,
                              first=present is None or present.valid_from == h.created_date, today=today)
+            warnings: list[str] = []
             if target in ("在档", "临时"):
-                _refuse_second_open_archive(conn, h, "不能重新启用")
+                holders, elsewhere = _open_holders(conn, h)
+                _refuse_second_open_archive(holders, "不能重新启用")
+                if h.archive_status in CLOSED:  # reopened: the other units' archives are news now
+                    warnings = _other_units_warnings(h, elsewhere)
                 exit_date, exit_reason, exit_note = None, "", ""
             else:
                 exit_date, exit_reason, exit_note = on, reason, note
@@ -221,6 +228,7 @@ class ArchiveService:
                 new["reason"] = "；".join(t.strip() for t in (reason, note) if t.strip())
             record(conn, self.actor, table="households", key=h.archive_no, action="status",
                    old=old, new=new, household_id=household_id, effective=on)
+        return warnings
 
     def undo_status_change(self, household_id: int, reason: str) -> status_history.Period:
         """撤销误操作: the last status change was a mistake — its period leaves the history as if never made.
@@ -240,7 +248,7 @@ class ArchiveService:
                 raise UserError("这份档案自建档以来没有改过状态，没有可以撤销的操作")
             removed, restored = undone
             if restored.status in ("在档", "临时"):
-                _refuse_second_open_archive(conn, h, "不能撤销")
+                _refuse_second_open_archive(_open_holders(conn, h)[0], "不能撤销")
             closed = restored.status in CLOSED
             exit_date = restored.valid_from if closed else None
             exit_reason, exit_note = (restored.reason, restored.note) if closed else ("", "")
@@ -333,10 +341,10 @@ def _other_units_warnings(h: Household, elsewhere: list) -> list[str]:
             "请与该单位核实；中心可在“汇总 → 跨单位重复”中处理" for r in elsewhere]
 
 
-def _refuse_second_open_archive(conn, h: Household, action: str) -> None:
-    """一户一档: an archive opened again must not hold an ID number another open archive of its unit holds (one
-    open at another unit is a cross-unit duplicate for the centre, not a refusal)."""
-    holders, _elsewhere = _open_holders(conn, h)
+def _refuse_second_open_archive(holders: dict[str, repo.Holder], action: str) -> None:
+    """一户一档: an archive opened again must not hold an ID number another open archive of its unit holds
+    (``holders``, from :func:`_open_holders`; one open at another unit is a cross-unit duplicate for the centre,
+    not a refusal)."""
     if holders:
         number, holder = next(iter(holders.items()))
         raise UserError(f"{action}：身份证号 {number} 已在档案 {holder.archive_no}（{holder.name}）中。"

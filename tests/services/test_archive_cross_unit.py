@@ -43,10 +43,13 @@ def test_within_one_unit_it_stays_a_refusal_even_when_another_unit_also_holds_th
 def test_reopening_or_undoing_at_one_unit_while_open_at_another_is_allowed(archive, make_household):
     old = archive.save(make_household(1))
     archive.change_status(old.household_id, "注销", on=date(2026, 11, 1), reason="其他")
-    archive.save(make_household(1, unit_code="460002"))
-    archive.change_status(old.household_id, "在档")
+    other = archive.save(make_household(1, unit_code="460002"))
+    warnings = archive.change_status(old.household_id, "在档")
     assert archive.get(old.household_id).archive_status == "在档"
-    archive.change_status(old.household_id, "脱困", on=date(2026, 11, 26), reason="脱困")
+    # Reopened, its three people are news: each warned, naming the other unit's archive.
+    assert len(warnings) == 3 and all(w.startswith("跨单位重复") and other.archive_no in w and "省旅游工会" in w
+                                      for w in warnings)
+    assert archive.change_status(old.household_id, "脱困", on=date(2026, 11, 26), reason="脱困") == []
     archive.undo_status_change(old.household_id, "脱困是误操作")
     assert archive.get(old.household_id).archive_status == "在档"
 

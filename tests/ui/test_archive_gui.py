@@ -113,6 +113,19 @@ def test_close_an_archive_as_tuokun(window, qtbot, make_household):
     assert "脱困 1" in window.count_label.text()
 
 
+def test_reopening_an_archive_whose_family_is_open_at_another_unit_says_so(window, make_household, said):
+    closed = window.archive.save(make_household(2, name="王建华", members=0))
+    window.archive.change_status(closed.household_id, "注销", on=date(2026, 11, 1), reason="其他")
+    other = window.archive.save(make_household(2, name="王建华", members=0, unit_code="460002"))
+    dialog = StatusDialog(service=window.archive, household=window.archive.get(closed.household_id),
+                          target="在档", parent=window)
+    assert dialog.try_accept(), dialog.error_label.text()
+    assert window.archive.get(closed.household_id).archive_status == "在档"
+    (kind, text), = said
+    assert kind == "info" and text.startswith("已改为在档。请注意") and other.archive_no in text
+    assert "跨单位重复" in text and "省旅游工会（460002）" in text
+
+
 def test_find_a_household_by_pinyin_initials(window, qtbot, make_household):
     for seq, name in enumerate(["张三", "李四", "王五", "曾小单"], start=1):
         window.archive.save(make_household(seq, name=name, members=0))

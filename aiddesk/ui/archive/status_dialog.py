@@ -11,6 +11,7 @@ from ...core.household import Household
 from ...core.lifecycle import CLOSED, allowed_targets
 from ...db.status_history import Period
 from ...services.archive import ArchiveService
+from .. import messages
 from ..forms import error_label, ok_cancel, pick_table, show_error
 from ..funds.entry_dialog import date_edit, date_of
 
@@ -114,12 +115,14 @@ class StatusDialog(QDialog):
         status = self.target.currentData()
         closing = status in CLOSED
         try:
-            self.service.change_status(self.household.id, status, on=date_of(self.on),
-                                       reason=self.reason.currentText() if closing else "",
-                                       note=self.note.text().strip())
+            warnings = self.service.change_status(self.household.id, status, on=date_of(self.on),
+                                                  reason=self.reason.currentText() if closing else "",
+                                                  note=self.note.text().strip())
         except UserError as err:
             show_error(self.error_label, err)
             return False
+        if warnings:
+            messages.info(self, f"已改为{status}。请注意：\n" + "\n".join(warnings))
         self.accept()
         return True
 
