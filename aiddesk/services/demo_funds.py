@@ -78,8 +78,10 @@ class DemoLedger:
             "SELECT hardship_category, count(*) FROM households WHERE archive_status = '在档'"
             " GROUP BY hardship_category").fetchall())
         poor, edge = count.get("低保户", 0), count.get("低保边缘户", 0)
-        state["central"] = _round_up(poor * 1000 + 60_000)
-        state["provincial"] = _round_up(edge * 1000 * LIVING_ROUNDS + 60_000)
+        # Families filed during the year are paid too: room for them, 60 000 or a fifteenth (the demo's 1 431
+        # households need the 60 000; a centre-sized one of 100 000 needs its share, else the late round is short).
+        state["central"] = _round_up(poor * 1000 + max(60_000, poor * 1000 // 15))
+        state["provincial"] = _round_up(edge * 1000 * LIVING_ROUNDS + max(60_000, edge * 1000 * LIVING_ROUNDS // 15))
         if carry_from_demo:
             self.funds.carry_over(year - 1)
         else:  # the year before the demo's first: balances as the office brought them in
