@@ -99,11 +99,14 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("文件")
         self.import_action = self._action("导入交换表或旧台账…", self.import_exchange)
+        self.import_several_action = self._action("导入多个交换表…", self.import_several)  # a centre's units' books
         if not self.actor.may(*IMPORTERS):
-            self.import_action.setEnabled(False)
-            self.import_action.setToolTip(IMPORT_READ_ONLY)
+            for action in (self.import_action, self.import_several_action):
+                action.setEnabled(False)
+                action.setToolTip(IMPORT_READ_ONLY)
         file_menu.setToolTipsVisible(True)  # menus hide action tooltips unless asked: readers see why it is grey
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.import_several_action)
         self.export_action = self._action("导出交换表…", self.export_exchange)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -256,6 +259,7 @@ class MainWindow(QMainWindow):
             area = CentreArea(db=self.db, actor=self.actor, parent=self)
             area.household_requested.connect(self.edit_household)
             area.batch_requested.connect(self.open_batch)
+            area.import_requested.connect(self.import_several)
             return area
         if title == EVALUATE:
             from .evaluation.evaluation_page import EvaluationPage
@@ -323,6 +327,19 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(db=self.db, actor=self.actor, parent=self)
         wizard.import_written.connect(lambda _counts: self.reload_everything())
         return wizard
+
+    def import_several(self) -> None:
+        dialog = self.batch_import_dialog()
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.exec()
+
+    def batch_import_dialog(self):
+        """导入多个交换表, wired so the window shows the new rows once a run has written any."""
+        from .exchange.batch_import_dialog import BatchImportDialog
+
+        dialog = BatchImportDialog(db=self.db, actor=self.actor, parent=self)
+        dialog.import_written.connect(lambda _files: self.reload_everything())
+        return dialog
 
     def reload_everything(self) -> None:
         """Re-read every area after an import: it can add units, archives, batches, entries and checks."""

@@ -12,6 +12,8 @@ from ..core.errors import UserError
 
 class _Job(QObject):
     progressed = Signal(int, int)
+    labelled = Signal(str)
+    stepped = Signal(object)
     finished = Signal(object, object)  # result, error
 
     def __init__(self, fn: Callable[[Callable[[int, int], bool]], Any]):
@@ -20,28 +22,60 @@ class _Job(QObject):
         self.cancelled = False
 
     def run(self) -> None:
-        def report(done: int, total: int) -> bool:
-            self.progressed.emit(done, total)
-            return not self.cancelled
-
         try:
-            result = self._fn(report)
+            result = self._fn(Progress(self))
         except BaseException as err:  # handed to the GUI thread, shown there
             self.finished.emit(None, err)
         else:
             self.finished.emit(result, None)
 
 
+class Progress:
+    """What a job is handed: ``progress(done, total)`` moves the bar and returns False once cancelled.
+
+    A job of several parts can also say which part it is at, ``progress.say("第 3/44 个文件：…")`` (the dialog's
+    label), and hand a part's result to the GUI thread as soon as it is known, ``progress.step(value)`` (to the
+    ``on_step`` of :func:`run_with_progress`, in order, before ``on_done``).
+    """
+
+    def __init__(self, job: _Job):
+        self._job = job
+
+    def __call__(self, done: int, total: int) -> bool:
+        self._job.progressed.emit(done, total)
+        return not self._job.cancelled
+
+    @property
+    def cancelled(self) -> bool:
+        return self._job.cancelled
+
+    def say(self, text: str) -> None:
+        self._job.labelled.emit(text)
+
+    def step(self, value: Any) -> None:
+        self._job.stepped.emit(value)
+
+
 class _Relay(QObject):
     """Lives on the GUI thread, so the worker's signals reach our callbacks queued, on this thread."""
 
-    def __init__(self, on_progress, on_finished, parent):
+    def __init__(self, on_progress, on_finished, parent, on_label=None, on_step=None):
         super().__init__(parent)
         self._on_progress, self._on_finished = on_progress, on_finished
+        self._on_label, self._on_step = on_label, on_step
 
     @Slot(int, int)
     def progressed(self, done: int, total: int) -> None:
         self._on_progress(done, total)
+
+    @Slot(str)
+    def labelled(self, text: str) -> None:
+        self._on_label(text)
+
+    @Slot(object)
+    def stepped(self, value: Any) -> None:
+        if self._on_step is not None:
+            self._on_step(value)
 
     @Slot(object, object)
     def finished(self, result: Any, err: Any) -> None:
@@ -50,11 +84,13 @@ class _Relay(QObject):
 
 def run_with_progress(parent: QWidget | None, *, title: str, label: str,
                       job: Callable[[Callable[[int, int], bool]], Any],
-                      on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> QProgressDialog:
+                      on_done: Callable[[Any], None], on_error: Callable[[BaseException], None],
+                      on_step: Callable[[Any], None] | None = None) -> QProgressDialog:
     """Run ``job(report)`` on a worker thread. ``report(done, total)`` returns False once cancelled.
 
-    The job must not touch widgets, and must use its own database connection
-    (``Database.connect_for_thread``). ``on_done``/``on_error`` run on the GUI thread.
+    ``report`` is a :class:`Progress`: ``report.say(text)`` changes the label, ``report.step(value)`` calls
+    ``on_step(value)``. The job must not touch widgets, and must use its own database connection
+    (``Database.connect_for_thread``). ``on_done``/``on_error``/``on_step`` run on the GUI thread.
     """
     dialog = QProgressDialog(label, "取消", 0, 0, parent)
     dialog.setWindowTitle(title)
@@ -81,12 +117,18 @@ def run_with_progress(parent: QWidget | None, *, title: str, label: str,
         else:
             on_done(result)
 
+    def labelled(text: str) -> None:
+        if not worker.cancelled:  # "正在取消 …" stays until the job has stopped
+            dialog.setLabelText(text)
+
     def cancel() -> None:
         worker.cancelled = True
         dialog.setLabelText("正在取消 …")
 
-    relay = _Relay(progressed, finished, dialog)
+    relay = _Relay(progressed, finished, dialog, labelled, on_step)
     worker.progressed.connect(relay.progressed)
+    worker.labelled.connect(relay.labelled)
+    worker.stepped.connect(relay.stepped)
     worker.finished.connect(relay.finished)
     dialog.canceled.connect(cancel)
     thread.started.connect(worker.run)

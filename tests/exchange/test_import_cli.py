@@ -119,3 +119,21 @@ def test_what_the_import_would_refuse_the_dry_run_refuses_with_sheet_row_and_col
         text = capsys.readouterr().out
         assert f"错误：资金收支第2行“流水号”（{own_no}）：流水号{own_no}已登记为另一笔分录" in text
         assert "错误：：" not in text and "检查通过" not in text
+
+
+def test_several_files_print_a_list_by_file_exit_with_the_worst_code_and_make_one_backup(db, tmp_path, capsys):
+    from aiddesk.db.backup import backups_in, folder_beside
+
+    db.close()
+    data = sheets()
+    data["帮扶明细"][1][7] = 1000.005
+    files = [str(book(tmp_path / "a.xlsx")), str(book(tmp_path / "bad.xlsx", data)), str(replacing(tmp_path))]
+    code = main(["--db", str(db.path), "import", *files, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1                                            # the worst file's: refused
+    assert [(o["file"], bool(o["imported"]), len(o["errors"])) for o in out] == [
+        (files[0], True, 0), (files[1], False, 1), (files[2], True, 0)]
+    assert out[1]["errors"][0]["message"] == "金额超过两位小数，请精确到分"
+    assert count(db.path, "aid_records") == 1                   # a.xlsx, then replaced by newer.xlsx
+    made = [p for p in backups_in(folder_beside(db.path), db.path.stem) if p.name.endswith("-导入前.zip")]
+    assert len(made) == 1                                       # one 导入前 backup for the run, not one a file

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidgetItem, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ...core.errors import UserError
 from ...core.money import format_wan, format_yuan
@@ -13,6 +13,7 @@ from ...db.audit import Actor
 from ...services.fund_report import consolidated_report
 from ..forms import pick_table
 from .duplicates_view import DuplicatesView
+from .import_wizard import IMPORTERS, READ_ONLY
 
 COLUMNS = ("单位", "数据来源", "拨付（元）", "收入（元）", "下拨下级（元）", "支出（元）", "人次", "结余（元）",
            "支出（万元）")
@@ -71,10 +72,11 @@ class ConsolidatedView(QWidget):
 
 class CentreArea(QWidget):
     """汇总: the consolidated figures and the duplicates (worked as ``actor``); passes on requests to open a household
-    or a batch."""
+    or a batch, and to import the units' workbooks."""
 
     household_requested = Signal(int)
     batch_requested = Signal(int)
+    import_requested = Signal()
 
     def __init__(self, *, db: Database, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
@@ -85,6 +87,14 @@ class CentreArea(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.consolidated, "各单位汇总")
         self.tabs.addTab(self.duplicates, "跨单位重复")
+        # Where the centre looks at its units' figures, the way to take in their workbooks (文件 menu too).
+        self.import_button = QPushButton("导入多个交换表…")
+        self.import_button.setAutoDefault(False)
+        self.import_button.clicked.connect(lambda _checked=False: self.import_requested.emit())
+        if not actor.may(*IMPORTERS):
+            self.import_button.setEnabled(False)
+            self.import_button.setToolTip(READ_ONLY)
+        self.tabs.setCornerWidget(self.import_button, Qt.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.tabs)
