@@ -497,7 +497,7 @@ def bench_consolidation(households: int, overlap: bool, backup_each: bool = Fals
     print(f"consolidation of {len(books)} books: {total:.1f} s in all (target < 120 s), of which {backups:.1f} s the"
           f" backups before the imports ({total - backups:.1f} s without them); peak RSS {got['peak']:.0f} MB (VmHWM;"
           f" getrusage ru_maxrss {got['maxrss']:.0f} MB; {got['base']:.0f} MB before the imports; target < 500 MB)")
-    print(f"  1. imports: {importing:.1f} s — checking the books {spent['check']:.1f} s, the backup before each"
+    print(f"  1. imports: {importing:.1f} s — checking the books {spent['check']:.1f} s, the 导入前 backups"
           f" {backups:.1f} s, the checks against the database and writing {spent['apply'] - backups:.1f} s;"
           f" per book without its backup {min(times):.2f}–{max(times):.2f} s (median {statistics.median(times):.2f} s)")
     first, last = imports[:4], imports[-4:]
