@@ -114,8 +114,9 @@ def _cases(conn, today: date, households: int) -> list[Case]:
                                  (households // 2 or 1,)).fetchone()
     tail = sample[-4:]
     # A family member's number (a child's: what a 金秋助学 line names), and an ID ending in X typed as x.
-    member = conn.execute("SELECT id_number FROM members WHERE id_number IS NOT NULL AND id_number != ''"
-                          " ORDER BY id LIMIT 1 OFFSET ?", (households // 2,)).fetchone()
+    member = conn.execute("SELECT m.id_number FROM members m JOIN households h ON h.id = m.household_id"
+                          " WHERE m.id_number IS NOT NULL AND m.id_number != '' AND h.archive_status = '在档'"
+                          " ORDER BY m.id LIMIT 1 OFFSET ?", (households // 2,)).fetchone()  # one the default list shows
     with_x = conn.execute("SELECT id_number FROM households WHERE id_number LIKE '%X' ORDER BY id LIMIT 1").fetchone()
     # An old 15-digit number (born 19xx): the archive keeps the 18-digit one it became.
     old = conn.execute("SELECT id_number FROM households WHERE substr(id_number, 7, 2) = '19' ORDER BY id"

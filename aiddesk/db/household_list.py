@@ -185,11 +185,14 @@ class Found:
 def _source(flt: HouseholdFilter) -> str:
     """The index a counting pass reads: the narrowest that covers the filter.
 
-    A unit filter lets SQLite start from the unit index, a search-box text from the matches' ids; other filters
-    read ``households_search``, which covers them all.
+    A unit filter lets SQLite start from the unit index, a search-box text from the matches' ids; statuses alone
+    are counted on ``households_status`` (the narrowest that starts with the status); other filters read
+    ``households_search``, which covers them all.
     """
     if flt.unit_codes or search_text(flt.text):
         return "households h"
+    if not (flt.category or flt.cause or flt.migrant is not None or flt.stale or flt.incomplete):
+        return "households h INDEXED BY households_status"
     return "households h INDEXED BY households_search"
 
 
