@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--password-file", metavar="FILE",
                      help="工作簿设置了打开密码时：写有密码的文本文件（密码为第一行）")
     imp.add_argument("--force", action="store_true", help=force)
+    imp.add_argument("--unit", metavar="单位代码", help="旧台账：数据库还没有本单位时，本单位的代码（与 --unit-name 一起）")
+    imp.add_argument("--unit-name", metavar="单位名称", help="旧台账：数据库还没有本单位时，本单位的名称")
+    imp.add_argument("--mapping", metavar="MAP.json",
+                     help='旧台账：列对应，{"工作表名或*": {"台账中的列名": "项目，或空字符串表示不导入"}}')
+    imp.add_argument("--year", type=_year_argument, metavar="年度", help="旧台账：台账中看不出年度时，它所属的年度")
     exp = sub.add_parser("export", help="导出某年度的交换表（上报上级单位用，格式见 EXCHANGE.md）")
     exp.add_argument("file", type=_output(".xlsx"), metavar="FILE.xlsx", help="输出的 Excel 工作簿")
     exp.add_argument("--year", required=True, type=_year_argument, metavar="年度")
@@ -446,6 +451,34 @@ def _read_password_file(name: str) -> str:
     return password
 
 
+_MAPPING_FILE_LIMIT = 256 * 1024  # a mapping is a few dozen headers; more is some other file named by mistake
+
+
+def _read_mapping_file(name: str) -> dict[str, dict[str, str]]:
+    """--mapping: {"sheet name or *": {"book header": "field", or "" for 不导入}}, checked before anything is read."""
+    import json
+
+    path = Path(name)
+    try:
+        if path.stat().st_size > _MAPPING_FILE_LIMIT:
+            raise UserError(f"列对应文件“{name}”太大，不像列对应文件；请核对文件名")
+        data = _decode_text(path.read_bytes())
+    except OSError as err:
+        raise UserError(f"读不了列对应文件“{name}”（{err.strerror or err}）") from None
+    try:
+        mapping = json.loads(data) if data is not None else None
+    except ValueError as err:
+        raise UserError(f"列对应文件“{name}”不是有效的 JSON（{err}）；格式为 "
+                        '{"工作表名或*": {"台账中的列名": "项目"}}') from None
+    if not isinstance(mapping, dict) or not all(
+            isinstance(sheet, str) and isinstance(columns, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())
+            for sheet, columns in mapping.items()):
+        raise UserError(f"列对应文件“{name}”的格式不对：应为 "
+                        '{"工作表名或*": {"台账中的列名": "项目，或空字符串表示不导入"}}')
+    return mapping
+
+
 _PASSWORD_FILE_LIMIT = 64 * 1024  # a password file is a line; more is some other file named by mistake
 
 
@@ -475,13 +508,17 @@ def _import(db, args) -> int:
     from .services.exchange_import import ExchangeImportService, ImportRun
 
     password = _read_password_file(args.password_file) if args.password_file else None
+    if bool(args.unit) != bool(args.unit_name):
+        raise UserError("--unit 和 --unit-name 要一起给出：本单位的代码和名称")
+    ledger = {"mapping": _read_mapping_file(args.mapping) if args.mapping else None, "year": args.year,
+              "unit": (args.unit.strip(), args.unit_name.strip()) if args.unit else None}
     run = ImportRun(ExchangeImportService(db, _cli_actor()))
     several = len(args.file) > 1
     outcomes, codes = [], []
     for name in args.file:
         if several and not args.json:
             print(f"== {name}")
-        code, out = _import_one(run, name, args, password)
+        code, out = _import_one(run, name, args, password, ledger)
         codes.append(code)
         outcomes.append({"file": name, **out} if several else out)
     if args.json:
@@ -493,12 +530,12 @@ def _import(db, args) -> int:
     return max(codes)
 
 
-def _import_one(run, name: str, args, password: str | None) -> tuple[int, dict]:
+def _import_one(run, name: str, args, password: str | None, ledger: dict) -> tuple[int, dict]:
     """One file of an ``import``: its exit code and its ``--json`` object (printed here unless ``--json``)."""
     from .services.exchange_import import PasswordRequired, Unreadable, WrongPassword
 
     try:
-        report = run.import_file(Path(name), dry_run=args.dry_run, password=password)
+        report = run.import_file(Path(name), dry_run=args.dry_run, password=password, **ledger)
     except Unreadable as err:
         message = err.message
         if isinstance(err, PasswordRequired) and not isinstance(err, WrongPassword):

@@ -164,8 +164,8 @@ def _where(flt: HouseholdFilter, *, no_index: bool = False) -> tuple[str, list]:
             raise ValueError("a 一年未更新 filter needs the day it counts back from (HouseholdFilter.today)")
         clauses.append(f"{p}h.updated_at < ?")
         args.append((flt.today - timedelta(days=365)).isoformat())
-    if flt.incomplete:
-        clauses.append("h.missing_docs != ''")
+    if flt.incomplete:  # proofs missing, or a 困难类别 an old ledger did not give (ledger/build.py: 待核定)
+        clauses.append("(h.missing_docs != '' OR h.hardship_category = '待核定')")
     matches = _text_matches(flt.text)
     if matches is not None:
         clauses.append(f"{p}h.id IN (SELECT id FROM ({matches[0]}))")

@@ -187,3 +187,15 @@ def dependents(conn: sqlite3.Connection, record_ids: Iterable[int], batch_ids: I
         conn.execute("DELETE FROM temp.x_gone_records")
         conn.execute("DELETE FROM temp.x_gone_batches")
         conn.execute("RELEASE x_dependents")
+
+
+def book_rows(conn: sqlite3.Connection, batch_codes_like: str) -> YearRows:
+    """The batches (and their lines) an old ledger's earlier import brought: those whose code is of that book
+    (exchange/ledger/build.py book_batches_like) — what a corrected version of the book replaces."""
+    c = plain_cursor(conn)
+    rows = YearRows()
+    rows.batches = dict(c.execute("SELECT code, id FROM batches WHERE code LIKE ? ORDER BY code", (batch_codes_like,)))
+    rows.records = {no: (i, code) for no, i, code in c.execute(
+        "SELECT a.record_no, a.id, b.code FROM aid_records a JOIN batches b ON b.id = a.batch_id"
+        " WHERE b.code LIKE ? ORDER BY a.record_no", (batch_codes_like,))}
+    return rows

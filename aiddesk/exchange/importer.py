@@ -128,6 +128,10 @@ class Importer:
         c, conn = self.c, self.conn
         rows = {r["单位代码"]: r for r in c.sheets.get(fmt.UNITS.name, [])}
         if c.legacy:
+            if c.new_own_unit and conn.execute("SELECT 1 FROM units WHERE is_own = 1").fetchone() is None:
+                code, name = c.new_own_unit  # --unit/--unit-name: a new office's first book makes its unit
+                conn.execute("INSERT INTO units (code, name, parent_code, level, is_own) VALUES (?, ?, NULL, ?, 1)",
+                             (code, name, "基层"))
             return
         new_db = not c.own_unit
         if c.unit_code not in rows:
@@ -448,17 +452,19 @@ class Importer:
                 self.progress(fmt.AID_RECORDS.name, done, len(rows))
         self.conn.executemany(insert, inserts)
         self.conn.executemany(update, updates)
-        if not self.replaces:
+        if self.replaces:  # a sub-unit's year: every line and batch of it
+            where, args = "b.unit_code = ? AND b.year = ?", (self.unit, self.c.year)
+        elif self.c.book_batches:  # a corrected old ledger: the lines and batches its earlier import brought
+            where, args = "b.code LIKE ?", (self.c.book_batches,)
+        else:
             return
-        year = self.c.year
         stale = [(r[0],) for r in self.conn.execute(
-            "SELECT a.id, a.record_no FROM aid_records a JOIN batches b ON b.id = a.batch_id"
-            " WHERE b.unit_code = ? AND b.year = ?", (self.unit, year)) if r[1] not in keep]
+            f"SELECT a.id, a.record_no FROM aid_records a JOIN batches b ON b.id = a.batch_id WHERE {where}", args)
+            if r[1] not in keep]
         self._delete(stale, _RECORD_DEPENDENTS, "aid_records")
         batches_kept = {r["批次编号"] for r in self.c.sheets.get(fmt.BATCHES.name, [])}
-        stale_batches = [(r[0],) for r in self.conn.execute(
-            "SELECT id, code FROM batches WHERE unit_code = ? AND year = ?", (self.unit, year))
-            if r[1] not in batches_kept]
+        stale_batches = [(r[0],) for r in self.conn.execute(f"SELECT b.id, b.code FROM batches b WHERE {where}", args)
+                         if r[1] not in batches_kept]
         if stale_batches:
             records = [(r[0],) for b in stale_batches for r in self.conn.execute(
                 "SELECT id FROM aid_records WHERE batch_id = ?", b)]

@@ -51,9 +51,17 @@ ALIASES: dict[str, str] = {
     "帮扶金额": "金额", "救助金额": "金额", "与户主关系": "关系", "批次号": "批次编号",
 }
 
+# What only an old ledger's history may say (ledger/build.py): a line whose 资金来源 the book does not give is
+# booked to 未注明, so the fund report shows it honestly; a household whose 困难类别 it does not give is 待核定,
+# listed under 资料不全 until the office sets it.
+HISTORY_WORDS = {"fund_source": ["未注明"], "hardship_category": ["待核定"]}
 _ACTIVE = ("在档", "临时")
 _DATE_TEXT = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
               re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"))
+# 20150120, as text or as a number cell: old ledgers write dates so. Eight digits can be anything else too, so
+# only a year between these is read as a date (anything outside says 不是日期).
+_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_DIGITS_YEARS = range(1900, 2101)
 _CENT = Decimal("0.01")
 _STR = {str}  # the cell kinds of a column of text cells only
 _MAX_INT = 10 ** 18  # below SQLite's largest integer (2**63 - 1)
@@ -166,6 +174,12 @@ class Checked:
     warnings: list[Issue] = field(default_factory=list)
     layouts: list[SheetLayout] = field(default_factory=list)
     removal: Removal = field(default_factory=Removal)  # what the import would remove (found with the check)
+    ledger: list = field(default_factory=list)    # an old ledger read as books are kept: per sheet, its SheetSummary
+    origins: dict = field(default_factory=dict)   # format sheet → the book's row each of its rows came from
+    book_batches: str = ""                       # an old ledger: LIKE pattern of the batch codes of this book
+    ledger_sheets: list = field(default_factory=list)  # an old ledger: (layout.SheetLayout, columns.ColumnMap) per sheet
+    ledger_counts: dict = field(default_factory=dict)  # an old ledger: {"new": households new, "matched": already in}
+    new_own_unit: tuple[str, str] | None = None  # an old ledger into a database with no own unit: (代码, 名称) given
 
     @property
     def ok(self) -> bool:
@@ -257,8 +271,17 @@ def parse_date(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 19000000 <= value < 21010000 \
+            and value == int(value):
+        value = str(int(value))  # a number cell 20150120 (NaN and infinity fail the comparisons above)
     if isinstance(value, str):
         text = normalise(value)
+        m = _DATE_DIGITS.fullmatch(text)
+        if m and int(m[1]) in _DATE_DIGITS_YEARS:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            except ValueError:
+                raise CellError("日期不存在，请核对年月日") from None
         for pattern in _DATE_TEXT:
             m = pattern.fullmatch(text)
             if m:
@@ -270,7 +293,7 @@ def parse_date(value: object) -> str:
         m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:T|)00:00(?::00)?", text)
         if m:
             return parse_date(m[1])
-    raise CellError("不是日期，请填写为 2015-03-02、2015/03/02 或 2015年3月2日，或设为日期格式")
+    raise CellError("不是日期，请填写为 2015-03-02、2015/3/2、2015.3.2、2015年3月2日 或 20150302，或设为日期格式")
 
 
 def parse_int(value: object) -> int:
@@ -325,7 +348,8 @@ def parse_card(value: object) -> str:
 
 def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, str]] | None = None,
           progress: Callable[[int, int], object] | None = None, password: str | None = None,
-          database: bool = True) -> Checked:
+          database: bool = True, year: int | None = None, header_rows: dict[str, int] | None = None,
+          unit: tuple[str, str] | None = None) -> Checked:
     """Read and check the workbook at ``path`` (opened with ``password`` if it has one) against ``conn``'s database.
 
     ``mapping`` (legacy ledgers): format sheet name → {format header: file header}, as chosen in the
@@ -334,11 +358,17 @@ def check(conn: sqlite3.Connection, path: Path, *, mapping: dict[str, dict[str, 
     while); its ``False`` stops the check with :class:`Cancelled`.
     ``database=False`` leaves out the checks against the database, for a caller that runs them next inside its
     writing transaction (:func:`recheck`) anyway.
+    ``year`` and ``header_rows`` (old ledgers): the year the book is of, where nothing in it says; the header's row
+    of a sheet, where the user pointed at another than the one found; ``unit`` (代码, 名称): the office's own unit,
+    made by the import, where the database has none yet.
     Raises :class:`Unreadable` when the file cannot be read at all (its kinds PasswordRequired, WrongPassword).
     """
     with read_workbook(Path(path), password=password) as workbook, gc_paused():
-        return Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan).run(
-            database=database)
+        v = Validator(conn, Path(path), workbook.sheets, mapping or {}, progress, plan=workbook.plan)
+        v.given_year, v.header_rows = year, header_rows or {}
+        if unit is not None and not v.result.own_unit:
+            v.result.new_own_unit = unit
+        return v.run(database=database)
 
 
 def recheck(conn: sqlite3.Connection, checked: Checked) -> list[Issue]:
@@ -355,9 +385,19 @@ def recheck(conn: sqlite3.Connection, checked: Checked) -> list[Issue]:
     checked.own_unit, checked.removal = v.result.own_unit, v.result.removal
     # Warnings the database checks give (现金 without a signed sheet …) belong in the report whether or not
     # the check before ran them (an import at once leaves them to this run).
+    found = [_in_book(w, checked) for w in v.result.warnings]
     known = set(checked.warnings)
-    checked.warnings.extend(w for w in v.result.warnings if w not in known)
-    return v.result.errors
+    checked.warnings.extend(w for w in found if w not in known)
+    return [_in_book(e, checked) for e in v.result.errors]
+
+
+def _in_book(issue: Issue, checked: Checked) -> Issue:
+    """An issue of an old ledger's translated rows, said of the book's sheet, row and header."""
+    if not checked.origins:
+        return issue
+    from .ledger.book import remap
+
+    return remap(issue, checked.origins)
 
 
 class Validator:
@@ -378,6 +418,8 @@ class Validator:
         self.db_units = {r[0]: r[1] for r in conn.execute("SELECT code, parent_code FROM units")}
         self.code_lists: dict[str, list[str]] = {}
         self.bad_rows: set[tuple[str, int]] = set()  # rows with a cell that could not be read
+        self.given_year: int | None = None           # old ledgers: the year the user says the book is of
+        self.header_rows: dict[str, int] = {}         # old ledgers: header rows the user pointed at
         self._ids: dict[tuple[str, str], object] = {}
 
     # -- issues
@@ -388,10 +430,11 @@ class Validator:
         self.result.warnings.append(Issue(sheet, row, column, _text(value), message))
 
     def allowed(self, list_name: str) -> list[str]:
+        history = HISTORY_WORDS.get(list_name, []) if self.result.origins else []
         if list_name == "fund_source":
-            return self.sources
+            return self.sources + history
         if list_name not in self.code_lists:
-            self.code_lists[list_name] = code_list(list_name)
+            self.code_lists[list_name] = code_list(list_name) + history
         return self.code_lists[list_name]
 
     def tick(self, done: int) -> None:
@@ -405,7 +448,7 @@ class Validator:
         by_name = self._sheet_names()
         read_as = {_format_name(name): name for name in by_name}  # format sheet (or the file's name) → file's name
         r = self.result
-        if fmt.MANIFEST in read_as:
+        if fmt.MANIFEST in read_as and self._is_manifest(*by_name[read_as[fmt.MANIFEST]]):
             self._plan([read_as[fmt.MANIFEST]] + [read_as[s.name] for s in fmt.SHEETS if s.name in read_as])
             start, load = by_name[read_as[fmt.MANIFEST]]
             self._manifest(start, load())
@@ -417,7 +460,11 @@ class Validator:
         else:
             r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
             self._plan(list(by_name))
-            assignments = self._legacy_sheets({n: (start, load()) for n, (start, load) in by_name.items()})
+            loaded = {n: (start, load()) for n, (start, load) in by_name.items()}
+            if self._shaped_like_ours(loaded):
+                assignments = self._legacy_sheets(loaded)
+            else:
+                assignments = self._ledger({n: rows for n, (_start, rows) in loaded.items()})
         hasher = _Checksum()
         order = {s.name: i for i, s in enumerate(fmt.SHEETS)}
         self._total = STEPS_PER_SHEET * len(assignments) + 1  # and one for the checks across sheets
@@ -429,18 +476,29 @@ class Validator:
         if not r.legacy and r.checksum and r.checksum.lower() != r.computed_checksum:
             self.warn(fmt.MANIFEST, None, "校验码", r.checksum, CHANGED_WARNING)
         if r.legacy:
-            r.unit_code = r.own_unit
+            r.unit_code = r.own_unit or (r.new_own_unit[0] if r.new_own_unit else "")
             r.year = self._legacy_year()
         self._repeated_keys()
         self._year_agreement()
         if database:
             self._database_checks()
-        if r.legacy and not r.errors and not r.counts():
+        if r.origins:  # an old ledger's issues, said of its own sheets, rows and headers
+            r.errors[:] = [_in_book(e, r) for e in r.errors]
+            r.warnings[:] = [_in_book(w, r) for w in r.warnings]
+        if r.legacy and not r.errors and not r.counts() and any(summary.read for summary in r.ledger):
+            self.warn("", None, "", r.path.name, "台账中的人都已在档案中，也没有新的帮扶明细：这次导入不会改变什么")
+        elif r.legacy and not r.errors and not r.counts():
             # An empty file, or one whose sheets were none of ours: "imported" would record an import of nothing.
             self.error("", None, "", r.path.name, "文件里没有找到可导入的台账数据（没有认出的表或表中没有数据行）；"
                        "请核对是否选错了文件")
         self.tick(self._total)
         return r
+
+    def _is_manifest(self, start: int, load: Callable[[], list[list[object]]]) -> bool:
+        """Whether a 说明 sheet is an exchange workbook's manifest (项/值 rows naming 格式版本 or 单位代码), not an
+        office's notes on its own book (an old ledger may well have a sheet of that name)."""
+        keys = {_text(row[0]) for row in load()[:40] if row}
+        return bool(keys & {"格式版本", "单位代码", fmt.MANIFEST_HEADERS[0]})
 
     def _sheet_names(self) -> dict[str, tuple[int, Callable[[], list[list[object]]]]]:
         """The file's sheets by name (start row, loader). Names are matched after normalising (spaces, full-width
@@ -497,6 +555,38 @@ class Validator:
                 else:
                     r.year = year
 
+    # -- old ledgers as offices keep them (ledger/): translated into the format's sheets, then checked as they are
+    def _shaped_like_ours(self, loaded: dict) -> bool:
+        """A book already laid out as the format's sheets (named so), read the older way below; any other book is
+        read as offices keep them (ledger/)."""
+        with_data = [n for n, (_s, rows) in loaded.items() if any(not _blank(v) for row in rows for v in row)]
+        return bool(with_data) and all(_format_name(n) in fmt.BY_NAME for n in with_data)
+
+    def _ledger(self, sheets: dict[str, list[list[object]]]) -> list:
+        from .ledger.book import read_book
+        from .ledger.build import book_batches_like
+
+        r = self.result
+        unit = r.own_unit or (r.new_own_unit[0] if r.new_own_unit else "")
+        book = read_book(self.conn, sheets, book_name=r.path.name, unit=unit, mapping=self.mapping,
+                         header_rows=self.header_rows, given_year=self.given_year, today=self.today)
+        r.ledger = book.summaries
+        r.origins = book.translated.origins
+        r.ledger_sheets = book.layouts
+        r.ledger_counts = {"new": book.translated.new_households, "matched": book.translated.matched_households}
+        for layout, colmap in book.layouts:  # what the wizard's column step shows (read as 困难职工档案 for now)
+            data = [row for row in layout.rows if row.role == "DATA"][:LAYOUT_SAMPLE]
+            r.layouts.append(SheetLayout(
+                layout.name, fmt.HOUSEHOLDS.name, list(layout.headers),
+                {f: layout.headers[i] for f, i in colmap.fields.items() if f in fmt.HOUSEHOLDS.headers},
+                [[_text(v) for v in row.values] for row in data],
+                [f for f in ("姓名", "身份证号") if f not in colmap.fields]))
+        if unit:
+            r.book_batches = book_batches_like(unit, book.translated.book_mark)
+        r.errors.extend(book.errors)
+        r.warnings.extend(book.warnings)
+        return [(fmt.BY_NAME[name], name, 1, rows) for name, rows in book.translated.sheets.items()]
+
     # -- legacy ledgers: sheets recognised by name or by their headers, columns through mappings
     def _legacy_sheets(self, by_name: dict) -> list:
         out = []
@@ -532,6 +622,8 @@ class Validator:
     def _resolve(self, sheet: fmt.Sheet, headers: list[str]) -> dict[str, int]:
         """format header → column index in the file."""
         index = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+        if self.result.origins:  # an old ledger translated (ledger/): its sheets have the format's headers
+            return {h: index[h] for h in sheet.headers if h in index}
         if self.result.legacy and sheet.name in self.mapping:
             # What the user chose in the mapping step, exactly: a column they set to 不导入 stays out even
             # where a header of the same name or a known alias would fill it.
@@ -897,9 +989,13 @@ class Validator:
         r = self.result
         self.scope: set[str] | None = None
         if r.legacy:
+            if not r.own_unit and r.new_own_unit:
+                r.own_unit = r.new_own_unit[0]  # made by the import, in its transaction
+                self.scope = {r.own_unit}
+                return
             if not r.own_unit:
                 self.error("", None, "", r.path.name, "数据库还没有本单位：旧台账只能导入已设置本单位的数据库。"
-                           "请先在“单位设置”中填写本单位")
+                           "请先在“单位设置”中填写本单位（命令行：加 --unit 单位代码 --unit-name 单位名称）")
                 return
             self.scope = set(subtree_codes(self.conn, r.own_unit))
             return
@@ -1091,8 +1187,12 @@ class Validator:
             if method == "现金":
                 self.warn(sheet, row.number, "发放方式", "现金", "现金发放须有本人签字的实名制签领表，请核对是否已存档")
             if category == "助学救助" and (None in (given := student(row.values)) or "" in given):
-                for h, value in zip(fmt.STUDENT_COLUMNS, given):
-                    if value in (None, ""):
+                lacking = [h for h, value in zip(fmt.STUDENT_COLUMNS, given) if value in (None, "")]
+                if r.origins:  # an old ledger's history: what its book did not record cannot be asked of it now
+                    self.warn(sheet, row.number, lacking[0], "", f"助学救助的明细没有{'、'.join(lacking)}，"
+                              "旧台账中没有记载，照常导入；需要时可在批次中补录")
+                else:
+                    for h in lacking:
                         self.error(sheet, row.number, h, "", f"救助类别为助学救助时必须填写{h}")
         fields = _fields(fmt.VERIFICATIONS, "批次编号", "档案编号")
         for row in r.sheets.get(fmt.VERIFICATIONS.name, []):
@@ -1251,6 +1351,16 @@ class Validator:
             gone[fmt.AID_RECORDS.name] = [no for no in stored.records if no not in records]
             kept = keys(fmt.SUBUNIT_USAGE)
             gone[fmt.SUBUNIT_USAGE.name] = ["·".join(map(str, k)) for k in stored.usage if k not in kept]
+            with_them = import_checks.dependents(
+                conn, [stored.records[no][0] for no in gone[fmt.AID_RECORDS.name]],
+                [stored.batches[code] for code in gone[fmt.BATCHES.name]])
+        if r.book_batches:
+            # A corrected old ledger replaces what its earlier import brought: that book's batches and lines.
+            stored = import_checks.book_rows(conn, r.book_batches)
+            batches = {row["批次编号"] for row in r.sheets.get(fmt.BATCHES.name, [])}
+            records = {row["明细编号"] for row in r.sheets.get(fmt.AID_RECORDS.name, [])}
+            gone[fmt.BATCHES.name] = [code for code in stored.batches if code not in batches]
+            gone[fmt.AID_RECORDS.name] = [no for no in stored.records if no not in records]
             with_them = import_checks.dependents(
                 conn, [stored.records[no][0] for no in gone[fmt.AID_RECORDS.name]],
                 [stored.batches[code] for code in gone[fmt.BATCHES.name]])

@@ -61,6 +61,8 @@ class ImportReport:
             out["removed"] = removal.as_dict()
         if removal.with_them and self.ok:
             out["removed_with_them"] = dict(removal.with_them)
+        if self.checked.ledger:
+            out["ledger"] = {"sheets": [summary.as_dict() for summary in self.checked.ledger]}
         return out
 
 
@@ -70,14 +72,17 @@ class ExchangeImportService:
         self.actor = actor
 
     def check(self, path: str | Path, *, mapping: dict[str, dict[str, str]] | None = None,
-              progress=None, password: str | None = None, database: bool = True) -> ImportReport:
+              progress=None, password: str | None = None, database: bool = True, year: int | None = None,
+              header_rows: dict[str, int] | None = None, unit: tuple[str, str] | None = None) -> ImportReport:
         """Read and check; raises :class:`Unreadable` when the file is no workbook. Writes nothing.
 
         ``progress(done, total)`` returning ``False`` stops the check (``Cancelled``). ``password`` opens an
         encrypted workbook (:class:`PasswordRequired` / :class:`WrongPassword` without or with a wrong one).
-        ``database=False``: without the checks against the database, which :meth:`apply` runs in its transaction."""
+        ``database=False``: without the checks against the database, which :meth:`apply` runs in its transaction.
+        Old ledgers: ``year`` the book is of where nothing in it says, ``header_rows`` {sheet: row} the user pointed
+        at, ``unit`` (代码, 名称) the own unit a new database gets (EXCHANGE.md: --unit, --unit-name)."""
         checked = check(self.db.conn, Path(path), mapping=mapping, progress=progress, password=password,
-                        database=database)
+                        database=database, year=year, header_rows=header_rows, unit=unit)
         return ImportReport(checked, mapping=dict(mapping or {}))
 
     def previous(self, report: ImportReport) -> ImportedYear | None:
@@ -109,8 +114,7 @@ class ExchangeImportService:
                     raise Refused(found)
                 counts = importer.apply(conn, report.checked, self.actor, progress=progress)
             if report.checked.legacy and report.mapping:
-                for sheet, chosen in report.mapping.items():
-                    column_mappings.remember(conn, LEGACY_KIND + sheet, chosen, list(chosen.values()))
+                remember_mapping(conn, report)
         except Refused as refused:  # the check again, or the importer while writing: each issue says where
             report.checked.errors.extend(refused.issues)
             raise
@@ -120,13 +124,15 @@ class ExchangeImportService:
 
     def import_file(self, path: str | Path, *, dry_run: bool = False,
                     mapping: dict[str, dict[str, str]] | None = None, password: str | None = None,
-                    progress=None, backup: bool = True) -> ImportReport:
+                    progress=None, backup: bool = True, year: int | None = None,
+                    unit: tuple[str, str] | None = None) -> ImportReport:
         """Check and, if the file has no error, write it (not with ``dry_run``); the report says which.
 
         ``progress(done, total)`` is called while reading and while writing; returning ``False`` stops
         (``Cancelled``; nothing of this file is written). ``backup`` as for :meth:`apply`."""
         # Importing at once: the checks against the database run inside the writing transaction (apply), once.
-        report = self.check(path, mapping=mapping, password=password, database=dry_run, progress=progress)
+        report = self.check(path, mapping=mapping, password=password, database=dry_run, progress=progress,
+                            year=year, unit=unit)
         if report.ok:
             if dry_run:
                 report.imported = report.checked.counts()
@@ -139,6 +145,19 @@ class ExchangeImportService:
                 except UserError as err:  # about the whole file: the database busy, read-only, full …
                     report.checked.errors.append(Issue("", None, "", report.checked.path.name, err.message))
         return report
+
+
+def remember_mapping(conn, report: ImportReport) -> None:
+    """The columns the user chose for an old ledger, remembered for the office's next books (in the import's
+    transaction): a book read as offices keep them by header → field, one shaped as ours per format sheet."""
+    if report.checked.origins:
+        from ..exchange.ledger.book import MAPPING_KIND, ledger_mapping
+
+        for chosen in ledger_mapping(report.mapping).values():
+            column_mappings.remember(conn, MAPPING_KIND, {f: h for h, f in chosen.items() if f}, list(chosen))
+        return
+    for sheet, chosen in report.mapping.items():
+        column_mappings.remember(conn, LEGACY_KIND + sheet, chosen, list(chosen.values()))
 
 
 class ImportRun:
@@ -155,10 +174,11 @@ class ImportRun:
         self.backed_up = False
 
     def import_file(self, path: str | Path, *, dry_run: bool = False, password: str | None = None,
-                    progress=None) -> ImportReport:
-        """As :meth:`ExchangeImportService.import_file`; the backup is made before the run's first write only."""
+                    progress=None, **ledger) -> ImportReport:
+        """As :meth:`ExchangeImportService.import_file`; the backup is made before the run's first write only.
+        ``ledger``: ``mapping``, ``year``, ``unit`` for old ledgers, as there."""
         report = self.service.import_file(path, dry_run=dry_run, password=password, progress=progress,
-                                          backup=not self.backed_up)
+                                          backup=not self.backed_up, **ledger)
         # A file refused after its backup (the database changed meanwhile) leaves the next one to make it again.
         self.backed_up = self.backed_up or report.written
         return report

@@ -278,7 +278,7 @@ def test_a_ledger_with_a_header_and_its_alias_is_an_error_naming_both(service, t
     path = legacy_ledger(tmp_path / "old.xlsx", ("档案号", "户主姓名", "身份证号码", "困难类型", "档案状况", "建档时间",
                                                  "身份证号"))
     report = service.check(path)
-    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("困难职工档案", 1, "身份证号")]
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("2014年困难职工台账", 1, "身份证号")]
     assert "C列“身份证号码”和G列“身份证号”" in report.errors[0].message
 
 

@@ -1,0 +1,64 @@
+"""What an old ledger's people already are in the archive: each ID number's household, and the next free numbers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .connection import plain_cursor
+from .households import next_archive_no
+
+_CHUNK = 500  # ID numbers per query (SQLite's limit on parameters is far above; the statement stays small)
+_OPEN = ("在档", "临时")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The archive an ID number heads or belongs to."""
+
+    household_id: int
+    archive_no: str
+    unit_code: str
+    status: str
+    head: bool           # the number is the head's (else a family member's)
+    name: str            # the head's name
+
+
+def archives_of(conn: sqlite3.Connection, id_numbers: Iterable[str]) -> dict[str, Match]:
+    """For each ID number, the household it heads or belongs to: an open archive (在档, 临时) before a closed one,
+    the head before a member, the newest archive last — as ``households.find_household_id`` chooses for one."""
+    numbers = sorted(set(id_numbers))
+    best: dict[str, tuple[tuple, Match]] = {}
+    c = plain_cursor(conn)
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start:start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows = c.execute(
+            f"SELECT id_number, id, archive_no, unit_code, archive_status, 1, name FROM households"
+            f" WHERE id_number IN ({marks})"
+            f" UNION ALL SELECT m.id_number, h.id, h.archive_no, h.unit_code, h.archive_status, 0, h.name"
+            f" FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_number IN ({marks})",
+            (*chunk, *chunk))
+        for number, hid, archive_no, unit, status, head, name in rows:
+            rank = (status in _OPEN, bool(head), hid)
+            if number not in best or rank > best[number][0]:
+                best[number] = (rank, Match(hid, archive_no, unit, status, bool(head), name))
+    return {number: match for number, (_rank, match) in best.items()}
+
+
+def archive_numbers_taken(conn: sqlite3.Connection, numbers: Iterable[str]) -> set[str]:
+    """Which of these 档案编号 the archive already has (any letter case)."""
+    wanted = sorted({n for n in numbers if n})
+    taken: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        taken.update(r[0].upper() for r in conn.execute(
+            f"SELECT archive_no FROM households WHERE archive_no COLLATE NOCASE IN ({', '.join('?' * len(chunk))})",
+            chunk))
+    return taken
+
+
+def first_free_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
+    """The next 档案编号 of the office's numbering for ``year`` (<单位代码>-<年>-<序号>)."""
+    return next_archive_no(conn, unit_code, year)
