@@ -62,3 +62,36 @@ def archive_numbers_taken(conn: sqlite3.Connection, numbers: Iterable[str]) -> s
 def first_free_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
     """The next 档案编号 of the office's numbering for ``year`` (<单位代码>-<年>-<序号>)."""
     return next_archive_no(conn, unit_code, year)
+
+
+# The 困难职工档案 columns of the exchange format, as the archive stores them (exchange/export.py writes the same).
+_HOUSEHOLD_SELECT = (
+    "archive_no, name, id_number, hardship_category, archive_status, created_date, gender, ethnicity,"
+    " political_status, health, disability, work_status, is_migrant_worker, phone, employer, employer_type,"
+    " unit_code, hukou_type, marital_status, housing_type, address, hukou_area_code, monthly_income_fen,"
+    " other_annual_income_fen, annual_income_fen, household_size, per_capita_income_fen, dibao_line_fen,"
+    " main_cause, secondary_causes, bank_name, bank_card, exit_date, exit_reason, created_by, reviewed_by, note")
+
+
+def household_rows(conn: sqlite3.Connection, household_ids: Iterable[int], headers: tuple[str, ...]
+                   ) -> dict[int, tuple[dict[str, object], str]]:
+    """Each household as a row of the format's 困难职工档案 (``headers``, in _HOUSEHOLD_SELECT's order): amounts in
+    元, 是否农民工 as 是/否, 次要致困原因 joined by 、 — as a book's cells would say them; with its updated_at."""
+    from decimal import Decimal
+
+    ids = sorted(set(household_ids))
+    out: dict[int, tuple[dict[str, object], str]] = {}
+    c = plain_cursor(conn)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for row in c.execute(f"SELECT id, updated_at, {_HOUSEHOLD_SELECT} FROM households"
+                             f" WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            values = dict(zip(headers, row[2:]))
+            for h, v in values.items():
+                if h.endswith("收入") or h == "当地低保标准":
+                    values[h] = None if v is None else Decimal(v) / 100
+            values["是否农民工"] = "是" if values.get("是否农民工") else "否"
+            causes = values.get("次要致困原因") or ""
+            values["次要致困原因"] = "、".join(c for c in causes.split("、") if c) or None
+            out[row[0]] = (values, row[1] or "")
+    return out

@@ -21,7 +21,8 @@ CHILD = make_id("460100", date(2005, 6, 1), 47)
 HEADERS = ["序号", "姓名", "身份证号码", "性别", "工作单位", "困难类型", "救助项目", "救助金额（元）", "发放时间", "备注"]
 
 
-def payments_book(path, rows=None, *, total: object = "auto", title="2015年困难职工帮扶资金发放台账", sheet="全年"):
+def payments_book(path, rows=None, *, total: object = "auto", title="2015年困难职工帮扶资金发放台账", sheet="全年",
+                  filed="填报日期：2016年1月5日"):
     """A payments ledger: a title merged over the width, a 填报 line, the header, payments, 合计, signatures."""
     rows = rows if rows is not None else [
         [1, "王建国", WANG, "男", "海口市纺织厂", "低保户", "送温暖", 1000, datetime(2015, 1, 20), ""],
@@ -33,7 +34,7 @@ def payments_book(path, rows=None, *, total: object = "auto", title="2015年困�
     ws.title = sheet
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    ws.append(["填报单位：海南省总工会帮扶中心", None, None, None, None, None, None, "填报日期：2016年1月5日"])
+    ws.append(["填报单位：海南省总工会帮扶中心", None, None, None, None, None, None, filed])
     ws.append(HEADERS)
     for r in rows:
         ws.append(r)
@@ -153,3 +154,33 @@ def test_the_command_line_makes_the_own_unit_and_says_what_each_sheet_gave(tmp_p
     assert code == 0, out["errors"]
     assert out["imported"]["困难职工档案"] == 2 and out["imported"]["帮扶明细"] == 3
     assert out["ledger"]["sheets"][0]["imported_total"] == "4500.00"
+
+
+def test_a_newer_book_fills_what_an_archive_lacks_and_overwrites_nothing(db, service, actor, clock, tmp_path,
+                                                                        make_household):
+    h = make_household(5, name="王建国", members=0, employer="")
+    h.id_number = WANG
+    saved = ArchiveService(db, actor).save(h)                           # 2026-11-26, no 工作单位
+    clock.set(date(2026, 12, 5))
+    rows = [[1, "王建国", WANG, "男", "海口市纺织厂", "低保边缘户", "送温暖", 1000, datetime(2026, 12, 1), ""]]
+    report = service.import_file(payments_book(tmp_path / "2026年台账.xlsx", rows, title="2026年帮扶台账",
+                                               filed="填报日期：2026年12月4日"))
+    assert report.errors == [], [e.as_dict() for e in report.errors]
+    employer, category = db.conn.execute("SELECT employer, hardship_category FROM households WHERE id = ?",
+                                         (saved.household_id,)).fetchone()
+    assert employer == "海口市纺织厂"      # the archive had none: filled from the newer book
+    assert category == "低保户"            # the archive said otherwise: kept, and the difference said
+    messages = [w.message for w in report.warnings]
+    assert any("按台账补入" in m and "工作单位" in m for m in messages)
+    assert any("档案未改动" in m and "困难类型：台账为“低保边缘户”，档案中为“低保户”" in m for m in messages)
+
+
+def test_an_older_book_fills_nothing_and_says_what_it_has(db, service, actor, tmp_path, make_household):
+    h = make_household(5, name="王建国", members=0, employer="")
+    h.id_number = WANG
+    saved = ArchiveService(db, actor).save(h)
+    rows = [[1, "王建国", WANG, "男", "海口市纺织厂", "低保户", "送温暖", 1000, datetime(2015, 1, 20), ""]]
+    report = service.import_file(payments_book(tmp_path / "2015年台账.xlsx", rows))
+    assert report.errors == []
+    assert db.conn.execute("SELECT employer FROM households WHERE id = ?", (saved.household_id,)).fetchone()[0] == ""
+    assert any("台账不比档案新" in w.message for w in report.warnings)

@@ -81,7 +81,10 @@ def read_book(conn: sqlite3.Connection, sheets: dict[str, list[list[object]]], *
                 errors.append(Issue(layout.name, layout.header_rows[-1], f, "", f"缺少必填列“{f}”"))
     numbers = sorted({_id_key(p.values.get("身份证号")) for r in records for p in r.people} - {""})
     found = ledger_matches.archives_of(conn, numbers)
-    archives = {n: Archive(m.archive_no, m.head, m.name, m.status) for n, m in found.items()}
+    stored = ledger_matches.household_rows(conn, [m.household_id for m in found.values() if m.head],
+                                           fmt.HOUSEHOLDS.headers)
+    archives = {n: Archive(m.archive_no, m.head, m.name, m.status, *stored.get(m.household_id, (None, "")))
+                for n, m in found.items()}
     own_numbers = [str(p.values.get("档案编号")).strip() for r in records for p in r.people
                    if p.values.get("档案编号") not in (None, "")]
     taken = ledger_matches.archive_numbers_taken(conn, own_numbers)

@@ -62,12 +62,15 @@ class Translated:
 
 @dataclass(frozen=True)
 class Archive:
-    """What the database already knows of an ID number (db/ledger_matches.Match, as this module needs it)."""
+    """What the database already knows of an ID number (db/ledger_matches.Match, as this module needs it); for a
+    head, the archive as a 困难职工档案 row (``stored``) and when it was last changed (``updated``, ISO)."""
 
     archive_no: str
     head: bool
     name: str
     status: str
+    stored: dict | None = None
+    updated: str = ""
 
 
 def batch_code(unit: str, year: int, month: int, book: str, group: str) -> str:
@@ -138,6 +141,7 @@ def translate(records: list[SheetRecords], *, book_name: str, unit: str, archive
     fallback_year = named_year or given_year
     people: dict[str, list[LedgerPerson]] = {}  # ID key → the rows naming that head
     first_paid: dict[str, date] = {}
+    last_paid: dict[str, date] = {}
     for r in records:
         for person in r.people:
             people.setdefault(_id_key(person.values.get("身份证号")), []).append(person)
@@ -146,6 +150,9 @@ def translate(records: list[SheetRecords], *, book_name: str, unit: str, archive
             key = _id_key(p.household.values.get("身份证号"))
             if paid and (key not in first_paid or paid < first_paid[key]):
                 first_paid[key] = paid
+            if paid and (key not in last_paid or paid > last_paid[key]):
+                last_paid[key] = paid
+    book_day = filed_on(records) or (date(named_year, 12, 31) if named_year else None)
 
     archive_of: dict[str, str] = {}     # ID key → 档案编号 the lines are booked to
     next_seq: dict[int, tuple[str, int]] = {}
@@ -155,7 +162,7 @@ def translate(records: list[SheetRecords], *, book_name: str, unit: str, archive
         if known is not None:
             archive_of[key] = known.archive_no
             out.matched_households += 1
-            _differences(out, first, known)
+            _update_known(out, rows, known, last_paid.get(key) or book_day)
             continue
         values = _merged(rows)
         created = _day(values.get("建档日期"))
@@ -218,16 +225,60 @@ def _merged(rows: list[LedgerPerson]) -> dict[str, object]:
     return out
 
 
-_COMPARED = ("姓名", "手机号码", "家庭住址", "工作单位", "困难类别")
+# What a book never changes in an archive it matched: its identity, its place and its status are the office's.
+_KEPT = frozenset({"档案编号", "姓名", "身份证号", "档案状态", "建档日期", "所属单位代码", "退出日期", "退出原因"})
 
 
-def _differences(out: Translated, person: LedgerPerson, known: Archive) -> None:
-    """A person the archive has: nothing of the archive is rewritten; where the book's name differs, say so."""
-    name = _text(person.values.get("姓名"))
-    if name and known.head and name != known.name:
-        out.warnings.append(Issue(person.origin.sheet, person.origin.row, person.origin.headers.get("姓名", "姓名"),
-                                  name, f"身份证号与档案{known.archive_no}的户主相同，但档案中的姓名是“{known.name}”；"
-                                        "帮扶明细记入该档案，档案未改动，请核对"))
+def filed_on(records: list[SheetRecords]) -> date | None:
+    """The day a book was filled in, as its 填报日期 (or 制表日期) says."""
+    for r in records:
+        for label, text in r.filing.items():
+            if "日期" in label:
+                m = re.search(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})", text)
+                if m:
+                    try:
+                        return date(int(m[1]), int(m[2]), int(m[3]))
+                    except ValueError:
+                        continue
+    return None
+
+
+def _same(a: object, b: object) -> bool:
+    return normalise(_text(a)) == normalise(_text(b)) or (
+        _day(a) is not None and _day(a) == _day(b))
+
+
+def _update_known(out: Translated, rows: list[LedgerPerson], known: Archive, book_day: date | None) -> None:
+    """A head the archive has: the archive is changed only where the book is newer than its last change and says
+    what the archive lacks (an empty field filled, never one overwritten); where the two differ, a warning says so.
+    A member's ID (a child paid 金秋助学) changes nothing of the archive."""
+    first = rows[0]
+    if not known.head or known.stored is None:
+        return
+    book = _merged(rows)
+    where = (first.origin.sheet, first.origin.row)
+    differ = [h for h, v in book.items() if h in known.stored and not _blank(v) and not _blank(known.stored[h])
+              and not _same(v, known.stored[h]) and h != "档案编号"]
+    if differ:
+        said = "；".join(f"{first.origin.headers.get(h, h)}：台账为“{_text(book[h])}”，档案中为“{_text(known.stored[h])}”"
+                        for h in differ)
+        out.warnings.append(Issue(*where, first.origin.headers.get(differ[0], differ[0]), _text(book[differ[0]]),
+                                  f"台账与档案{known.archive_no}（{known.name}）不同，档案未改动：{said}。请核对后在档案中修改"))
+    lacking = [h for h, v in book.items() if h in known.stored and h not in _KEPT and not _blank(v)
+               and _blank(known.stored[h])]
+    if not lacking:
+        return
+    newer = book_day is not None and book_day.isoformat() > known.updated[:10]
+    if not newer:
+        out.warnings.append(Issue(*where, first.origin.headers.get(lacking[0], lacking[0]), "",
+                                  f"台账中有档案{known.archive_no}没有的{'、'.join(lacking)}，但台账不比档案新"
+                                  f"（档案{known.updated[:10]}更新过），未补入；请核对后在档案中补录"))
+        return
+    row = dict(known.stored)
+    row.update({h: book[h] for h in lacking})
+    out.add(fmt.HOUSEHOLDS, row, first.origin)
+    out.warnings.append(Issue(*where, first.origin.headers.get(lacking[0], lacking[0]), "",
+                              f"档案{known.archive_no}（{known.name}）没有{'、'.join(lacking)}，按台账补入"))
 
 
 def _batches_and_lines(out: Translated, records: list[SheetRecords], archive_of: dict[str, str], unit: str,
