@@ -551,6 +551,7 @@ def _import_one(run, name: str, args, password: str | None, ledger: dict) -> tup
                                             f"“{i.column}”" if i.column else ""))
                 value = f"（{i.value}）" if i.value else ""
                 print(f"{label}：{where}{value}：{i.message}" if where or value else f"{label}：{i.message}")
+        _print_ledger(report.checked)
         if report.ok:
             done = "检查通过，未写入（--dry-run）" if args.dry_run else "已导入"
             print(f"{done}：" + "，".join(f"{sheet} {n} 行" for sheet, n in report.imported.items()))
@@ -558,6 +559,23 @@ def _import_one(run, name: str, args, password: str | None, ledger: dict) -> tup
         else:
             print(f"有 {len(report.errors)} 处错误，没有导入任何内容。")
     return (EXIT_OK if report.ok else EXIT_REFUSED), report.as_json()
+
+
+def _print_ledger(checked) -> None:
+    """An old ledger, sheet by sheet: what was read and skipped, and whether its 合计 agrees."""
+    if not checked.ledger:
+        return
+    from .core.money import format_yuan
+
+    for s in checked.ledger:
+        agreed = "" if s.total is None else (
+            f"；台账合计 {format_yuan(s.total)} 元 {'=' if s.total == s.imported_total else '≠'} "
+            f"导入 {format_yuan(s.imported_total)} 元")
+        print(f"工作表“{s.sheet}”：表头第{'、'.join(map(str, s.header_rows))}行，读取 {s.read} 行，"
+              f"跳过 {len(s.skipped)} 行{agreed}")
+    counts = checked.ledger_counts
+    if counts:
+        print(f"困难职工：新建档案 {counts.get('new', 0)} 户，已在档案中 {counts.get('matched', 0)} 户")
 
 
 def _print_removal(removal, *, dry_run: bool) -> None:

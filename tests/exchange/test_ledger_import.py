@@ -184,3 +184,22 @@ def test_an_older_book_fills_nothing_and_says_what_it_has(db, service, actor, tm
     assert report.errors == []
     assert db.conn.execute("SELECT employer FROM households WHERE id = ?", (saved.household_id,)).fetchone()[0] == ""
     assert any("台账不比档案新" in w.message for w in report.warnings)
+
+
+def test_what_todays_checks_would_have_refused_is_said_not_refused(db, service, tmp_path):
+    rows = [[1, "王建国", WANG, "男", "", "低保户", "送温暖", 1000, datetime(2015, 1, 20), ""],
+            [2, "王建国", WANG, "男", "", "低保户", "送温暖", 800, datetime(2015, 12, 28), "年底又送"]]
+    report = service.import_file(payments_book(tmp_path / "台账.xlsx", rows))
+    assert report.written
+    (warning,) = [w for w in report.warnings if "送温暖" in w.message]
+    assert (warning.sheet, warning.row) == ("全年", 5) and "全年第4行" in warning.message
+
+
+def test_the_command_line_says_per_sheet_that_the_totals_agree(db, tmp_path, capsys):
+    book = payments_book(tmp_path / "2015年帮扶台账.xlsx")
+    db.close()
+    code = main(["--db", str(db.path), "import", str(book), "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "工作表“全年”：表头第3行，读取 3 行" in out and "台账合计 4,500.00 元 = 导入 4,500.00 元" in out
+    assert "新建档案 2 户，已在档案中 0 户" in out

@@ -198,6 +198,7 @@ def translate(records: list[SheetRecords], *, book_name: str, unit: str, archive
                 out.add(fmt.MEMBERS, member, m.origin)
 
     _batches_and_lines(out, records, archive_of, unit, fallback_year)
+    _history_findings(out)
     out.year = max((int(str(row[fmt.BATCHES.headers.index("年度")])) for row in out.sheets.get(fmt.BATCHES.name, [])[1:]),
                    default=None) or named_year or given_year
     return out
@@ -325,3 +326,27 @@ def _batches_and_lines(out: Translated, records: list[SheetRecords], archive_of:
                 # Paid to a child of the household (金秋助学): the student is the one the line names.
                 line["学生姓名"], line["学生身份证号"] = v.get("姓名"), v.get("身份证号")
             out.add(fmt.AID_RECORDS, line, p.origin)
+
+
+def _history_findings(out: Translated) -> None:
+    """History is history (EXCHANGE.md): what today's checks at payment would have found is said, not refused —
+    送温暖 twice in a year to one household, a student aided twice in a year (core/aid_checks.py's rules)."""
+    lines = out.sheets.get(fmt.AID_RECORDS.name, [])[1:]
+    origins = out.origins.get(fmt.AID_RECORDS.name, [])
+    kinds = {row[0]: row[2] for row in out.sheets.get(fmt.BATCHES.name, [])[1:]}  # 批次编号 → 活动类型
+    at = {h: fmt.AID_RECORDS.headers.index(h) for h in ("批次编号", "档案编号", "发放日期", "学生身份证号")}
+    seen: dict[tuple, Origin] = {}
+    for row, origin in zip(lines, origins):
+        year = str(row[at["发放日期"]] or "")[:4]
+        keys = []
+        if kinds.get(row[at["批次编号"]]) == "送温暖":
+            keys.append(("送温暖", row[at["档案编号"]], year))
+        if row[at["学生身份证号"]]:
+            keys.append(("助学", _id_key(row[at["学生身份证号"]]), year))
+        for key in keys:
+            before = seen.setdefault(key, origin)
+            if before is not origin:
+                what = "本户这一年已领过送温暖" if key[0] == "送温暖" else "该学生这一年已获助学救助"
+                out.warnings.append(Issue(origin.sheet, origin.row, "", "",
+                                          f"{what}（{before.sheet}第{before.row}行）；今天发放时须审批人特批，"
+                                          "旧台账是已发生的历史，照常导入"))
