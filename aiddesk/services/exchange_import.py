@@ -113,8 +113,8 @@ class ExchangeImportService:
                 if found:
                     raise Refused(found)
                 counts = importer.apply(conn, report.checked, self.actor, progress=progress)
-            if report.checked.legacy and report.mapping:
-                remember_mapping(conn, report)
+                if report.checked.legacy and report.mapping:  # with the import, or not at all
+                    remember_mapping(conn, report)
         except Refused as refused:  # the check again, or the importer while writing: each issue says where
             report.checked.errors.extend(refused.issues)
             raise
@@ -125,14 +125,14 @@ class ExchangeImportService:
     def import_file(self, path: str | Path, *, dry_run: bool = False,
                     mapping: dict[str, dict[str, str]] | None = None, password: str | None = None,
                     progress=None, backup: bool = True, year: int | None = None,
-                    unit: tuple[str, str] | None = None) -> ImportReport:
+                    unit: tuple[str, str] | None = None, header_rows: dict[str, int] | None = None) -> ImportReport:
         """Check and, if the file has no error, write it (not with ``dry_run``); the report says which.
 
         ``progress(done, total)`` is called while reading and while writing; returning ``False`` stops
         (``Cancelled``; nothing of this file is written). ``backup`` as for :meth:`apply`."""
         # Importing at once: the checks against the database run inside the writing transaction (apply), once.
         report = self.check(path, mapping=mapping, password=password, database=dry_run, progress=progress,
-                            year=year, unit=unit)
+                            year=year, unit=unit, header_rows=header_rows)
         if report.ok:
             if dry_run:
                 report.imported = report.checked.counts()
@@ -176,7 +176,7 @@ class ImportRun:
     def import_file(self, path: str | Path, *, dry_run: bool = False, password: str | None = None,
                     progress=None, **ledger) -> ImportReport:
         """As :meth:`ExchangeImportService.import_file`; the backup is made before the run's first write only.
-        ``ledger``: ``mapping``, ``year``, ``unit`` for old ledgers, as there."""
+        ``ledger``: ``mapping``, ``year``, ``unit``, ``header_rows`` for old ledgers, as there."""
         report = self.service.import_file(path, dry_run=dry_run, password=password, progress=progress,
                                           backup=not self.backed_up, **ledger)
         # A file refused after its backup (the database changed meanwhile) leaves the next one to make it again.

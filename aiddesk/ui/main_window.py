@@ -100,13 +100,15 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("文件")
         self.import_action = self._action("导入交换表或旧台账…", self.import_exchange)
         self.import_several_action = self._action("导入多个交换表…", self.import_several)  # a centre's units' books
+        self.import_ledger_action = self._action("导入旧台账…", self.import_ledgers)  # an office's own old books
         if not self.actor.may(*IMPORTERS):
-            for action in (self.import_action, self.import_several_action):
+            for action in (self.import_action, self.import_several_action, self.import_ledger_action):
                 action.setEnabled(False)
                 action.setToolTip(IMPORT_READ_ONLY)
         file_menu.setToolTipsVisible(True)  # menus hide action tooltips unless asked: readers see why it is grey
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.import_several_action)
+        file_menu.addAction(self.import_ledger_action)
         self.export_action = self._action("导出交换表…", self.export_exchange)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -340,6 +342,26 @@ class MainWindow(QMainWindow):
         dialog = BatchImportDialog(db=self.db, actor=self.actor, parent=self)
         dialog.import_written.connect(lambda _files: self.reload_everything())
         return dialog
+
+    def import_ledgers(self) -> None:
+        wizard = self.ledger_wizard()
+        wizard.setAttribute(Qt.WA_DeleteOnClose)  # it holds the checked books in memory
+        wizard.exec()
+
+    def ledger_wizard(self):
+        """导入旧台账, wired so the window shows what it made and opens it from the result page."""
+        from .exchange.ledger_wizard import LedgerWizard
+
+        wizard = LedgerWizard(db=self.db, actor=self.actor, parent=self)
+        wizard.import_written.connect(self.reload_everything)
+        wizard.archive_requested.connect(self.show_archive)
+        wizard.batch_requested.connect(self.open_batch)
+        wizard.batches_requested.connect(self.show_batches)
+        return wizard
+
+    def show_batches(self, year: int) -> None:
+        self.batch_list.year.setValue(year)  # reloads the list
+        self.areas.setCurrentWidget(self.batch_list)
 
     def reload_everything(self) -> None:
         """Re-read every area after an import: it can add units, archives, batches, entries and checks."""

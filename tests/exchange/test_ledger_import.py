@@ -203,3 +203,25 @@ def test_the_command_line_says_per_sheet_that_the_totals_agree(db, tmp_path, cap
     assert code == 0, out
     assert "工作表“全年”：表头第3行，读取 3 行" in out and "台账合计 4,500.00 元 = 导入 4,500.00 元" in out
     assert "新建档案 2 户，已在档案中 0 户" in out
+
+
+def test_a_book_writing_the_old_15_digit_number_is_the_same_person_and_no_difference(db, service, actor, tmp_path,
+                                                                                     make_household):
+    h = make_household(5, name="王建国", members=0)
+    h.id_number = WANG
+    ArchiveService(db, actor).save(h)
+    rows = [[1, "王建国", WANG[:6] + WANG[8:17], "男", "", "低保户", "送温暖", 1000, datetime(2015, 1, 20), ""]]
+    report = service.import_file(payments_book(tmp_path / "台账.xlsx", rows))
+    assert report.errors == [] and db.conn.execute("SELECT count(*) FROM households").fetchone()[0] == 1
+    assert not [w for w in report.warnings if "不同" in w.message]
+
+
+def test_the_fund_report_sees_the_history_at_once_with_unnamed_sources_shown_as_such(db, service, tmp_path, capsys):
+    assert service.import_file(payments_book(tmp_path / "2015年帮扶台账.xlsx")).written
+    db.conn.commit()
+    code = main(["--db", str(db.path), "report", "funds", "--year", "2015", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["spending"]["total"] == {"amount": "4500.00", "count": 3}
+    assert list(report["spending"]["by_source"]) == ["未注明"]
+    assert report["spending"]["by_source"]["未注明"]["total"] == {"amount": "4500.00", "count": 3}

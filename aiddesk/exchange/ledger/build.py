@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from ...core import field_rules as rules
 from ...core.idcard import check_digit
@@ -38,6 +39,9 @@ UNNAMED_SOURCE = "未注明"   # 资金来源 of a line the book does not say
 BOOK_PREFIX = "TZ"          # 台账: batch codes of old ledgers, <单位代码>-TZ<年月>-<book's mark>
 NAME_LENGTH = rules.BATCH_NAME.max_chars
 PAID_AT = fmt.BATCHES.headers.index("发放日期")
+# Each format sheet's headers, once: Sheet.headers builds its tuple again on every call (a row per line).
+HEADERS: dict[str, tuple[str, ...]] = {s.name: s.headers for s in (fmt.HOUSEHOLDS, fmt.MEMBERS, fmt.BATCHES,
+                                                                      fmt.AID_RECORDS)}
 
 
 @dataclass
@@ -53,8 +57,11 @@ class Translated:
 
     def add(self, sheet: fmt.Sheet, values: dict[str, object], origin: Origin) -> list[object]:
         """Add a row; the row itself (a batch's 发放日期 is set on it as later lines come)."""
-        rows = self.sheets.setdefault(sheet.name, [list(sheet.headers)])
-        row = [values.get(h) for h in sheet.headers]
+        headers = HEADERS[sheet.name]
+        rows = self.sheets.get(sheet.name)
+        if rows is None:
+            rows = self.sheets[sheet.name] = [list(headers)]
+        row = [values.get(h) for h in headers]
         rows.append(row)
         self.origins.setdefault(sheet.name, []).append(origin)
         return row
@@ -89,6 +96,8 @@ def book_mark(book_name: str) -> str:
     return hashlib.sha1(stem.encode("utf-8")).hexdigest()[:6].upper()
 
 
+# A person's ID is on each of their rows: computed once (typed: the cells 1, 1.0 and True are kept apart).
+@lru_cache(maxsize=1 << 14, typed=True)
 def _id_key(value: object) -> str:
     """The ID number as a grouping key: the text a clerk wrote, half-width, upper-case, an old 15-digit number as
     the 18-digit one it became (books write the same person both ways); the checks parse it."""
@@ -101,6 +110,7 @@ def _id_key(value: object) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 12, typed=True)  # a book pays on a few days a month: each cell parsed once
 def _day(value: object) -> date | None:
     if _blank(value):
         return None
@@ -219,10 +229,18 @@ def _merged(rows: list[LedgerPerson]) -> dict[str, object]:
     """A head's fields from every row naming them: the first non-blank value of each (a payments ledger repeats
     the person on each payment, sometimes with a column filled on one row only)."""
     out: dict[str, object] = {}
+    blank: set[str] = set()  # the fields still blank in ``out``
     for person in rows:
-        for k, v in person.values.items():
-            if k not in out or _blank(out[k]):
+        values = person.values
+        if not blank and values.keys() <= out.keys():
+            continue  # nothing this row could add (most of a person's rows in a ten-year ledger)
+        for k, v in values.items():
+            if k not in out or k in blank:
                 out[k] = v
+                if _blank(v):
+                    blank.add(k)
+                else:
+                    blank.discard(k)
     return out
 
 
@@ -245,7 +263,8 @@ def filed_on(records: list[SheetRecords]) -> date | None:
 
 
 def _same(a: object, b: object) -> bool:
-    return normalise(_text(a)) == normalise(_text(b)) or (
+    """The book's cell and the archive's value say the same (a date in any spelling, an ID in 15 or 18 digits)."""
+    return normalise(_text(a)) == normalise(_text(b)) or _id_key(a) == _id_key(b) or (
         _day(a) is not None and _day(a) == _day(b))
 
 
@@ -285,44 +304,50 @@ def _update_known(out: Translated, rows: list[LedgerPerson], known: Archive, boo
 def _batches_and_lines(out: Translated, records: list[SheetRecords], archive_of: dict[str, str], unit: str,
                        fallback_year: int | None) -> None:
     batches: dict[str, list[object]] = {}
-    lines_in: dict[str, int] = {}
     seen_keys: dict[str, int] = {}
+    marks: dict[tuple[str, str], str] = {}  # (活动 or sheet, 救助类别) → its mark: a few groups, on every line
     for r in records:
         for p in r.payments:
             v = p.values
-            category = aid_category_of(_text(v.get("救助类别")), _text(v.get("活动")))
+            category_text, activity_text = _text(v.get("救助类别")), _text(v.get("活动"))
+            category = aid_category_of(category_text, activity_text)
             paid = _day(v.get("发放日期"))
+            paid_on = paid.isoformat() if paid else None
             year = paid.year if paid else fallback_year
             month = paid.month if paid else 0
-            group = _text(v.get("活动")) or r.summary.sheet
-            mark = hashlib.sha1(f"{group}|{category or _text(v.get('救助类别'))}".encode()).hexdigest()[:4].upper()
+            group = activity_text or r.summary.sheet
+            said = category or category_text
+            mark = marks.get((group, said))
+            if mark is None:
+                mark = marks[group, said] = hashlib.sha1(f"{group}|{said}".encode()).hexdigest()[:4].upper()
             code = batch_code(unit, year or 0, month, out.book_mark, mark)
             batch = batches.get(code)
             if batch is None:
-                title = f"{group}·{category or _text(v.get('救助类别')) or '帮扶'}" + (
+                title = f"{group}·{said or '帮扶'}" + (
                     f"·{year}年{month}月" if month else (f"·{year}年" if year else ""))
                 batch = out.add(fmt.BATCHES, {
-                    "批次编号": code, "批次名称": title[:NAME_LENGTH], "活动类型": activity_of(_text(v.get("活动")) or _text(v.get("救助类别")), category),
+                    "批次编号": code, "批次名称": title[:NAME_LENGTH],
+                    "活动类型": activity_of(activity_text or category_text, category),
                     "年度": year, "状态": "已发放", "发放日期": None}, p.origin)
                 batches[code] = batch
-            if paid and (batch[PAID_AT] is None or paid.isoformat() > batch[PAID_AT]):
-                batch[PAID_AT] = paid.isoformat()  # the batch was paid when its last line was
+            if paid_on and (batch[PAID_AT] is None or paid_on > batch[PAID_AT]):
+                batch[PAID_AT] = paid_on  # the batch was paid when its last line was
             idn = _id_key(v.get("身份证号"))
-            base = hashlib.sha1(f"{code}|{idn}|{paid}|{_text(v.get('金额'))}".encode()).hexdigest()[:6].upper()
-            k = seen_keys.get(f"{code}-{base}", 0)
-            seen_keys[f"{code}-{base}"] = k + 1
-            record_no = f"{code}-{base}{k or ''}"
-            lines_in[code] = lines_in.get(code, 0) + 1
-            line = {h: v.get(h) for h in fmt.AID_RECORDS.headers}
+            digest = hashlib.sha1(f"{code}|{idn}|{paid}|{_text(v.get('金额'))}".encode()).hexdigest()
+            base = f"{code}-{digest[:6].upper()}"
+            k = seen_keys.get(base, 0)
+            seen_keys[base] = k + 1
+            record_no = f"{base}{k or ''}"
+            line = dict(v)  # Translated.add takes the 帮扶明细 columns of it
             household_key = _id_key(p.household.values.get("身份证号"))
+            source, method = v.get("资金来源"), v.get("发放方式")
             line.update({"明细编号": record_no, "批次编号": code, "档案编号": archive_of.get(household_key),
                          "救助类别": category or v.get("救助类别"),
-                         "资金来源": v.get("资金来源") if not _blank(v.get("资金来源")) else UNNAMED_SOURCE,
-                         "发放方式": v.get("发放方式") if not _blank(v.get("发放方式")) else (
+                         "资金来源": source if not _blank(source) else UNNAMED_SOURCE,
+                         "发放方式": method if not _blank(method) else (
                              "银行卡" if not _blank(v.get("银行卡号")) else "现金"),
-                         "发放日期": paid.isoformat() if paid else v.get("发放日期")})
-            if line["救助类别"] == "助学救助" and _blank(line.get("学生姓名")) \
-                    and _id_key(v.get("身份证号")) != household_key:
+                         "发放日期": paid_on or v.get("发放日期")})
+            if line["救助类别"] == "助学救助" and _blank(line.get("学生姓名")) and idn != household_key:
                 # Paid to a child of the household (金秋助学): the student is the one the line names.
                 line["学生姓名"], line["学生身份证号"] = v.get("姓名"), v.get("身份证号")
             out.add(fmt.AID_RECORDS, line, p.origin)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 from ...core.text import normalise
 from ...paths import resource
@@ -25,6 +25,7 @@ def _find(text: str, table: dict[str, str]) -> str | None:
     return next((value for word, value in table.items() if word in text), None)
 
 
+@lru_cache(maxsize=1024)  # a book's few words, on every line of it
 def aid_category_of(category: str, activity: str = "") -> str | None:
     """生活救助, 医疗救助 or 助学救助 for a ledger's 救助类别 ("春节送温暖" → 生活救助), from its 活动 where the book
     has no 救助类别; None when neither says (the checks then name the word and the allowed ones)."""
