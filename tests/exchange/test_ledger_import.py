@@ -69,8 +69,9 @@ def test_a_payments_ledger_becomes_archives_batches_and_paid_lines(db, service, 
         (WANG, "生活救助", 100000, "未注明", "2015-01-20", "送温暖", "已发放"),
         (LI, "生活救助", 100000, "未注明", "2015-01-21", "送温暖", "已发放"),
         (WANG, "医疗救助", 250000, "未注明", "2015-07-03", "医疗救助", "已发放")]
-    # One batch per sheet × 救助类别 × month.
-    assert db.conn.execute("SELECT count(*) FROM batches").fetchone()[0] == 2
+    # One batch per sheet × 救助类别 × month, named after the book.
+    assert [r[0] for r in db.conn.execute("SELECT name FROM batches ORDER BY paid_on")] == [
+        "2015年帮扶台账·全年·生活救助·2015年1月", "2015年帮扶台账·全年·医疗救助·2015年7月"]
     (summary,) = report.as_json()["ledger"]["sheets"]
     assert summary["read"] == 3 and summary["header_rows"] == [3]
     assert summary["total"] == summary["imported_total"] == "4500.00" and summary["total_row"] == 7

@@ -92,7 +92,8 @@ def true_batches(book) -> Counter:
 
 
 def shown_batches(preview) -> Counter:
-    return Counter((name.split("·")[0], category, month, lines, amount)
+    # 批次名称 is <book>·<sheet>·<救助类别>·<month>: the sheet is the second part.
+    return Counter((name.split("·")[1], category, month, lines, amount)
                    for name, category, month, lines, amount in preview.batch_rows())
 
 

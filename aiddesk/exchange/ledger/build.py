@@ -53,6 +53,7 @@ class Translated:
     new_households: int = 0
     matched_households: int = 0
     book_mark: str = ""
+    book_title: str = ""   # the book's file name without its suffix: batches are named after it
     year: int | None = None
 
     def add(self, sheet: fmt.Sheet, values: dict[str, object], origin: Origin) -> list[object]:
@@ -90,10 +91,13 @@ def book_batches_like(unit: str, book: str) -> str:
     return f"{unit}-{BOOK_PREFIX}______-{book}%"
 
 
+def _stem(book_name: str) -> str:
+    return re.sub(r"\.(xlsx|xlsm|xls|csv|ods)$", "", book_name.strip(), flags=re.IGNORECASE)
+
+
 def book_mark(book_name: str) -> str:
     """Six characters naming the book in its batch codes: the same file name gives the same mark."""
-    stem = re.sub(r"\.(xlsx|xlsm|xls|csv|ods)$", "", book_name.strip(), flags=re.IGNORECASE)
-    return hashlib.sha1(stem.encode("utf-8")).hexdigest()[:6].upper()
+    return hashlib.sha1(_stem(book_name).encode("utf-8")).hexdigest()[:6].upper()
 
 
 # A person's ID is on each of their rows: computed once (typed: the cells 1, 1.0 and True are kept apart).
@@ -146,7 +150,7 @@ def translate(records: list[SheetRecords], *, book_name: str, unit: str, archive
     ``numbers(year)``: the first free 档案编号 of the office's numbering for a year; ``taken``: the 档案编号 of
     the book's own column that the database has already (they cannot be a new household's).
     """
-    out = Translated(book_mark=book_mark(book_name))
+    out = Translated(book_mark=book_mark(book_name), book_title=_stem(book_name))
     named_year = year_named(records)
     fallback_year = named_year or given_year
     people: dict[str, list[LedgerPerson]] = {}  # ID key → the rows naming that head
@@ -323,8 +327,10 @@ def _batches_and_lines(out: Translated, records: list[SheetRecords], archive_of:
             code = batch_code(unit, year or 0, month, out.book_mark, mark)
             batch = batches.get(code)
             if batch is None:
-                title = f"{group}·{said or '帮扶'}" + (
+                tail = f"{group}·{said or '帮扶'}" + (
                     f"·{year}年{month}月" if month else (f"·{year}年" if year else ""))
+                room = NAME_LENGTH - len(tail) - 1  # named after the book first (EXCHANGE.md), cut to fit
+                title = f"{out.book_title[:room]}·{tail}" if room > 0 and out.book_title else tail
                 batch = out.add(fmt.BATCHES, {
                     "批次编号": code, "批次名称": title[:NAME_LENGTH],
                     "活动类型": activity_of(activity_text or category_text, category),
