@@ -53,7 +53,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_exchange import CACHE, YEAR, _name, _person, calibration, peak_mb, raw_read  # noqa: E402
+from bench_exchange import (  # noqa: E402
+    CACHE,
+    YEAR,
+    _name,
+    _person,
+    calibration,
+    fresh_copy,
+    in_child,
+    peak_mb,
+    raw_read,
+)
 
 from aiddesk.core.clock import FixedClock  # noqa: E402
 from aiddesk.core.codes import code_list  # noqa: E402
@@ -394,41 +404,13 @@ def prepare(households: int, overlap: bool) -> list[Path]:
 
 # ---- the consolidation, in a fresh process ------------------------------------------------------------------
 
-def _in_child(target, *args):
-    """Run ``target(*args, queue)`` in a fresh process (its own peak memory) and return what it put; a child that
-    dies without an answer (a traceback, killed for memory) ends the benchmark instead of leaving it waiting."""
-    import multiprocessing as mp
-    import queue as queues
-
-    ctx = mp.get_context("spawn")
-    channel = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, channel))
-    proc.start()
-    while True:
-        try:
-            result = channel.get(timeout=1)
-            break
-        except queues.Empty:
-            if not proc.is_alive():
-                raise SystemExit(f"the benchmark's child process ended without a result (exit code {proc.exitcode})")
-    proc.join()
-    return result
-
-
-def _fresh_copy(template: Path, work: Path) -> None:
-    for p in work.parent.glob(work.name + "*"):
-        p.unlink()
-    shutil.rmtree(work.parent / f"{work.stem}_备份", ignore_errors=True)
-    shutil.copyfile(template, work)
-
-
 def _consolidate_child(template: str, books: list[str], work: str, backup_each: bool, queue) -> None:
     import aiddesk.services.backups as backups
     from aiddesk.services.duplicates import duplicates
     from aiddesk.services.exchange_import import ExchangeImportService, ImportRun
     from aiddesk.services.fund_report import consolidated_report, fund_report
 
-    _fresh_copy(Path(template), Path(work))
+    fresh_copy(Path(template), Path(work))
     db = open_database(work, clock=FixedClock(CENTRE_AT))
     service = ExchangeImportService(db, ACTOR)
     run = ImportRun(service)  # as the centre imports its units' books: one backup for the run
@@ -485,7 +467,7 @@ def bench_consolidation(households: int, overlap: bool, backup_each: bool = Fals
     """The whole consolidation in a fresh process; its time in all, and without the backups before the imports."""
     books = prepare(households, overlap)
     work = CACHE / f"consolidation-{households}-work.sqlite"
-    got = _in_child(_consolidate_child, str(centre_path(households)), [str(b) for b in books], str(work),
+    got = in_child(_consolidate_child, str(centre_path(households)), [str(b) for b in books], str(work),
                     backup_each)
     print("imports one by one, a backup before each (the single-file wizard)" if backup_each else
           "imports as one run (ImportRun: 导入多个交换表, `aiddesk import` with every book): one backup before the first")
@@ -520,7 +502,7 @@ def bench_consolidation(households: int, overlap: bool, backup_each: bool = Fals
 def _import_child(template: str, book: str, work: str, queue) -> None:
     from aiddesk.services.exchange_import import ExchangeImportService
 
-    _fresh_copy(Path(template), Path(work))
+    fresh_copy(Path(template), Path(work))
     db = open_database(work, clock=FixedClock(CENTRE_AT))
     service = ExchangeImportService(db, ACTOR)
     checking = service.check
@@ -547,7 +529,7 @@ def compare_with_raw(book: Path, template: Path, repeat: int) -> tuple[float, fl
     raws, imports, checks = [], [], []
     for _ in range(repeat):  # alternated: a drift in the machine's speed falls on both alike
         raws.append(raw_read(book))
-        seconds, checked, errors = _in_child(_import_child, str(template), str(book), str(work))
+        seconds, checked, errors = in_child(_import_child, str(template), str(book), str(work))
         if errors:
             print(f"  import of {book.name} refused: {errors}")
             return float("inf"), min(raws)

@@ -24,6 +24,7 @@ import argparse
 import multiprocessing as mp
 import random
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -186,15 +187,32 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _in_child(target, *args):
-    """Run ``target(*args, queue)`` in a fresh process (its own peak memory) and return what it put."""
+def in_child(target, *args):
+    """Run ``target(*args, queue)`` in a fresh process (its own peak memory) and return what it put; a child that
+    dies without an answer (a traceback, killed for memory) ends the benchmark instead of leaving it waiting."""
+    import queue as queues
+
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
+    channel = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, channel))
     proc.start()
-    result = queue.get()
+    while True:
+        try:
+            result = channel.get(timeout=1)
+            break
+        except queues.Empty:
+            if not proc.is_alive():
+                raise SystemExit(f"the benchmark's child process ended without a result (exit code {proc.exitcode})")
     proc.join()
     return result
+
+
+def fresh_copy(template: Path, work: Path) -> None:
+    """``work`` as a fresh copy of ``template``: its WAL, its backups and any older copy gone first."""
+    for p in work.parent.glob(work.name + "*"):
+        p.unlink()
+    shutil.rmtree(work.parent / f"{work.stem}_备份", ignore_errors=True)
+    shutil.copyfile(template, work)
 
 
 def _export_child(db_path: str, out: str, queue) -> None:
@@ -213,7 +231,7 @@ def _export_child(db_path: str, out: str, queue) -> None:
 def bench_export(households: int = 20_000) -> float:
     """Time the export of the cached database; leaves the workbook for the import benchmark."""
     out = workbook_path(households)
-    seconds, peak, base, rows, size = _in_child(_export_child, str(database_path(households)), str(out))
+    seconds, peak, base, rows, size = in_child(_export_child, str(database_path(households)), str(out))
     print(f"export: {seconds:.1f} s (target < 10 s), peak RSS {peak:.0f} MB (process before export "
           f"{base:.0f} MB; target < 500 MB), {size / 1e6:.1f} MB → {out.relative_to(ROOT)}")
     print("  rows: " + ", ".join(f"{sheet} {n:,}" for sheet, n in rows.items()))
@@ -247,7 +265,7 @@ def _import_child(workbook: str, db_path: str, queue) -> None:
 def bench_import(households: int = 20_000) -> float:
     """Check and import the exported workbook into a new database, in a fresh process (target < 15 s, < 500 MB)."""
     workbook = workbook_path(households)
-    got = _in_child(_import_child, str(workbook), str(CACHE / f"import-{households}.sqlite"))
+    got = in_child(_import_child, str(workbook), str(CACHE / f"import-{households}.sqlite"))
     if got[0] == "errors":
         print(f"import: refused, first errors: {got[1]}")
         return float("inf")
@@ -274,7 +292,7 @@ def _raw_child(workbook: str, queue) -> None:
 def raw_read(workbook: Path) -> float:
     """python-calamine's raw read of ``workbook`` — open it, every sheet to Python lists, nothing checked — in a
     fresh process: the floor an import's reading stands on (the issue's goal: import within about twice it)."""
-    return _in_child(_raw_child, str(workbook))
+    return in_child(_raw_child, str(workbook))
 
 
 def calibration() -> float:

@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests" / "exchange"))  # ledger_books.py, the test books' builder
 
-from bench_exchange import CACHE, calibration, peak_mb, raw_read  # noqa: E402
+from bench_exchange import CACHE, calibration, fresh_copy, in_child, peak_mb, raw_read  # noqa: E402
 
 from aiddesk.core.clock import FixedClock  # noqa: E402
 from aiddesk.db import open_database  # noqa: E402
@@ -135,13 +135,6 @@ def prepare_office() -> Path:
     return path
 
 
-def _fresh_copy(template: Path, work: Path) -> None:
-    for p in work.parent.glob(work.name + "*"):
-        p.unlink()
-    shutil.rmtree(work.parent / f"{work.stem}_备份", ignore_errors=True)
-    shutil.copyfile(template, work)
-
-
 # ---- one measurement, in a fresh process ----------------------------------------------------------------------
 
 def rss_mb() -> float:
@@ -219,7 +212,7 @@ def _install_timers(t: _Timers, service) -> None:
 def _child(kind: str, template: str, book: str, work: str, profile: bool, queue) -> None:
     from aiddesk.services.exchange_import import ExchangeImportService
 
-    _fresh_copy(Path(template), Path(work))
+    fresh_copy(Path(template), Path(work))
     db = open_database(work, clock=FixedClock(TODAY))
     service = ExchangeImportService(db, ACTOR)
     t = _Timers()
@@ -263,30 +256,9 @@ def _table_counts(db) -> dict[str, int]:
             for t in ("households", "members", "batches", "aid_records")}
 
 
-def _in_child(target, *args):
-    """Run ``target(*args, queue)`` in a fresh process and return what it put; a child that dies without an
-    answer (a traceback, killed for memory) ends the benchmark instead of leaving it waiting."""
-    import multiprocessing as mp
-    import queue as queues
-
-    ctx = mp.get_context("spawn")
-    channel = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, channel))
-    proc.start()
-    while True:
-        try:
-            result = channel.get(timeout=1)
-            break
-        except queues.Empty:
-            if not proc.is_alive():
-                raise SystemExit(f"the benchmark's child process ended without a result (exit code {proc.exitcode})")
-    proc.join()
-    return result
-
-
 def measure(kind: str, book: Path, profile: bool = False) -> dict:
     work = CACHE / "ledger-work.sqlite"
-    got = _in_child(_child, kind, str(office_path()), str(book), str(work), profile)
+    got = in_child(_child, kind, str(office_path()), str(book), str(work), profile)
     got["truth"] = json.loads(book.with_suffix(".json").read_text(encoding="utf-8"))
     return got
 

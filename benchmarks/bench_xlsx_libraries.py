@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_exchange import CACHE, ROOT, _in_child, build, database_path, peak_mb, workbook_path
+from bench_exchange import CACHE, ROOT, build, database_path, in_child, peak_mb, workbook_path
 
 from aiddesk.db import open_database
 from aiddesk.exchange import format as fmt
@@ -287,7 +287,7 @@ def bench_writers(households: int) -> None:
         if name.startswith("xlsxwriter") and missing:
             print(f"  {XLSXWRITER_MISSING}")
             continue
-        seconds, peak, cells, size, error = _in_child(_writer_child, name, str(database_path(households)))
+        seconds, peak, cells, size, error = in_child(_writer_child, name, str(database_path(households)))
         if error:
             print(f"  {name:<27} 失败：{error}")
             continue
@@ -305,7 +305,7 @@ def bench_readers(households: int) -> None:
     print(f"  {'reader':<27} {'cells':>10} {'s':>7} {'µs/cell':>8} {'peak MB':>8}")
     counts = set()
     for name in READERS:
-        seconds, peak, cells, error = _in_child(_reader_child, name, str(path))
+        seconds, peak, cells, error = in_child(_reader_child, name, str(path))
         if error:
             print(f"  {name:<27} 失败：{error}")
             continue

@@ -1,4 +1,5 @@
-"""What the import check asks the database: who holds a workbook's codes already, and what a replacement removes.
+"""What an import asks the database: who holds a workbook's codes already, what a replacement removes, and the stored
+rows the importer compares a workbook's with.
 
 The check (exchange/validate.py) runs these once when a workbook is read and again inside the import's
 writing transaction, so what it finds holds for the moment the rows are written. Every lookup takes the
@@ -9,12 +10,11 @@ never read whole (only one no bigger than a few times the workbook, where that i
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .connection import plain_cursor
-
 
 _CHUNK = 500  # keys to a query: well below SQLite's limit of variables, few queries for a big workbook
 
@@ -199,3 +199,37 @@ def book_rows(conn: sqlite3.Connection, batch_codes_like: str) -> YearRows:
         "SELECT a.record_no, a.id, b.code FROM aid_records a JOIN batches b ON b.id = a.batch_id"
         " WHERE b.code LIKE ? ORDER BY a.record_no", (batch_codes_like,))}
     return rows
+
+
+# ---- what the import looks up as it writes (exchange/importer.py) ----------------------------------------------
+
+def stored_households(conn: sqlite3.Connection, numbers: Iterable[str], columns: Sequence[str]) -> dict[str, tuple]:
+    """档案编号 → (id, *columns) of the stored archives among ``numbers`` (``columns`` starts with archive_no)."""
+    return {r[1]: r for r in _keyed(conn, numbers, f"SELECT id, {', '.join(columns)} FROM households"
+                                                   " WHERE archive_no IN {keys}")}
+
+
+def household_ids(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, int]:
+    """档案编号 → id of the stored archives among ``numbers``."""
+    return dict(_keyed(conn, numbers, "SELECT archive_no, id FROM households WHERE archive_no IN {keys}"))
+
+
+def stored_records(conn: sqlite3.Connection, numbers: Iterable[str], columns: Sequence[str]) -> dict[str, tuple]:
+    """明细编号 → (id, record_no, *columns) of the stored lines among ``numbers``, whatever their unit."""
+    return {r[1]: r for r in _keyed(conn, numbers, f"SELECT id, record_no, {', '.join(columns)} FROM aid_records"
+                                                   " WHERE record_no IN {keys}")}
+
+
+def replaced_rows(conn: sqlite3.Connection, *, unit: str | None = None, year: int | None = None,
+                  batch_codes_like: str | None = None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(lines, batches) as (id, 明细编号 or 批次编号) that a newer book replaces: a sub-unit's year (``unit``,
+    ``year``), or what an old ledger's earlier import brought (``batch_codes_like``, ledger/build.py)."""
+    if batch_codes_like is not None:
+        where, args = "b.code LIKE ?", (batch_codes_like,)
+    else:
+        where, args = "b.unit_code = ? AND b.year = ?", (unit, year)
+    c = plain_cursor(conn)
+    lines = c.execute(f"SELECT a.id, a.record_no FROM aid_records a JOIN batches b ON b.id = a.batch_id"
+                      f" WHERE {where}", args).fetchall()
+    batches = c.execute(f"SELECT b.id, b.code FROM batches b WHERE {where}", args).fetchall()
+    return lines, batches

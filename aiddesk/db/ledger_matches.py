@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .connection import plain_cursor
-from .households import next_archive_no
 
 _CHUNK = 500  # ID numbers per query (SQLite's limit on parameters is far above; the statement stays small)
 _OPEN = ("在档", "临时")
@@ -59,13 +58,8 @@ def archive_numbers_taken(conn: sqlite3.Connection, numbers: Iterable[str]) -> s
     return taken
 
 
-def first_free_archive_no(conn: sqlite3.Connection, unit_code: str, year: int) -> str:
-    """The next 档案编号 of the office's numbering for ``year`` (<单位代码>-<年>-<序号>)."""
-    return next_archive_no(conn, unit_code, year)
-
-
-# The 困难职工档案 columns of the exchange format, as the archive stores them (exchange/export.py writes the same).
-_HOUSEHOLD_SELECT = (
+# The 困难职工档案 columns of the exchange format, in its order, as the archive stores them (the export writes them).
+HOUSEHOLD_FORMAT_COLUMNS = (
     "archive_no, name, id_number, hardship_category, archive_status, created_date, gender, ethnicity,"
     " political_status, health, disability, work_status, is_migrant_worker, phone, employer, employer_type,"
     " unit_code, hukou_type, marital_status, housing_type, address, hukou_area_code, monthly_income_fen,"
@@ -75,7 +69,7 @@ _HOUSEHOLD_SELECT = (
 
 def household_rows(conn: sqlite3.Connection, household_ids: Iterable[int], headers: tuple[str, ...]
                    ) -> dict[int, tuple[dict[str, object], str]]:
-    """Each household as a row of the format's 困难职工档案 (``headers``, in _HOUSEHOLD_SELECT's order): amounts in
+    """Each household as a row of the format's 困难职工档案 (``headers``, in HOUSEHOLD_FORMAT_COLUMNS' order): amounts in
     元, 是否农民工 as 是/否, 次要致困原因 joined by 、 — as a book's cells would say them; with its updated_at."""
     from decimal import Decimal
 
@@ -84,7 +78,7 @@ def household_rows(conn: sqlite3.Connection, household_ids: Iterable[int], heade
     c = plain_cursor(conn)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        for row in c.execute(f"SELECT id, updated_at, {_HOUSEHOLD_SELECT} FROM households"
+        for row in c.execute(f"SELECT id, updated_at, {HOUSEHOLD_FORMAT_COLUMNS} FROM households"
                              f" WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             values = dict(zip(headers, row[2:]))
             for h, v in values.items():

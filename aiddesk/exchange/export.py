@@ -44,9 +44,10 @@ from ..core.codes import code_list
 from ..core.errors import UserError
 from ..core.money import to_fen
 from ..db import Database
-from ..db.connection import plain_cursor
 from ..db.audit import Actor, record
+from ..db.connection import plain_cursor
 from ..db.funds import fund_sources
+from ..db.ledger_matches import HOUSEHOLD_FORMAT_COLUMNS
 from ..db.units import own_unit, subtree_codes
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
@@ -330,13 +331,8 @@ class _Selection:
         return plain_cursor(self.conn).execute(sql, args)
 
     def _households(self) -> Iterator[tuple]:
-        rows = self._plain(
-            "SELECT archive_no, name, id_number, hardship_category, archive_status, created_date, gender, ethnicity,"
-            " political_status, health, disability, work_status, is_migrant_worker, phone, employer, employer_type,"
-            " unit_code, hukou_type, marital_status, housing_type, address, hukou_area_code, monthly_income_fen,"
-            " other_annual_income_fen, annual_income_fen, household_size, per_capita_income_fen, dibao_line_fen,"
-            " main_cause, secondary_causes, bank_name, bank_card, exit_date, exit_reason, created_by, reviewed_by,"
-            " note FROM households WHERE id IN (SELECT id FROM x_households) ORDER BY archive_no")
+        rows = self._plain(f"SELECT {HOUSEHOLD_FORMAT_COLUMNS} FROM households"
+                           " WHERE id IN (SELECT id FROM x_households) ORDER BY archive_no")
         migrant, secondary = fmt.HOUSEHOLDS.headers.index("是否农民工"), fmt.HOUSEHOLDS.headers.index("次要致困原因")
         for r in rows:
             r = list(r)

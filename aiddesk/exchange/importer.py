@@ -17,15 +17,14 @@ from ..core.errors import UserError
 from ..core.idcard import birth_and_gender
 from ..core.pinyin import pinyin_keys
 from ..core.relations import relation_of
-from ..db import audit, row_digests
-from ..db import import_checks, status_history
+from ..db import audit, import_checks, row_digests, status_history, units
+from ..db.audit import Actor
 from ..db.connection import plain_cursor
 from ..db.page_cache import larger_page_cache
-from ..db.audit import Actor
 from ..gc_pause import gc_paused
 from ..reports.common import Cancelled
 from . import format as fmt
-from .validate import Checked, Issue, RelationWord, Refused, Row, fund_entry_values
+from .validate import Checked, Issue, Refused, RelationWord, Row, fund_entry_values
 
 CHUNK = 2000  # rows built before they are written: the big sheets' rows never wait all at once in memory
 Progress = Callable[[str, int, int], object]  # sheet, rows done, rows in all → False to cancel
@@ -128,10 +127,9 @@ class Importer:
         c, conn = self.c, self.conn
         rows = {r["单位代码"]: r for r in c.sheets.get(fmt.UNITS.name, [])}
         if c.legacy:
-            if c.new_own_unit and conn.execute("SELECT 1 FROM units WHERE is_own = 1").fetchone() is None:
+            if c.new_own_unit and units.own_unit(conn) is None:
                 code, name = c.new_own_unit  # --unit/--unit-name: a new office's first book makes its unit
-                conn.execute("INSERT INTO units (code, name, parent_code, level, is_own) VALUES (?, ?, NULL, ?, 1)",
-                             (code, name, "基层"))
+                units.insert_unit(conn, units.Unit(code, name, "基层", is_own=True))
             return
         new_db = not c.own_unit
         if c.unit_code not in rows:
@@ -184,8 +182,7 @@ class Importer:
         cols = ", ".join(_HOUSEHOLD_COLUMNS)
         # archive_no → (id, …) of the stored archives this workbook names (a centre's database holds every unit's).
         number = itemgetter(fmt.HOUSEHOLDS.headers.index("档案编号"))
-        existing = {r[1]: r for r in self._keyed((number(row.values) for row in rows),
-                                                 f"SELECT id, {cols} FROM households WHERE archive_no IN {{keys}}")}
+        existing = import_checks.stored_households(self.conn, (number(row.values) for row in rows), _HOUSEHOLD_COLUMNS)
         unit_at = 1 + _HOUSEHOLD_COLUMNS.index("unit_code")
         insert = (f"INSERT INTO households ({cols}, updated_at) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}, ?)")
         update = (f"UPDATE households SET {', '.join(f'{k} = ?' for k in _HOUSEHOLD_COLUMNS)}, updated_at = ?"
@@ -227,7 +224,7 @@ class Importer:
         self.conn.executemany(insert, inserts)
         self.conn.executemany(update, updates)
         if new:
-            self.household_ids.update(self._keyed(new, "SELECT archive_no, id FROM households WHERE archive_no IN {keys}"))
+            self.household_ids.update(import_checks.household_ids(self.conn, new))
         status_history.follow_import(
             self.conn, [status_history.Imported(self.household_ids[no], *state) for no, state in statuses.items()],
             changed, today=self.conn.clock.today(), recorded_at=self.now, recorded_by=self.actor.username)
@@ -241,16 +238,6 @@ class Importer:
 
     def _plain(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         return plain_cursor(self.conn).execute(sql, args)
-
-    def _keyed(self, keys: Iterable[str], sql: str) -> list[tuple]:
-        """The rows of ``sql`` whose ``… IN {keys}`` is among ``keys`` (档案编号, 明细编号): each looked up by its
-        index, never the whole table (a centre's holds every unit's years, and the 44th book would read them all)."""
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS x_import_keys (key TEXT PRIMARY KEY) WITHOUT ROWID")
-        self.conn.execute("DELETE FROM temp.x_import_keys")
-        self.conn.executemany("INSERT OR IGNORE INTO temp.x_import_keys VALUES (?)", ((k,) for k in keys if k))
-        rows = self._plain(sql.format(keys="(SELECT key FROM temp.x_import_keys)")).fetchall()
-        self.conn.execute("DELETE FROM temp.x_import_keys")
-        return rows
 
     def _among(self, ids: Iterable[int], sql: str) -> list[tuple]:
         """The rows of ``sql`` whose ``… IN {ids}`` is among ``ids``: one indexed query however many ids, and
@@ -418,9 +405,8 @@ class Importer:
         # The stored lines of the 明细编号 this book has, whatever their unit (a 明细编号 is unique across the
         # database). A book without lines (a newer one that drops them all) has nothing to compare.
         number = itemgetter(fmt.AID_RECORDS.headers.index("明细编号"))
-        existing = {r[1]: r for r in self._keyed((number(row.values) for row in rows),
-                                                 f"SELECT id, record_no, {cols} FROM aid_records"
-                                                 " WHERE record_no IN {keys}")} if rows else {}
+        existing = import_checks.stored_records(self.conn, (number(row.values) for row in rows),
+                                          _RECORD_COLUMNS) if rows else {}
         insert = (f"INSERT INTO aid_records (record_no, {cols}, created_by, created_at)"
                   f" VALUES (?, {', '.join('?' * len(_RECORD_COLUMNS))}, ?, ?)")
         update = f"UPDATE aid_records SET {', '.join(f'{k} = ?' for k in _RECORD_COLUMNS)} WHERE id = ?"
@@ -453,18 +439,14 @@ class Importer:
         self.conn.executemany(insert, inserts)
         self.conn.executemany(update, updates)
         if self.replaces:  # a sub-unit's year: every line and batch of it
-            where, args = "b.unit_code = ? AND b.year = ?", (self.unit, self.c.year)
+            lines, batches = import_checks.replaced_rows(self.conn, unit=self.unit, year=self.c.year)
         elif self.c.book_batches:  # a corrected old ledger: the lines and batches its earlier import brought
-            where, args = "b.code LIKE ?", (self.c.book_batches,)
+            lines, batches = import_checks.replaced_rows(self.conn, batch_codes_like=self.c.book_batches)
         else:
             return
-        stale = [(r[0],) for r in self.conn.execute(
-            f"SELECT a.id, a.record_no FROM aid_records a JOIN batches b ON b.id = a.batch_id WHERE {where}", args)
-            if r[1] not in keep]
-        self._delete(stale, _RECORD_DEPENDENTS, "aid_records")
+        self._delete([(i,) for i, no in lines if no not in keep], _RECORD_DEPENDENTS, "aid_records")
         batches_kept = {r["批次编号"] for r in self.c.sheets.get(fmt.BATCHES.name, [])}
-        stale_batches = [(r[0],) for r in self.conn.execute(f"SELECT b.id, b.code FROM batches b WHERE {where}", args)
-                         if r[1] not in batches_kept]
+        stale_batches = [(i,) for i, code in batches if code not in batches_kept]
         if stale_batches:
             records = [(r[0],) for b in stale_batches for r in self.conn.execute(
                 "SELECT id FROM aid_records WHERE batch_id = ?", b)]

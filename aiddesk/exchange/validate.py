@@ -177,7 +177,7 @@ class Checked:
     ledger: list = field(default_factory=list)    # an old ledger read as books are kept: per sheet, its SheetSummary
     origins: dict = field(default_factory=dict)   # format sheet → the book's row each of its rows came from
     book_batches: str = ""                       # an old ledger: LIKE pattern of the batch codes of this book
-    ledger_sheets: list = field(default_factory=list)  # an old ledger: (layout.SheetLayout, columns.ColumnMap) per sheet
+    ledger_sheets: list = field(default_factory=list)  # old ledger: (SheetLayout, ColumnMap) per sheet
     ledger_counts: dict = field(default_factory=dict)  # an old ledger: {"new": households new, "matched": already in}
     new_own_unit: tuple[str, str] | None = None  # an old ledger into a database with no own unit: (代码, 名称) given
 
@@ -448,10 +448,11 @@ class Validator:
         by_name = self._sheet_names()
         read_as = {_format_name(name): name for name in by_name}  # format sheet (or the file's name) → file's name
         r = self.result
-        if fmt.MANIFEST in read_as and self._is_manifest(*by_name[read_as[fmt.MANIFEST]]):
-            self._plan([read_as[fmt.MANIFEST]] + [read_as[s.name] for s in fmt.SHEETS if s.name in read_as])
-            start, load = by_name[read_as[fmt.MANIFEST]]
-            self._manifest(start, load())
+        manifest_name = read_as.get(fmt.MANIFEST)
+        manifest = by_name[manifest_name][1]() if manifest_name else None  # read once, whichever way it goes
+        if manifest is not None and _is_manifest(manifest):
+            self._plan([manifest_name] + [read_as[s.name] for s in fmt.SHEETS if s.name in read_as])
+            self._manifest(by_name[manifest_name][0], manifest)
             assignments = [(fmt.BY_NAME[_format_name(n)], n, start, load) for n, (start, load) in by_name.items()
                            if _format_name(n) in fmt.BY_NAME]
             for name in by_name:
@@ -460,7 +461,7 @@ class Validator:
         else:
             r.legacy = True  # old ledgers are small, and recognising their sheets needs all their rows
             self._plan(list(by_name))
-            loaded = {n: (start, load()) for n, (start, load) in by_name.items()}
+            loaded = {n: (start, manifest if n == manifest_name else load()) for n, (start, load) in by_name.items()}
             if self._shaped_like_ours(loaded):
                 assignments = self._legacy_sheets(loaded)
             else:
@@ -493,12 +494,6 @@ class Validator:
                        "请核对是否选错了文件")
         self.tick(self._total)
         return r
-
-    def _is_manifest(self, start: int, load: Callable[[], list[list[object]]]) -> bool:
-        """Whether a 说明 sheet is an exchange workbook's manifest (项/值 rows naming 格式版本 or 单位代码), not an
-        office's notes on its own book (an old ledger may well have a sheet of that name)."""
-        keys = {_text(row[0]) for row in load()[:40] if row}
-        return bool(keys & {"格式版本", "单位代码", fmt.MANIFEST_HEADERS[0]})
 
     def _sheet_names(self) -> dict[str, tuple[int, Callable[[], list[list[object]]]]]:
         """The file's sheets by name (start row, loader). Names are matched after normalising (spaces, full-width
@@ -1376,7 +1371,8 @@ class Validator:
         member = _fields(fmt.MEMBERS, "姓名", "身份证号")
         # An archive the workbook lists without any 家庭成员 rows keeps the members stored (the import replaces a
         # member list only with rows of its own): a line for one of them (a child's 金秋助学) is theirs too.
-        kept = self._stored_members([no for no in needed if no in households and no not in members])
+        kept = {no: set(people) for no, people in import_checks.members_of(
+            self.conn, [no for no in needed if no in households and no not in members]).items()}
         for no in needed:
             people = set()
             if no in households:
@@ -1396,17 +1392,6 @@ class Validator:
             else:
                 people |= kept.get(no, set())
             out[no] = people
-        return out
-
-    def _stored_members(self, archive_nos: list[str]) -> dict[str, set[tuple[str, str]]]:
-        """archive no → {(name, id)} of the members the database has for these archives (few queries however many)."""
-        out: dict[str, set[tuple[str, str]]] = {}
-        for start in range(0, len(archive_nos), 500):
-            chunk = archive_nos[start:start + 500]
-            for no, name, id_number in self.conn.execute(
-                    "SELECT h.archive_no, m.name, m.id_number FROM households h JOIN members m ON m.household_id = h.id"
-                    f" WHERE h.archive_no IN ({', '.join('?' * len(chunk))})", chunk):
-                out.setdefault(no, set()).add((name, id_number))
         return out
 
     def _duplicates(self) -> None:
@@ -1492,6 +1477,13 @@ def _unit_words(code: str, names: dict[str, str]) -> str:
 
 
 _FORMAT_NAMES = {normalise(name): name for name in (fmt.MANIFEST, *fmt.BY_NAME)}
+
+
+def _is_manifest(rows: list[list[object]]) -> bool:
+    """Whether a 说明 sheet is an exchange workbook's manifest (项/值 rows naming 格式版本 or 单位代码), not an
+    office's notes on its own book (an old ledger may well have a sheet of that name)."""
+    keys = {_text(row[0]) for row in rows[:40] if row}
+    return bool(keys & {"格式版本", "单位代码", fmt.MANIFEST_HEADERS[0]})
 
 
 def _format_name(name: str) -> str:

@@ -85,3 +85,20 @@ def pick_table(headers: list[str] | tuple[str, ...], *, stretch: int, min_width:
     for column in range(len(headers)):
         header.setSectionResizeMode(column, QHeaderView.Stretch if column == stretch else QHeaderView.ResizeToContents)
     return table
+
+
+def wizard_buttons(dialog: QDialog) -> QHBoxLayout:
+    """An import wizard's 上一步 · 下一步 · 导入 · 完成 · 取消 row, right-aligned: set on ``dialog`` as back_button,
+    next_button, import_button, finish_button and cancel_button, wired to its back, next, start_import, accept and
+    reject. None is a default button (Enter in a field must not import)."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for name, text, slot in (("back_button", "上一步", dialog.back), ("next_button", "下一步", dialog.next),
+                             ("import_button", "导入", dialog.start_import), ("finish_button", "完成", dialog.accept),
+                             ("cancel_button", "取消", dialog.reject)):
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        button.setAutoDefault(False)
+        setattr(dialog, name, button)
+        row.addWidget(button)
+    return row

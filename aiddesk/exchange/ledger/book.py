@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ...db import column_mappings, ledger_matches
+from ...db.households import next_archive_no
 from .. import format as fmt
-from ..validate import Issue
+from ..validate import Issue, _column_letter
 from . import columns as cols
 from . import layout as lay
 from .build import Archive, Translated, _id_key, translate
@@ -63,7 +64,7 @@ def read_book(conn: sqlite3.Connection, sheets: dict[str, list[list[object]]], *
         for i, h in colmap.unmapped:
             warnings.append(Issue(name, header, h, h, f"“{h}”列没有对应的项目，未导入"))
         for target, at in colmap.twins:
-            which = "和".join(f"{_letter(j)}列“{layout.headers[j]}”" for j in at)
+            which = "和".join(f"{_column_letter(j)}列“{layout.headers[j]}”" for j in at)
             errors.append(Issue(name, header, target, layout.headers[at[0]],
                                 f"{which}都是“{target}”，无法确定导入哪一列；请在列对应中选定一列，"
                                 "或删除、改名多余的一列后重新导入"))
@@ -89,7 +90,7 @@ def read_book(conn: sqlite3.Connection, sheets: dict[str, list[list[object]]], *
                    if p.values.get("档案编号") not in (None, "")]
     taken = ledger_matches.archive_numbers_taken(conn, own_numbers)
     translated = translate(records, book_name=book_name, unit=unit, archives=archives,
-                           numbers=lambda year: ledger_matches.first_free_archive_no(conn, unit, year),
+                           numbers=lambda year: next_archive_no(conn, unit, year),
                            taken=taken, given_year=given_year, today=today)
     errors.extend(translated.errors)
     warnings.extend(translated.warnings)
@@ -107,12 +108,6 @@ def ledger_mapping(mapping: dict[str, dict[str, str]]) -> dict[str, dict[str, st
         else:
             out.setdefault(sheet, {}).update(chosen)
     return out
-
-
-def _letter(i: int) -> str:
-    from ..validate import _column_letter
-
-    return _column_letter(i)
 
 
 def remap(issue: Issue, origins: dict[str, list]) -> Issue:

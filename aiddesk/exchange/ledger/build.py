@@ -31,7 +31,7 @@ from ...core.idcard import check_digit
 from ...core.text import normalise
 from .. import format as fmt
 from ..validate import CellError, Issue, _blank, _text, parse_date
-from .reading import LedgerPayment, LedgerPerson, Origin, SheetRecords
+from .reading import LedgerPerson, Origin, SheetRecords
 from .words import activity_of, aid_category_of
 
 PENDING_CATEGORY = "待核定"  # 困难类别 of a household the book does not say: the office sets it (资料不全 till then)

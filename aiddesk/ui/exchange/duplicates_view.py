@@ -254,32 +254,31 @@ class DuplicatesView(QWidget):
         """One workbook per unit of the cases shown, in ``folder``: (单位代码, file, cases) per unit."""
         return write_unit_workbooks(self.shown(), folder, year=self.year.value())
 
+    def _written(self, write):
+        """What ``write()`` returned, or None after saying in Chinese why the file could not be written."""
+        try:
+            return write()
+        except UserError as err:
+            messages.error(self, err.message)
+        except OSError as err:
+            messages.error(self, f"无法写入文件：{err.strerror or err}")
+        return None
+
     def _ask_export(self) -> None:
         suggested = f"{self.year.value()}年跨单位重复.xlsx"
         path, _ = QFileDialog.getSaveFileName(self, "导出Excel", suggested, "Excel 工作簿 (*.xlsx)")
         if not path:
             return
-        try:
-            count = self.export_xlsx(path)
-        except UserError as err:
-            messages.error(self, err.message)
-            return
-        except OSError as err:
-            messages.error(self, f"无法写入文件：{err.strerror or err}")
-            return
-        messages.info(self, f"已导出 {count} 行：{path}")
+        count = self._written(lambda: self.export_xlsx(path))
+        if count is not None:
+            messages.info(self, f"已导出 {count} 行：{path}")
 
     def _ask_export_per_unit(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "按单位导出到文件夹")
         if not folder:
             return
-        try:
-            written = self.export_per_unit(folder)
-        except UserError as err:
-            messages.error(self, err.message)
-            return
-        except OSError as err:
-            messages.error(self, f"无法写入文件：{err.strerror or err}")
+        written = self._written(lambda: self.export_per_unit(folder))
+        if written is None:
             return
         lines = "\n".join(f"{path.name}（{cases} 项）" for _unit, path, cases in written)
         messages.info(self, f"已导出 {len(written)} 个单位的工作簿到 {folder}：\n{lines}")

@@ -16,7 +16,7 @@ from ...exchange.validate import CHANGED_WARNING, Refused, Removal
 from ...reports.common import Cancelled
 from ...services.exchange_import import ExchangeImportService, ImportReport, PasswordRequired, WrongPassword
 from .. import messages
-from ..forms import error_label, field_with_button, show_error
+from ..forms import error_label, field_with_button, show_error, wizard_buttons
 from ..worker import describe_error, run_with_progress
 from .issues_table import IssuesTable
 from .mapping_step import MappingStep
@@ -98,22 +98,7 @@ class ImportWizard(QDialog):
         self.pages.addWidget(self._done_page())
         self.error = error_label()   # problems on the pages after the first (which has its own, by the file field)
 
-        self.back_button = QPushButton("上一步")
-        self.next_button = QPushButton("下一步")
-        self.import_button = QPushButton("导入")
-        self.finish_button = QPushButton("完成")
-        self.cancel_button = QPushButton("取消")
-        self.back_button.clicked.connect(self.back)
-        self.next_button.clicked.connect(self.next)
-        self.import_button.clicked.connect(self.start_import)
-        self.finish_button.clicked.connect(self.accept)
-        self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for button in (self.back_button, self.next_button, self.import_button, self.finish_button,
-                       self.cancel_button):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
+        buttons = wizard_buttons(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.steps)

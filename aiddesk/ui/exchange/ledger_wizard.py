@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QStackedWidget, QVBoxLayout,
                                QWidget)
 
 from ...db import Database, column_mappings
@@ -16,7 +16,7 @@ from ...db.batches import find_batch_id
 from ...exchange.ledger.book import MAPPING_KIND
 from ...services.exchange_import import ImportReport
 from .. import messages
-from ..forms import error_label, show_error
+from ..forms import error_label, show_error, wizard_buttons
 from ..worker import describe_error, run_with_progress
 from .import_wizard import FILE_FILTER, IMPORTERS, READ_ONLY
 from .ledger.books import CANCELLED, IMPORTED, SKIPPED, CheckSpec, LedgerFile, check_books, import_books
@@ -84,22 +84,7 @@ class LedgerWizard(QDialog):
         self.pages.addWidget(self.done_step)
         self.error = error_label()
 
-        self.back_button = QPushButton("上一步")
-        self.next_button = QPushButton("下一步")
-        self.import_button = QPushButton("导入")
-        self.finish_button = QPushButton("完成")
-        self.cancel_button = QPushButton("取消")
-        self.back_button.clicked.connect(self.back)
-        self.next_button.clicked.connect(self.next)
-        self.import_button.clicked.connect(self.start_import)
-        self.finish_button.clicked.connect(self.accept)
-        self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for button in (self.back_button, self.next_button, self.import_button, self.finish_button,
-                       self.cancel_button):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
+        buttons = wizard_buttons(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.steps)
